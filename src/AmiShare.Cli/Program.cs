@@ -1,0 +1,6 @@
+namespace AmiShare.Cli;
+
+internal static class Program
+{
+    public static int Main() => 0;
+}
