@@ -1,0 +1,367 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Globalization;
+using AmiShare.Policy.Model;
+using AmiShare.Policy.Sharing;
+
+namespace AmiShare.Policy.Evaluation;
+
+/// <summary>
+/// Decides a request the way AWS's policy evaluation logic does: explicit deny anywhere wins; every
+/// SCP level must allow; then the resource side (resource policy, key policy, grants, launch or volume
+/// permission) and the identity side (identity policies limited by boundaries and session policies)
+/// combine by the same-account, cross-account and KMS rules. Pure and allocation-light.
+/// </summary>
+public static class PolicyEvaluator
+{
+    /// <summary>The only KMS operations that work on a key in another account (KMS Developer Guide).</summary>
+    public static readonly FrozenSet<string> CrossAccountKmsOperations = new[]
+    {
+        "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateDataKeyWithoutPlaintext", "GenerateMac", "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify", "VerifyMac",
+        "DeriveSharedSecret", "CreateGrant", "DescribeKey", "GetKeyRotationStatus", "GetPublicKey", "ListGrants",
+        "RetireGrant", "RevokeGrant",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    private static readonly FrozenSet<string> ImageSharingActions =
+        new[] { "ec2:RunInstances", "ec2:CopyImage" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    private static readonly FrozenSet<string> SnapshotSharingActions =
+        new[] { "ec2:CreateVolume", "ec2:CopySnapshot" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    public static EvaluationResult Evaluate(AuthorizationRequest request, PolicyInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var caller = request.Principal;
+        var allows = new List<StatementRef>(4);
+        List<StatementRef>? denies = null;
+
+        var identityAllow = false;
+        foreach (var policy in inputs.IdentityPolicies)
+        {
+            identityAllow |= Scan(policy, request, allows, ref denies);
+        }
+
+        var resourceAllow = PrincipalMatch.None;
+        if (inputs.ResourcePolicy is { } resourcePolicy)
+        {
+            foreach (var statement in resourcePolicy.Statements)
+            {
+                var match = statement.MatchPrincipal(caller);
+                if (match == PrincipalMatch.None || !statement.MatchesRequest(request))
+                {
+                    continue;
+                }
+
+                if (statement.Effect == Effect.Deny)
+                {
+                    (denies ??= []).Add(statement.Ref);
+                }
+                else
+                {
+                    allows.Add(statement.Ref);
+                    resourceAllow = match > resourceAllow ? match : resourceAllow;
+                }
+            }
+        }
+
+        var boundaryOk = true;
+        foreach (var boundary in inputs.PermissionBoundaries)
+        {
+            boundaryOk &= Scan(boundary, request, allows, ref denies);
+        }
+
+        var sessionOk = inputs.SessionPolicy is not { } session || Scan(session, request, allows, ref denies);
+
+        var scpGap = -1;
+        if (ScpsApply(caller, inputs))
+        {
+            for (var level = 0; level < inputs.ServiceControlPolicies.Length; level++)
+            {
+                var levelAllow = false;
+                foreach (var policy in inputs.ServiceControlPolicies[level])
+                {
+                    levelAllow |= Scan(policy, request, allows, ref denies);
+                }
+
+                if (!levelAllow && scpGap < 0)
+                {
+                    scpGap = level;
+                }
+            }
+        }
+
+        var grantAllow = PrincipalMatch.None;
+        for (var i = 0; i < inputs.Grants.Length; i++)
+        {
+            var match = inputs.Grants[i].Covers(request);
+            if (match != PrincipalMatch.None)
+            {
+                allows.Add(new StatementRef(Indexed("grant", i), i, inputs.Grants[i].GrantId, Effect.Allow, IsStatement: false));
+                grantAllow = match > grantAllow ? match : grantAllow;
+            }
+        }
+
+        if (denies is not null)
+        {
+            return new EvaluationResult(Decision.ExplicitlyDenied, [.. denies], null, AllowBasis.None, request);
+        }
+
+        var context = new DecisionContext(request, inputs, allows, identityAllow, boundaryOk, sessionOk);
+        if (scpGap >= 0)
+        {
+            return context.Deny(MissingRequirement.ServiceControlPolicy);
+        }
+
+        // Key rules apply to keys; CreateKey, ListKeys and the like are identity-only, as on AWS.
+        return request.ServicePrefix == "kms" && request.Resource.Contains(":key/", StringComparison.Ordinal)
+            ? DecideKms(context, resourceAllow, grantAllow)
+            : DecideOther(context, resourceAllow);
+    }
+
+    private static EvaluationResult DecideKms(DecisionContext context, PrincipalMatch keyPolicy, PrincipalMatch grant)
+    {
+        var request = context.Request;
+        var crossAccount = context.IsCrossAccount(context.Inputs.ResourceAccount ?? AccountOfArn(request.Resource));
+        if (crossAccount && !CrossAccountKmsOperations.Contains(request.OperationName))
+        {
+            return context.Deny(MissingRequirement.CrossAccountNotSupported);
+        }
+
+        if (keyPolicy == PrincipalMatch.None && grant == PrincipalMatch.None)
+        {
+            return context.Deny(MissingRequirement.KeyPolicy);
+        }
+
+        if (context.IsAnonymousOrService)
+        {
+            return keyPolicy >= PrincipalMatch.Wildcard ? context.Allow(AllowBasis.KeyPolicy)
+                : grant >= PrincipalMatch.Wildcard ? context.Allow(AllowBasis.Grant)
+                : context.Deny(MissingRequirement.KeyPolicy);
+        }
+
+        if (context.IsRoot && !crossAccount)
+        {
+            return context.Allow(keyPolicy != PrincipalMatch.None ? AllowBasis.KeyPolicy : AllowBasis.Grant);
+        }
+
+        // Grants need no IAM policy, even across accounts; a grant to an account delegates to its IAM.
+        if (grant == PrincipalMatch.Exact || (grant == PrincipalMatch.Role && (crossAccount || context.LimitsHold)))
+        {
+            return context.Allow(AllowBasis.Grant);
+        }
+
+        if (!crossAccount)
+        {
+            if (keyPolicy == PrincipalMatch.Exact || (keyPolicy is PrincipalMatch.Role or PrincipalMatch.Wildcard && context.LimitsHold))
+            {
+                return context.Allow(AllowBasis.KeyPolicy);
+            }
+
+            if ((keyPolicy == PrincipalMatch.Account || grant == PrincipalMatch.Account) && context.IdentitySideAllows)
+            {
+                return context.Allow(keyPolicy == PrincipalMatch.Account ? AllowBasis.KeyPolicyDelegation : AllowBasis.GrantDelegation);
+            }
+
+            if (keyPolicy is PrincipalMatch.Role or PrincipalMatch.Wildcard || grant == PrincipalMatch.Role)
+            {
+                return context.Deny(context.LimitGap);
+            }
+
+            return context.Deny(context.IdentityGap);
+        }
+
+        return (keyPolicy != PrincipalMatch.None || grant == PrincipalMatch.Account) && context.IdentitySideAllows
+            ? context.Allow(keyPolicy != PrincipalMatch.None ? AllowBasis.KeyPolicyDelegation : AllowBasis.GrantDelegation)
+            : context.Deny(context.IdentityGap);
+    }
+
+    private static EvaluationResult DecideOther(DecisionContext context, PrincipalMatch resourcePolicy)
+    {
+        var request = context.Request;
+        var inputs = context.Inputs;
+        var (sharing, missing, basis) = SharingFor(request, inputs);
+        if (sharing is not null)
+        {
+            if (context.IsAnonymousOrService || request.Principal.AccountId is null)
+            {
+                return context.Deny(missing);
+            }
+
+            var shared = SharingRules.Evaluate(
+                sharing,
+                request.Principal.AccountId,
+                inputs.PrincipalOrgId ?? request.Context.GetSingle("aws:PrincipalOrgID"),
+                inputs.PrincipalOrgPaths.IsDefaultOrEmpty && request.Context.TryGet("aws:PrincipalOrgPaths", out var paths) ? paths : inputs.PrincipalOrgPaths,
+                organizationEntriesAllowed: missing == MissingRequirement.LaunchPermission);
+            if (!shared.Allowed)
+            {
+                return context.Deny(missing);
+            }
+
+            var kind = missing == MissingRequirement.LaunchPermission ? "launchPermission" : "createVolumePermission";
+            context.Allows.Add(shared.ByOwnership
+                ? new StatementRef("owner", -1, null, Effect.Allow, IsStatement: false)
+                : new StatementRef(Indexed(kind, shared.EntryIndex), shared.EntryIndex, null, Effect.Allow, IsStatement: false));
+            if (context.IsRoot && shared.ByOwnership)
+            {
+                return context.Allow(AllowBasis.RootOfAccount);
+            }
+
+            return context.IdentitySideAllows
+                ? context.Allow(shared.ByOwnership ? AllowBasis.IdentityPolicy : basis)
+                : context.Deny(context.IdentityGap);
+        }
+
+        if (context.IsAnonymousOrService)
+        {
+            return resourcePolicy >= PrincipalMatch.Wildcard ? context.Allow(AllowBasis.ResourcePolicy) : context.Deny(MissingRequirement.ResourcePolicy);
+        }
+
+        var resourceAccount = inputs.ResourceAccount ?? AccountOfArn(request.Resource);
+        if (context.IsCrossAccount(resourceAccount))
+        {
+            if (resourcePolicy == PrincipalMatch.None)
+            {
+                return context.Deny(MissingRequirement.ResourcePolicy);
+            }
+
+            return context.IdentitySideAllows ? context.Allow(AllowBasis.ResourcePolicyWithIdentity) : context.Deny(context.IdentityGap);
+        }
+
+        if (context.IsRoot)
+        {
+            return context.Allow(AllowBasis.RootOfAccount);
+        }
+
+        if (resourcePolicy == PrincipalMatch.Exact || (resourcePolicy is PrincipalMatch.Role or PrincipalMatch.Wildcard && context.LimitsHold))
+        {
+            return context.Allow(AllowBasis.ResourcePolicy);
+        }
+
+        if (context.IdentitySideAllows)
+        {
+            return context.Allow(AllowBasis.IdentityPolicy);
+        }
+
+        return resourcePolicy is PrincipalMatch.Role or PrincipalMatch.Wildcard ? context.Deny(context.LimitGap) : context.Deny(context.IdentityGap);
+    }
+
+    private static (ResourceSharing? Sharing, MissingRequirement Missing, AllowBasis Basis) SharingFor(AuthorizationRequest request, PolicyInputs inputs)
+    {
+        if (inputs.LaunchPermissions is { } launch && ImageSharingActions.Contains(request.Action)
+            && request.Resource.Contains(":image/", StringComparison.Ordinal))
+        {
+            return (launch, MissingRequirement.LaunchPermission, AllowBasis.LaunchPermission);
+        }
+
+        if (inputs.CreateVolumePermissions is { } volume && SnapshotSharingActions.Contains(request.Action)
+            && request.Resource.Contains(":snapshot/", StringComparison.Ordinal))
+        {
+            return (volume, MissingRequirement.CreateVolumePermission, AllowBasis.CreateVolumePermission);
+        }
+
+        return (null, MissingRequirement.ResourcePolicy, AllowBasis.None);
+    }
+
+    private static bool ScpsApply(CallerPrincipal caller, PolicyInputs inputs) =>
+        !inputs.ServiceControlPolicies.IsDefaultOrEmpty
+        && caller.AccountId is not null
+        && caller.Kind is not (PrincipalKind.Service or PrincipalKind.Anonymous)
+        && !string.Equals(caller.AccountId, inputs.ManagementAccountId, StringComparison.Ordinal)
+        && !caller.IsServiceLinkedRole;
+
+    /// <summary>Matches one identity-style policy (no principal); returns whether an Allow matched.</summary>
+    private static bool Scan(CompiledPolicy policy, AuthorizationRequest request, List<StatementRef> allows, ref List<StatementRef>? denies)
+    {
+        var allowed = false;
+        foreach (var statement in policy.Statements)
+        {
+            if (!statement.MatchesRequest(request))
+            {
+                continue;
+            }
+
+            if (statement.Effect == Effect.Deny)
+            {
+                (denies ??= []).Add(statement.Ref);
+            }
+            else
+            {
+                allows.Add(statement.Ref);
+                allowed = true;
+            }
+        }
+
+        return allowed;
+    }
+
+    /// <summary>The account part of an ARN, or null (for <c>*</c>, S3 bucket ARNs and images owned by no account).</summary>
+    internal static string? AccountOfArn(string arn)
+    {
+        var colons = 0;
+        var start = -1;
+        for (var i = 0; i < arn.Length; i++)
+        {
+            if (arn[i] != ':')
+            {
+                continue;
+            }
+
+            colons++;
+            if (colons == 4)
+            {
+                start = i + 1;
+            }
+            else if (colons == 5)
+            {
+                return i > start && CallerPrincipal.IsAccountId(arn.AsSpan(start, i - start)) ? arn[start..i] : null;
+            }
+        }
+
+        return null;
+    }
+
+    internal static string Indexed(string kind, int index) => kind + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
+
+    /// <summary>The facts every branch of the decision needs, and the two ways of finishing.</summary>
+    private sealed class DecisionContext(
+        AuthorizationRequest request,
+        PolicyInputs inputs,
+        List<StatementRef> allows,
+        bool identityAllow,
+        bool boundaryOk,
+        bool sessionOk)
+    {
+        public AuthorizationRequest Request { get; } = request;
+
+        public PolicyInputs Inputs { get; } = inputs;
+
+        public List<StatementRef> Allows { get; } = allows;
+
+        public bool IsRoot => Request.Principal.Kind == PrincipalKind.Root;
+
+        public bool IsAnonymousOrService => Request.Principal.Kind is PrincipalKind.Anonymous or PrincipalKind.Service;
+
+        /// <summary>Boundaries and the session policy, which limit identity and role-granted permissions.</summary>
+        public bool LimitsHold => boundaryOk && sessionOk;
+
+        /// <summary>The root user has every identity permission in its account; others need an allow within their limits.</summary>
+        public bool IdentitySideAllows => IsRoot || (identityAllow && LimitsHold);
+
+        public MissingRequirement IdentityGap => !identityAllow ? MissingRequirement.IdentityPolicy : LimitGap;
+
+        public MissingRequirement LimitGap => !boundaryOk ? MissingRequirement.PermissionBoundary : MissingRequirement.SessionPolicy;
+
+        public bool IsCrossAccount(string? resourceAccount) =>
+            resourceAccount is not null && Request.Principal.AccountId is not null
+            && !string.Equals(resourceAccount, Request.Principal.AccountId, StringComparison.Ordinal);
+
+        public EvaluationResult Allow(AllowBasis basis) =>
+            new(Decision.Allowed, [.. Allows], null, basis, Request);
+
+        public EvaluationResult Deny(MissingRequirement missing) =>
+            new(Decision.ImplicitlyDenied, [.. Allows], missing, AllowBasis.None, Request);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+using AmiShare.Policy.Kms;
+using AmiShare.Policy.Sharing;
+
+namespace AmiShare.Policy.Evaluation;
+
+/// <summary>Everything that can allow or deny one request, compiled once and reused across requests.</summary>
+public sealed record PolicyInputs
+{
+    public ImmutableArray<CompiledPolicy> IdentityPolicies { get; init; } = [];
+
+    /// <summary>The resource's policy: a key policy for KMS keys, a bucket policy, a role's trust policy, …</summary>
+    public CompiledPolicy? ResourcePolicy { get; init; }
+
+    public ImmutableArray<CompiledPolicy> PermissionBoundaries { get; init; } = [];
+
+    public CompiledPolicy? SessionPolicy { get; init; }
+
+    /// <summary>One entry per level of the organization above the caller's account, root first.</summary>
+    public ImmutableArray<ImmutableArray<CompiledPolicy>> ServiceControlPolicies { get; init; } = [];
+
+    public string? ManagementAccountId { get; init; }
+
+    public ImmutableArray<KmsGrant> Grants { get; init; } = [];
+
+    /// <summary>An image's launch permission: the resource policy for <c>ec2:RunInstances</c> on that image.</summary>
+    public ResourceSharing? LaunchPermissions { get; init; }
+
+    /// <summary>A snapshot's createVolumePermission: the resource policy for copying it or making volumes.</summary>
+    public ResourceSharing? CreateVolumePermissions { get; init; }
+
+    /// <summary>The account that owns the resource; taken from the resource ARN or the sharing owner when null.</summary>
+    public string? ResourceAccount { get; init; }
+
+    /// <summary>The caller's organization, for organization and OU launch permissions.</summary>
+    public string? PrincipalOrgId { get; init; }
+
+    public ImmutableArray<string> PrincipalOrgPaths { get; init; } = [];
+}
