@@ -26,10 +26,13 @@ public sealed record CallerPrincipal(
     public static CallerPrincipal Anonymous { get; } = new("anonymous", PrincipalKind.Anonymous, null, "aws", null, null);
 
     /// <summary>Service-linked roles are exempt from SCPs; AWS gives them the AWSServiceRoleFor… names.</summary>
-    public bool IsServiceLinkedRole =>
-        Kind is PrincipalKind.Role or PrincipalKind.AssumedRole
-        && ((RoleArn?.Contains(":role/aws-service-role/", StringComparison.Ordinal) ?? false)
-            || (Name?.StartsWith("AWSServiceRoleFor", StringComparison.Ordinal) ?? false));
+    /// A role ARN shows its path, which decides; a session ARN has no path, so the reserved name prefix does.
+    public bool IsServiceLinkedRole => Kind switch
+    {
+        PrincipalKind.Role => RoleArn?.Contains(":role/aws-service-role/", StringComparison.Ordinal) ?? false,
+        PrincipalKind.AssumedRole => Name?.StartsWith("AWSServiceRoleFor", StringComparison.Ordinal) ?? false,
+        _ => false,
+    };
 
     /// <summary>The <c>aws:PrincipalType</c> value AWS reports for this caller.</summary>
     public string PrincipalType => Kind switch

@@ -201,9 +201,16 @@ public static class PolicyEvaluator
             }
 
             var kind = missing == MissingRequirement.LaunchPermission ? "launchPermission" : "createVolumePermission";
-            context.Allows.Add(shared.ByOwnership
-                ? new StatementRef("owner", -1, null, Effect.Allow, IsStatement: false)
-                : new StatementRef(Indexed(kind, shared.EntryIndex), shared.EntryIndex, null, Effect.Allow, IsStatement: false));
+            if (shared.ByOwnership)
+            {
+                context.Allows.Add(new StatementRef("owner", -1, null, Effect.Allow, IsStatement: false));
+            }
+
+            foreach (var index in shared.EntryIndexes)
+            {
+                context.Allows.Add(new StatementRef(Indexed(kind, index), index, null, Effect.Allow, IsStatement: false));
+            }
+
             if (context.IsRoot && shared.ByOwnership)
             {
                 return context.Allow(AllowBasis.RootOfAccount);

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using AmiShare.Policy.Evaluation;
 
@@ -19,6 +20,16 @@ public sealed record KmsGrant(
     string? Name = null)
 {
     public const string EncryptionContextKeyPrefix = "kms:EncryptionContext:";
+
+    /// <summary>
+    /// Constraints apply only to operations that take an encryption context (and to CreateGrant, whose
+    /// child grants must be as strict); KMS does not apply them to DescribeKey, RetireGrant and the like.
+    /// </summary>
+    private static readonly FrozenSet<string> ConstrainedOperations = new[]
+    {
+        "Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant",
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>
     /// How this grant covers the request: its grantee is the caller (or the caller's role, or the
@@ -48,7 +59,9 @@ public sealed record KmsGrant(
         }
 
         var grantee = MatchPrincipal(GranteePrincipal, request.Principal);
-        if (grantee == PrincipalMatch.None || !ConstraintsHold(request.Context) || !ChildOperationsAllowed(request.Context))
+        if (grantee == PrincipalMatch.None
+            || (ConstrainedOperations.Contains(request.OperationName) && !ConstraintsHold(request.Context))
+            || !ChildOperationsAllowed(request.Context))
         {
             return PrincipalMatch.None;
         }

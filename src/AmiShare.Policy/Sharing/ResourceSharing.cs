@@ -24,10 +24,12 @@ public sealed record SharingEntry(
 /// <summary>Who owns an image or snapshot and whom it is shared with.</summary>
 public sealed record ResourceSharing(string OwnerId, ImmutableArray<SharingEntry> Entries);
 
-/// <summary>The result of a sharing check: allowed, and by which entry (-1 for the owner).</summary>
-public readonly record struct SharingDecision(bool Allowed, int EntryIndex, SharingEntry? Entry)
+/// <summary>The result of a sharing check: allowed by ownership, or by the entries listed (every one that covers the caller).</summary>
+public sealed record SharingDecision(bool Allowed, bool ByOwnership, ImmutableArray<int> EntryIndexes)
 {
-    public bool ByOwnership => Allowed && EntryIndex < 0;
+    public static SharingDecision Owner { get; } = new(true, true, []);
+
+    public static SharingDecision NotShared { get; } = new(false, false, []);
 }
 
 /// <summary>
@@ -48,9 +50,10 @@ public static class SharingRules
         ArgumentNullException.ThrowIfNull(orgPaths);
         if (string.Equals(sharing.OwnerId, accountId, StringComparison.Ordinal))
         {
-            return new SharingDecision(true, -1, null);
+            return SharingDecision.Owner;
         }
 
+        var covering = ImmutableArray.CreateBuilder<int>();
         for (var i = 0; i < sharing.Entries.Length; i++)
         {
             var entry = sharing.Entries[i];
@@ -65,11 +68,11 @@ public static class SharingRules
             };
             if (covers)
             {
-                return new SharingDecision(true, i, entry);
+                covering.Add(i);
             }
         }
 
-        return new SharingDecision(false, -1, null);
+        return covering.Count == 0 ? SharingDecision.NotShared : new SharingDecision(true, false, covering.ToImmutable());
     }
 
     /// <summary><c>arn:aws:organizations::MGMT:organization/o-x</c> → <c>o-x</c>; null when malformed.</summary>
