@@ -46,6 +46,7 @@ public static class CliApp
             config.Settings.Registrar.RegisterInstance(io);
             config.ConfigureConsole(console);
             config.PropagateExceptions();
+            config.UseStrictParsing();
             config.AddBranch("policy", policy =>
             {
                 policy.SetDescription("Evaluate and validate IAM and KMS policies the way AWS does.");
