@@ -19,7 +19,7 @@ internal sealed class MissingResourceRule : IPolicyRule
         }
 
         var fix = kind == PolicyKind.Key
-            ? "KMS requires a Resource in every key policy statement; add \"Resource\": \"*\", which means this key."
+            ? "KMS requires a Resource in every key policy statement. Add \"Resource\": \"*\", which means this key."
             : "Add \"Resource\" naming the ARNs it covers, or \"*\".";
         foreach (var statement in document.Statements)
         {

@@ -38,7 +38,7 @@ internal sealed class SidRule : IPolicyRule
                         InvalidSid,
                         Severity.Warning,
                         location,
-                        $"The Sid \"{statement.Sid}\" has characters other than A-Z, a-z and 0-9. KMS accepts it, but IAM would not; prefer letters and digits so the statement can be copied into other policies.")
+                        $"The Sid \"{statement.Sid}\" has characters other than A-Z, a-z and 0-9. KMS accepts it, but IAM would not. Prefer letters and digits so the statement can be copied into other policies.")
                     : Finding.Error(
                         InvalidSid,
                         location,
