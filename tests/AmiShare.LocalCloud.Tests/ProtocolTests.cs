@@ -127,6 +127,33 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public async Task UnknownAccessKey_Ec2SdkClient_AuthFailure()
+    {
+        await using var server = await TestCloud.StartAsync();
+        using var ec2 = new AmazonEC2Client(
+            new BasicAWSCredentials("AKIAUNKNOWN000000000", "whatever"),
+            new AmazonEC2Config { ServiceURL = server.Endpoint.ToString(), AuthenticationRegion = TestCloud.Region, MaxErrorRetry = 0 });
+
+        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(() => ec2.DescribeImagesAsync(new DescribeImagesRequest(), TestCloud.Timeout));
+
+        Assert.Equal("AuthFailure", error.ErrorCode);
+        Assert.Equal(401, (int)error.StatusCode);
+    }
+
+    [Fact]
+    public async Task UnknownAccessKey_KmsSdkClient_UnrecognizedClientException()
+    {
+        await using var server = await TestCloud.StartAsync();
+        using var kms = new AmazonKeyManagementServiceClient(
+            new BasicAWSCredentials("AKIAUNKNOWN000000000", "whatever"),
+            new AmazonKeyManagementServiceConfig { ServiceURL = server.Endpoint.ToString(), AuthenticationRegion = TestCloud.Region, MaxErrorRetry = 0 });
+
+        var error = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => kms.ListKeysAsync(new ListKeysRequest(), TestCloud.Timeout));
+
+        Assert.Equal("UnrecognizedClientException", error.ErrorCode);
+    }
+
+    [Fact]
     public async Task MissingAuthentication_QueryService_MissingAuthenticationToken()
     {
         await using var server = await TestCloud.StartAsync();
