@@ -1,0 +1,44 @@
+namespace AmiShare.LocalCloud.Auth;
+
+/// <summary>The kinds of principal a LocalCloud credential can stand for.</summary>
+public enum PrincipalKind
+{
+    /// <summary>An account's root user (<c>arn:aws:iam::ACCOUNT:root</c>).</summary>
+    AccountRoot,
+
+    /// <summary>An IAM user with a long-term access key.</summary>
+    IamUser,
+
+    /// <summary>A role session from <c>sts:AssumeRole</c> (<c>arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION</c>).</summary>
+    AssumedRole,
+}
+
+/// <summary>The role behind an assumed-role session, which is what identity policies and trust policies name.</summary>
+public sealed record RoleSession(
+    string RoleArn,
+    string RoleName,
+    string RoleId,
+    string SessionName,
+    DateTimeOffset Expiration,
+    string SourcePrincipalArn);
+
+/// <summary>
+/// Who signed a request, as every handler and the authorizer see it. <see cref="PrincipalArn"/> is what
+/// GetCallerIdentity returns; <see cref="PolicyPrincipalArn"/> is the ARN that policies name (the role for
+/// a session), i.e. the value of <c>aws:PrincipalArn</c>.
+/// </summary>
+public sealed record CallerIdentity(
+    string AccountId,
+    string PrincipalArn,
+    PrincipalKind Kind,
+    string AccessKeyId,
+    string UserId,
+    string? UserName = null,
+    RoleSession? Session = null)
+{
+    public string PolicyPrincipalArn => Session?.RoleArn ?? PrincipalArn;
+
+    public bool IsRoot => Kind == PrincipalKind.AccountRoot;
+
+    public static string RootArn(string accountId) => $"arn:aws:iam::{accountId}:root";
+}

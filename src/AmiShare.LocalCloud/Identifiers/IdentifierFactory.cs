@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+
+namespace AmiShare.LocalCloud.Identifiers;
+
+/// <summary>
+/// Mints identifiers in the formats AWS uses, from an injected <see cref="IRandomSource"/>: access keys
+/// (<c>AKIA</c>/<c>ASIA</c> + 16), IAM unique ids (<c>AIDA</c>, <c>AROA</c>, <c>ANPA</c> + 17), resource ids
+/// (<c>ami-</c> + 17 hex) and request ids (GUID form).
+/// </summary>
+public sealed class IdentifierFactory(IRandomSource random)
+{
+    private const string UpperAlphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    private const string SecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    public string LongTermAccessKeyId() => "AKIA" + Draw(UpperAlphanumeric, 16);
+
+    public string SessionAccessKeyId() => "ASIA" + Draw(UpperAlphanumeric, 16);
+
+    public string SecretAccessKey() => Draw(SecretAlphabet, 40);
+
+    public string SessionToken() => "LocalCloudSession/" + Draw(SecretAlphabet, 160);
+
+    /// <summary>IAM unique id, e.g. prefix <c>AIDA</c> (user), <c>AROA</c> (role), <c>ANPA</c> (managed policy).</summary>
+    public string UniqueId(string prefix) => prefix + Draw(UpperAlphanumeric, 17);
+
+    /// <summary>EC2-style resource id, e.g. <c>ami-0123456789abcdef0</c>.</summary>
+    public string ResourceId(string prefix) => $"{prefix}-{Hex(9)[..17]}";
+
+    public string RequestId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        random.Fill(bytes);
+        return new Guid(bytes).ToString("D", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Lower-case hex of <paramref name="byteCount"/> random bytes.</summary>
+    public string Hex(int byteCount)
+    {
+        var bytes = new byte[byteCount];
+        random.Fill(bytes);
+        return Convert.ToHexStringLower(bytes);
+    }
+
+    /// <summary>Random bytes, e.g. key material.</summary>
+    public byte[] Bytes(int count)
+    {
+        var bytes = new byte[count];
+        random.Fill(bytes);
+        return bytes;
+    }
+
+    private string Draw(string alphabet, int length)
+    {
+        // Alphabets here have 32 or 64 symbols, so masking a byte keeps the draw uniform.
+        var bytes = new byte[length];
+        random.Fill(bytes);
+        var text = new StringBuilder(length);
+        foreach (var b in bytes)
+        {
+            text.Append(alphabet[b % alphabet.Length]);
+        }
+
+        return text.ToString();
+    }
+}

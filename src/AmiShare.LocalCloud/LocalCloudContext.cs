@@ -1,0 +1,44 @@
+using AmiShare.LocalCloud.Auth;
+using AmiShare.LocalCloud.Authorization;
+using AmiShare.LocalCloud.Identifiers;
+using AmiShare.LocalCloud.Seed;
+using AmiShare.LocalCloud.Services.Iam;
+using AmiShare.LocalCloud.State;
+
+namespace AmiShare.LocalCloud;
+
+/// <summary>
+/// The shared services of one running cloud, handed to every operation table: state, organization facts,
+/// IAM lookups, the authorizer, the clock and the id factory.
+/// </summary>
+public sealed class LocalCloudContext
+{
+    internal LocalCloudContext(LocalCloudState state, SeedDocument seed, TimeProvider time, IRandomSource random, Func<LocalCloudContext, IAccessAuthorizer>? authorizerFactory)
+    {
+        State = state;
+        Seed = seed;
+        Time = time;
+        Ids = new IdentifierFactory(random);
+        Organization = new OrganizationDirectory(seed);
+        Iam = new IamDirectory(state);
+        Authenticator = new RequestAuthenticator(state, new SigV4Verifier(time), time);
+        Authorizer = authorizerFactory?.Invoke(this) ?? new InterimAccessAuthorizer(Iam);
+    }
+
+    public LocalCloudState State { get; }
+
+    /// <summary>The seed this cloud was created from (the stored one after a restart).</summary>
+    public SeedDocument Seed { get; }
+
+    public OrganizationDirectory Organization { get; }
+
+    public IamDirectory Iam { get; }
+
+    public IAccessAuthorizer Authorizer { get; }
+
+    public TimeProvider Time { get; }
+
+    public IdentifierFactory Ids { get; }
+
+    public RequestAuthenticator Authenticator { get; }
+}

@@ -1,0 +1,38 @@
+using AmiShare.LocalCloud.Authorization;
+using AmiShare.LocalCloud.Identifiers;
+using AmiShare.LocalCloud.Protocol;
+using AmiShare.LocalCloud.Seed;
+
+namespace AmiShare.LocalCloud;
+
+/// <summary>How to start a <see cref="LocalCloudServer"/>. Every member has a working default.</summary>
+public sealed record LocalCloudOptions
+{
+    /// <summary>Address to listen on; loopback by default so a dev box never exposes the emulator.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 picks a free one (read it back from <see cref="LocalCloudServer.Endpoint"/>).</summary>
+    public int Port { get; init; }
+
+    /// <summary>SQLite file that keeps state across restarts; null keeps everything in memory.</summary>
+    public string? DataFilePath { get; init; }
+
+    /// <summary>Seed for a new store. Ignored when the data file already holds a seeded cloud.</summary>
+    public SeedDocument? Seed { get; init; }
+
+    /// <summary>Seed file (JSON) for a new store, used when <see cref="Seed"/> is null. Neither: <see cref="DefaultSeed"/>.</summary>
+    public string? SeedFilePath { get; init; }
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public IRandomSource Random { get; init; } = CryptographicRandomSource.Instance;
+
+    /// <summary>Replaces the interim authorizer; this is where the AmiShare.Policy evaluator is plugged in.</summary>
+    public Func<LocalCloudContext, IAccessAuthorizer>? AuthorizerFactory { get; init; }
+
+    /// <summary>Extra operation tables (tests, experiments) registered after the built-in services.</summary>
+    public IReadOnlyList<Func<LocalCloudContext, IServiceOperations>> AdditionalServices { get; init; } = [];
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 16 * 1024 * 1024;
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json;
+using AmiShare.LocalCloud.Auth;
+using AmiShare.LocalCloud.Authorization;
+
+namespace AmiShare.LocalCloud.Protocol;
+
+/// <summary>
+/// Everything a handler gets: who called (authenticated), where (region, service), what (operation and its
+/// parameters: <see cref="Parameters"/> for query protocols, <see cref="Body"/> for JSON), the cloud it acts on,
+/// the clock, a request id and the request's cancellation token.
+/// </summary>
+public sealed class OperationRequest
+{
+    public required CallerIdentity Caller { get; init; }
+
+    /// <summary>The region from the credential scope (us-east-1 for IAM).</summary>
+    public required string Region { get; init; }
+
+    public required AwsServiceDescriptor Service { get; init; }
+
+    public required string Operation { get; init; }
+
+    /// <summary>Query-protocol parameters; empty for JSON services.</summary>
+    public QueryParameters Parameters { get; init; } = QueryParameters.Empty;
+
+    /// <summary>JSON 1.1 request body; an empty object for query services.</summary>
+    public JsonElement Body { get; init; }
+
+    public required string RequestId { get; init; }
+
+    public required LocalCloudContext Cloud { get; init; }
+
+    public TimeProvider Time => Cloud.Time;
+
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>The EC2 <c>DryRun=true</c> parameter or the JSON <c>"DryRun": true</c> member.</summary>
+    public bool IsDryRun => Service.Protocol == WireProtocol.Json11
+        ? Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("DryRun", out var dryRun) && dryRun.ValueKind == JsonValueKind.True
+        : Parameters.GetBoolean("DryRun") == true;
+
+    /// <summary>Asks the authorizer without failing; global <c>aws:*</c> condition keys are added here.</summary>
+    public AuthorizationDecision Check(
+        string action,
+        string resourceArn,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? contextKeys = null,
+        ResourcePolicy? resourcePolicy = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(action);
+        ArgumentException.ThrowIfNullOrWhiteSpace(resourceArn);
+        var request = new AuthorizationRequest(Caller, action, resourceArn, WithGlobalKeys(contextKeys))
+        {
+            ResourcePolicy = resourcePolicy,
+        };
+        return Cloud.Authorizer.Authorize(request);
+    }
+
+    /// <summary>
+    /// The one call every handler makes for each action it performs. Throws the service's access-denied error
+    /// (<c>AccessDenied</c>, EC2 <c>UnauthorizedOperation</c>, KMS <c>AccessDeniedException</c>) when refused.
+    /// </summary>
+    public void Authorize(
+        string action,
+        string resourceArn,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? contextKeys = null,
+        ResourcePolicy? resourcePolicy = null)
+    {
+        var decision = Check(action, resourceArn, contextKeys, resourcePolicy);
+        if (!decision.IsAllowed)
+        {
+            var core = $"User: {Caller.PrincipalArn} is not authorized to perform: {action} on resource: {resourceArn} because {decision.Reason}";
+            var message = Service.Protocol == WireProtocol.Ec2Query ? "You are not authorized to perform this operation. " + core : core;
+            throw new AwsServiceException(Service.AccessDeniedCode, message, Service.AccessDeniedStatus);
+        }
+    }
+
+    /// <summary>Call after all <see cref="Authorize"/> checks: a dry run ends here with the 412 success answer.</summary>
+    public void StopIfDryRun()
+    {
+        if (IsDryRun)
+        {
+            throw Service.DryRunSucceeded();
+        }
+    }
+
+    private Dictionary<string, IReadOnlyList<string>> WithGlobalKeys(IReadOnlyDictionary<string, IReadOnlyList<string>>? specific)
+    {
+        var now = Time.GetUtcNow();
+        var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["aws:PrincipalArn"] = [Caller.PolicyPrincipalArn],
+            ["aws:PrincipalAccount"] = [Caller.AccountId],
+            ["aws:PrincipalType"] = [Caller.Kind switch
+            {
+                PrincipalKind.AccountRoot => "Account",
+                PrincipalKind.IamUser => "User",
+                _ => "AssumedRole",
+            }],
+            ["aws:userid"] = [Caller.UserId],
+            ["aws:RequestedRegion"] = [Region],
+            ["aws:CurrentTime"] = [now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)],
+            ["aws:EpochTime"] = [now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)],
+            ["aws:SecureTransport"] = ["false"],
+        };
+        if (Caller.UserName is { } userName)
+        {
+            keys["aws:username"] = [userName];
+        }
+
+        if (Cloud.Organization.OrganizationIdOf(Caller.AccountId) is { } orgId)
+        {
+            keys["aws:PrincipalOrgID"] = [orgId];
+            keys["aws:PrincipalOrgPaths"] = [Cloud.Organization.OrganizationPathOf(Caller.AccountId)!];
+        }
+
+        foreach (var (key, values) in specific ?? new Dictionary<string, IReadOnlyList<string>>())
+        {
+            keys[key] = values;
+        }
+
+        return keys;
+    }
+}

@@ -1,0 +1,83 @@
+namespace AmiShare.LocalCloud.Seed;
+
+/// <summary>An account as the emulator knows it.</summary>
+public sealed record CloudAccount(string Id, string Name, string? ParentId, string? OrganizationId);
+
+/// <summary>
+/// Facts about accounts and the organization that policy conditions need: <c>aws:PrincipalOrgID</c>,
+/// <c>aws:PrincipalOrgPaths</c> (<c>o-x/r-y/ou-a/ou-b/</c>), organization and OU ARNs for launch permissions,
+/// and the management account. Built once from the seed; immutable.
+/// </summary>
+public sealed class OrganizationDirectory
+{
+    private readonly SeedDocument seed;
+    private readonly Dictionary<string, CloudAccount> accounts;
+    private readonly Dictionary<string, SeedOrganizationalUnit> units;
+
+    public OrganizationDirectory(SeedDocument seed)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        this.seed = seed;
+        units = (seed.Organization?.Units ?? []).ToDictionary(u => u.Id, StringComparer.Ordinal);
+        accounts = seed.Accounts.ToDictionary(
+            a => a.Id,
+            a => new CloudAccount(a.Id, a.Name, a.ParentId, a.ParentId is null ? null : seed.Organization?.Id),
+            StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<string> Regions => seed.Regions;
+
+    public IReadOnlyCollection<CloudAccount> Accounts => accounts.Values;
+
+    public string? OrganizationId => seed.Organization?.Id;
+
+    public string? ManagementAccountId => seed.Organization?.ManagementAccountId;
+
+    /// <summary><c>arn:aws:organizations::MANAGEMENT:organization/o-x</c>, or null without an organization.</summary>
+    public string? OrganizationArn => seed.Organization is { } org
+        ? $"arn:aws:organizations::{org.ManagementAccountId}:organization/{org.Id}"
+        : null;
+
+    public bool IsKnownAccount(string accountId) => accounts.ContainsKey(accountId);
+
+    public bool IsKnownRegion(string region) => seed.Regions.Contains(region, StringComparer.Ordinal);
+
+    public CloudAccount? FindAccount(string accountId) => accounts.GetValueOrDefault(accountId);
+
+    /// <summary>The organization id of an account, or null if it is outside the organization (or unknown).</summary>
+    public string? OrganizationIdOf(string accountId) => FindAccount(accountId)?.OrganizationId;
+
+    /// <summary>
+    /// The account's path as <c>aws:PrincipalOrgPaths</c> shows it: <c>o-x/r-y/ou-a/ou-b/</c> (the OUs from the root
+    /// down to the account's parent), or null outside the organization.
+    /// </summary>
+    public string? OrganizationPathOf(string accountId)
+    {
+        if (FindAccount(accountId) is not { ParentId: { } parentId } || seed.Organization is not { } org)
+        {
+            return null;
+        }
+
+        var chain = new List<string>();
+        for (var current = parentId; units.TryGetValue(current, out var unit); current = unit.ParentId)
+        {
+            chain.Add(unit.Id);
+        }
+
+        chain.Add(org.RootId);
+        chain.Add(org.Id);
+        chain.Reverse();
+        return string.Join('/', chain) + "/";
+    }
+
+    /// <summary>Whether the account sits in the unit or any unit nested below it.</summary>
+    public bool IsInOrganizationalUnit(string accountId, string unitId) =>
+        OrganizationPathOf(accountId)?.Contains($"/{unitId}/", StringComparison.Ordinal) ?? false;
+
+    /// <summary><c>arn:aws:organizations::MANAGEMENT:ou/o-x/ou-…</c> for a known unit, or null.</summary>
+    public string? OrganizationalUnitArn(string unitId) => seed.Organization is { } org && units.ContainsKey(unitId)
+        ? $"arn:aws:organizations::{org.ManagementAccountId}:ou/{org.Id}/{unitId}"
+        : null;
+
+    public IReadOnlyCollection<SeedOrganizationalUnit> OrganizationalUnits => units.Values;
+}

@@ -1,0 +1,83 @@
+namespace AmiShare.LocalCloud.Seed;
+
+/// <summary>
+/// What a new LocalCloud starts with (docs/localcloud.md, "Seed"). Applied once, when the data store is new;
+/// afterwards the stored state wins.
+/// </summary>
+public sealed record SeedDocument
+{
+    public IReadOnlyList<string> Regions { get; init; } = [];
+
+    public SeedOrganization? Organization { get; init; }
+
+    public IReadOnlyList<SeedAccount> Accounts { get; init; } = [];
+
+    public IReadOnlyList<SeedPublicImage> PublicImages { get; init; } = [];
+}
+
+public sealed record SeedOrganization
+{
+    public required string Id { get; init; }
+
+    public required string RootId { get; init; }
+
+    public required string ManagementAccountId { get; init; }
+
+    public IReadOnlyList<SeedOrganizationalUnit> Units { get; init; } = [];
+}
+
+public sealed record SeedOrganizationalUnit
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    /// <summary>The root id (<c>r-…</c>) or another unit's id (<c>ou-…</c>).</summary>
+    public required string ParentId { get; init; }
+}
+
+public sealed record SeedAccount
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    /// <summary>Root or unit id inside the organization; absent means the account is outside it.</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>Absent: <see cref="SeedAccount.DefaultRootAccessKeyId"/>.</summary>
+    public string? RootAccessKeyId { get; init; }
+
+    /// <summary>Absent: <see cref="SeedAccount.DefaultRootSecretAccessKey"/>.</summary>
+    public string? RootSecretAccessKey { get; init; }
+
+    /// <summary>Documented, deterministic root key: <c>AKIAROOT</c> + the account id (20 characters like a real key).</summary>
+    public static string DefaultRootAccessKeyId(string accountId) => "AKIAROOT" + accountId;
+
+    public static string DefaultRootSecretAccessKey(string accountId) => "LocalCloudRootSecretKeyForAccount" + accountId;
+
+    public string EffectiveRootAccessKeyId => RootAccessKeyId ?? DefaultRootAccessKeyId(Id);
+
+    public string EffectiveRootSecretAccessKey => RootSecretAccessKey ?? DefaultRootSecretAccessKey(Id);
+}
+
+/// <summary>A public image (e.g. an Amazon base AMI) the EC2 service exposes to every account.</summary>
+public sealed record SeedPublicImage
+{
+    public required string ImageId { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string OwnerId { get; init; }
+
+    public string? OwnerAlias { get; init; }
+
+    public required string Region { get; init; }
+
+    public string RootDeviceName { get; init; } = "/dev/xvda";
+
+    public int SizeGiB { get; init; } = 8;
+
+    /// <summary>How much emulated block content backs the image's snapshot.</summary>
+    public int ContentMiB { get; init; } = 4;
+}

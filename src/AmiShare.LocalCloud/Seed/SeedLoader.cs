@@ -1,0 +1,260 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AmiShare.LocalCloud.Seed;
+
+/// <summary>A seed that cannot be used, with every problem found (not just the first), one per line.</summary>
+public sealed class SeedValidationException : Exception
+{
+    public SeedValidationException(IReadOnlyList<string> problems)
+        : base("The LocalCloud seed is invalid:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)))
+    {
+        Problems = problems;
+    }
+
+    public SeedValidationException()
+        : this(["(no details)"])
+    {
+    }
+
+    public SeedValidationException(string message)
+        : this([message])
+    {
+    }
+
+    public SeedValidationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Problems = [message];
+    }
+
+    public IReadOnlyList<string> Problems { get; }
+}
+
+/// <summary>Reads and validates seed documents.</summary>
+public static partial class SeedLoader
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static SeedDocument Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        SeedDocument? seed;
+        try
+        {
+            seed = JsonSerializer.Deserialize<SeedDocument>(json, Options);
+        }
+        catch (JsonException error)
+        {
+            var where = error.Path is null ? string.Empty : $" at {error.Path}";
+            throw new SeedValidationException([$"not a valid seed document{where}: {FirstLine(error.Message)}"]);
+        }
+
+        return Validate(seed ?? throw new SeedValidationException(["the document is empty (null)"]));
+    }
+
+    public static async Task<SeedDocument> LoadFileAsync(string path, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string json;
+        try
+        {
+            json = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new SeedValidationException([$"cannot read seed file '{path}': {error.Message}"]);
+        }
+
+        try
+        {
+            return Parse(json);
+        }
+        catch (SeedValidationException error)
+        {
+            throw new SeedValidationException([.. error.Problems.Select(p => $"{path}: {p}")]);
+        }
+    }
+
+    public static string Serialize(SeedDocument seed) => JsonSerializer.Serialize(seed, Options);
+
+    /// <summary>Returns the seed unchanged, or throws listing every problem.</summary>
+    public static SeedDocument Validate(SeedDocument seed)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        var problems = new List<string>();
+
+        if (seed.Regions.Count == 0)
+        {
+            problems.Add("regions: at least one region is required (e.g. \"us-east-1\")");
+        }
+
+        foreach (var region in seed.Regions.Where(r => !RegionPattern().IsMatch(r ?? string.Empty)))
+        {
+            problems.Add($"regions: '{region}' is not a region name like 'us-east-1'");
+        }
+
+        ReportDuplicates(problems, "regions", seed.Regions);
+
+        var containers = new HashSet<string>(StringComparer.Ordinal);
+        var organization = seed.Organization;
+        if (organization is not null)
+        {
+            if (!OrganizationIdPattern().IsMatch(organization.Id ?? string.Empty))
+            {
+                problems.Add($"organization.id: '{organization.Id}' must look like 'o-' followed by 10-32 lower-case letters or digits");
+            }
+
+            if (!RootIdPattern().IsMatch(organization.RootId ?? string.Empty))
+            {
+                problems.Add($"organization.rootId: '{organization.RootId}' must look like 'r-' followed by 4-32 lower-case letters or digits");
+            }
+
+            containers.Add(organization.RootId ?? string.Empty);
+            foreach (var unit in organization.Units)
+            {
+                if (!UnitIdPattern().IsMatch(unit.Id ?? string.Empty))
+                {
+                    problems.Add($"organization.units: '{unit.Id}' must look like 'ou-xxxx-xxxxxxxx' (lower-case letters or digits)");
+                }
+
+                if (!containers.Add(unit.Id ?? string.Empty))
+                {
+                    problems.Add($"organization.units: duplicate id '{unit.Id}'");
+                }
+            }
+
+            foreach (var unit in organization.Units.Where(u => !containers.Contains(u.ParentId ?? string.Empty)))
+            {
+                problems.Add($"organization.units: '{unit.Id}' has unknown parent '{unit.ParentId}' (use the root id or another unit's id)");
+            }
+
+            ReportUnitCycles(problems, organization);
+
+            if (!seed.Accounts.Any(a => a.Id == organization.ManagementAccountId && a.ParentId is not null))
+            {
+                problems.Add($"organization.managementAccountId: '{organization.ManagementAccountId}' must be one of the accounts and inside the organization");
+            }
+        }
+
+        if (seed.Accounts.Count == 0)
+        {
+            problems.Add("accounts: at least one account is required");
+        }
+
+        foreach (var account in seed.Accounts)
+        {
+            if (!AccountIdPattern().IsMatch(account.Id ?? string.Empty))
+            {
+                problems.Add($"accounts: '{account.Id}' is not a 12-digit account id");
+            }
+
+            if (string.IsNullOrWhiteSpace(account.Name))
+            {
+                problems.Add($"accounts: '{account.Id}' needs a name");
+            }
+
+            if (account.ParentId is not null && !containers.Contains(account.ParentId))
+            {
+                problems.Add(organization is null
+                    ? $"accounts: '{account.Id}' has parentId '{account.ParentId}' but the seed has no organization"
+                    : $"accounts: '{account.Id}' has unknown parent '{account.ParentId}' (use the root id or a unit id)");
+            }
+
+            if ((account.RootAccessKeyId is null) != (account.RootSecretAccessKey is null))
+            {
+                problems.Add($"accounts: '{account.Id}' must give both rootAccessKeyId and rootSecretAccessKey, or neither");
+            }
+
+            if (account.RootAccessKeyId is not null && !AccessKeyPattern().IsMatch(account.RootAccessKeyId))
+            {
+                problems.Add($"accounts: '{account.Id}' rootAccessKeyId '{account.RootAccessKeyId}' must be 'AKIA' followed by 12-124 upper-case letters or digits");
+            }
+        }
+
+        ReportDuplicates(problems, "accounts", seed.Accounts.Select(a => a.Id));
+        ReportDuplicates(problems, "accounts (root access key ids)", seed.Accounts.Select(a => a.EffectiveRootAccessKeyId));
+
+        foreach (var image in seed.PublicImages)
+        {
+            if (!ImageIdPattern().IsMatch(image.ImageId ?? string.Empty))
+            {
+                problems.Add($"publicImages: '{image.ImageId}' must look like 'ami-' followed by 8 or 17 hex digits");
+            }
+
+            if (!seed.Regions.Contains(image.Region))
+            {
+                problems.Add($"publicImages: '{image.ImageId}' is in region '{image.Region}', which is not among the seed's regions");
+            }
+
+            if (!AccountIdPattern().IsMatch(image.OwnerId ?? string.Empty))
+            {
+                problems.Add($"publicImages: '{image.ImageId}' ownerId '{image.OwnerId}' is not a 12-digit account id");
+            }
+
+            if (image.SizeGiB <= 0 || image.ContentMiB <= 0 || image.ContentMiB > image.SizeGiB * 1024)
+            {
+                problems.Add($"publicImages: '{image.ImageId}' needs sizeGiB > 0 and 0 < contentMiB <= sizeGiB * 1024");
+            }
+        }
+
+        ReportDuplicates(problems, "publicImages", seed.PublicImages.Select(i => i.ImageId));
+
+        return problems.Count == 0 ? seed : throw new SeedValidationException(problems);
+    }
+
+    private static void ReportUnitCycles(List<string> problems, SeedOrganization organization)
+    {
+        var parents = organization.Units
+            .GroupBy(u => u.Id ?? string.Empty, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().ParentId, StringComparer.Ordinal);
+        foreach (var unit in organization.Units)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var current = unit.Id; current is not null && parents.TryGetValue(current, out var parent); current = parent)
+            {
+                if (!seen.Add(current))
+                {
+                    problems.Add($"organization.units: '{unit.Id}' is its own ancestor (the parent chain loops)");
+                    break;
+                }
+            }
+        }
+    }
+
+    private static void ReportDuplicates(List<string> problems, string where, IEnumerable<string?> values)
+    {
+        foreach (var duplicate in values.GroupBy(v => v, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"{where}: duplicate id '{duplicate.Key}'");
+        }
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+
+    [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-\d$")]
+    private static partial Regex RegionPattern();
+
+    [GeneratedRegex("^o-[a-z0-9]{10,32}$")]
+    private static partial Regex OrganizationIdPattern();
+
+    [GeneratedRegex("^r-[a-z0-9]{4,32}$")]
+    private static partial Regex RootIdPattern();
+
+    [GeneratedRegex("^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")]
+    private static partial Regex UnitIdPattern();
+
+    [GeneratedRegex(@"^\d{12}$")]
+    private static partial Regex AccountIdPattern();
+
+    [GeneratedRegex("^AKIA[A-Z0-9]{12,124}$")]
+    private static partial Regex AccessKeyPattern();
+
+    [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    private static partial Regex ImageIdPattern();
+}

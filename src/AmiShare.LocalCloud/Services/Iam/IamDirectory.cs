@@ -1,0 +1,91 @@
+using AmiShare.LocalCloud.Auth;
+using AmiShare.LocalCloud.Authorization;
+using AmiShare.LocalCloud.State;
+
+namespace AmiShare.LocalCloud.Services.Iam;
+
+/// <summary>
+/// Read side of IAM for other services and the policy engine: principals and their identity policies
+/// (inline + attached, and the permissions boundary), resolved from the current state.
+/// </summary>
+public sealed class IamDirectory(LocalCloudState state) : IIdentityPolicySource
+{
+    public IamUser? FindUser(string accountId, string userName) =>
+        state.Read(view => view.Find(IamEntityKinds.User, IamEntityKinds.UserKey(accountId, userName)));
+
+    public IamRole? FindRole(string accountId, string roleName) =>
+        state.Read(view => view.Find(IamEntityKinds.Role, IamEntityKinds.RoleKey(accountId, roleName)));
+
+    /// <summary>Finds a role by ARN (<c>arn:aws:iam::ACCOUNT:role/path/NAME</c>); the name is the last path segment.</summary>
+    public IamRole? FindRoleByArn(string roleArn)
+    {
+        var account = ArnParts.AccountOf(roleArn);
+        var resource = ArnParts.ResourceOf(roleArn);
+        if (account is null || resource is null || !resource.StartsWith("role/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var role = FindRole(account, resource[(resource.LastIndexOf('/') + 1)..]);
+        return role is not null && role.Arn == roleArn ? role : null;
+    }
+
+    public IamManagedPolicy? FindPolicy(string policyArn) =>
+        state.Read(view => view.Find(IamEntityKinds.Policy, IamEntityKinds.PolicyKey(policyArn)));
+
+    public PrincipalPolicies GetPolicies(CallerIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Kind switch
+        {
+            PrincipalKind.IamUser when caller.UserName is { } name => GetPoliciesOf(caller.PrincipalArn, caller.AccountId, name, isRole: false),
+            PrincipalKind.AssumedRole when caller.Session is { } session => GetPoliciesOf(session.RoleArn, caller.AccountId, session.RoleName, isRole: true),
+            _ => PrincipalPolicies.None,
+        };
+    }
+
+    /// <summary>Identity policies of a user or role ARN (<c>…:user/NAME</c> or <c>…:role/NAME</c>); none for anything else.</summary>
+    public PrincipalPolicies GetPolicies(string principalArn)
+    {
+        var account = ArnParts.AccountOf(principalArn);
+        var resource = ArnParts.ResourceOf(principalArn);
+        if (account is null || resource is null)
+        {
+            return PrincipalPolicies.None;
+        }
+
+        var name = resource[(resource.LastIndexOf('/') + 1)..];
+        return resource.StartsWith("user/", StringComparison.Ordinal) ? GetPoliciesOf(principalArn, account, name, isRole: false)
+            : resource.StartsWith("role/", StringComparison.Ordinal) ? GetPoliciesOf(principalArn, account, name, isRole: true)
+            : PrincipalPolicies.None;
+    }
+
+    private PrincipalPolicies GetPoliciesOf(string arn, string accountId, string name, bool isRole) => state.Read(view =>
+    {
+        (IReadOnlyDictionary<string, string> Inline, IReadOnlyList<string> Attached, string? Boundary)? found = isRole
+            ? view.Find(IamEntityKinds.Role, IamEntityKinds.RoleKey(accountId, name)) is { } role
+                ? (role.InlinePolicies, role.AttachedPolicyArns, role.PermissionsBoundaryArn)
+                : null
+            : view.Find(IamEntityKinds.User, IamEntityKinds.UserKey(accountId, name)) is { } user
+                ? (user.InlinePolicies, user.AttachedPolicyArns, user.PermissionsBoundaryArn)
+                : null;
+        if (found is not { } policies)
+        {
+            return PrincipalPolicies.None;
+        }
+
+        var inline = policies.Inline
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => new NamedPolicy(p.Key, arn, p.Value))
+            .ToList();
+        var attached = policies.Attached
+            .Select(policyArn => view.Find(IamEntityKinds.Policy, IamEntityKinds.PolicyKey(policyArn)))
+            .OfType<IamManagedPolicy>()
+            .Select(p => new NamedPolicy(p.PolicyName, p.Arn, p.Document))
+            .ToList();
+        var boundary = policies.Boundary is { } boundaryArn && view.Find(IamEntityKinds.Policy, IamEntityKinds.PolicyKey(boundaryArn)) is { } b
+            ? new NamedPolicy(b.PolicyName, b.Arn, b.Document)
+            : null;
+        return new PrincipalPolicies(inline, attached, boundary);
+    });
+}

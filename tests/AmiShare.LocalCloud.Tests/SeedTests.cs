@@ -1,0 +1,101 @@
+using AmiShare.LocalCloud.Seed;
+
+namespace AmiShare.LocalCloud.Tests;
+
+public sealed class SeedTests
+{
+    [Fact]
+    public void Validate_DefaultSeed_IsValid() => SeedLoader.Validate(DefaultSeed.Create());
+
+    [Fact]
+    public void Parse_ExampleSeedFile_MatchesDefaultSeed()
+    {
+        var path = Path.Combine(RepositoryRoot(), "examples", "localcloud", "seed.json");
+
+        var parsed = SeedLoader.Parse(File.ReadAllText(path));
+
+        Assert.Equal(SeedLoader.Serialize(DefaultSeed.Create()), SeedLoader.Serialize(parsed));
+    }
+
+    [Fact]
+    public void Parse_SeveralProblems_ListsEveryOne()
+    {
+        const string json = """
+            {
+              "regions": ["us-east-1"],
+              "organization": { "id": "o-abcdefghij", "rootId": "r-abcd", "managementAccountId": "111111111111",
+                                "units": [ { "id": "ou-abcd-11111111", "name": "a", "parentId": "ou-abcd-99999999" } ] },
+              "accounts": [ { "id": "111111111111", "name": "one", "parentId": "r-abcd" },
+                            { "id": "111111111111", "name": "dup", "parentId": "r-abcd" },
+                            { "id": "12345", "name": "short" },
+                            { "id": "222222222222", "name": "lost", "parentId": "ou-nope-00000000" } ]
+            }
+            """;
+
+        var error = Assert.Throws<SeedValidationException>(() => SeedLoader.Parse(json));
+
+        Assert.Contains(error.Problems, p => p.Contains("'ou-abcd-11111111' has unknown parent 'ou-abcd-99999999'", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("duplicate id '111111111111'", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("'12345' is not a 12-digit account id", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("'222222222222' has unknown parent 'ou-nope-00000000'", StringComparison.Ordinal));
+        Assert.DoesNotContain(" at ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{ not json", "not a valid seed document")]
+    [InlineData("""{ "regions": ["us-east-1"], "accounts": [ { "id": "111111111111", "name": "a" } ], "colour": "red" }""", "not a valid seed document")]
+    [InlineData("""{ "regions": [], "accounts": [] }""", "at least one region")]
+    public void Parse_BadDocument_ClearMessage(string json, string expected)
+    {
+        var error = Assert.Throws<SeedValidationException>(() => SeedLoader.Parse(json));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_InvalidSeed_FailsWithValidationErrorNotCrash()
+    {
+        var seed = new SeedDocument { Regions = ["us-east-1"], Accounts = [new SeedAccount { Id = "abc", Name = "x" }] };
+
+        await Assert.ThrowsAsync<SeedValidationException>(() => LocalCloudServer.StartAsync(new LocalCloudOptions { Seed = seed }, CancellationToken.None));
+    }
+
+    [Fact]
+    public void OrganizationDirectory_DefaultSeed_ReportsPathsAndMembership()
+    {
+        var organization = new OrganizationDirectory(DefaultSeed.Create());
+
+        Assert.Equal("o-amishare01/r-ams1/ou-ams1-wrkloads/ou-ams1-prodacct/", organization.OrganizationPathOf(DefaultSeed.ProdAccountId));
+        Assert.Equal("o-amishare01/r-ams1/", organization.OrganizationPathOf(DefaultSeed.ImagesAccountId));
+        Assert.Null(organization.OrganizationPathOf(DefaultSeed.PartnerAccountId));
+        Assert.Null(organization.OrganizationIdOf(DefaultSeed.PartnerAccountId));
+        Assert.Equal(DefaultSeed.OrganizationId, organization.OrganizationIdOf(DefaultSeed.DevAccountId));
+        Assert.True(organization.IsInOrganizationalUnit(DefaultSeed.DevAccountId, DefaultSeed.WorkloadsUnitId));
+        Assert.False(organization.IsInOrganizationalUnit(DefaultSeed.DevAccountId, DefaultSeed.ProdUnitId));
+        Assert.Equal(DefaultSeed.ManagementAccountId, organization.ManagementAccountId);
+        Assert.Equal("arn:aws:organizations::100000000000:organization/o-amishare01", organization.OrganizationArn);
+        Assert.Equal("arn:aws:organizations::100000000000:ou/o-amishare01/ou-ams1-prodacct", organization.OrganizationalUnitArn(DefaultSeed.ProdUnitId));
+    }
+
+    [Fact]
+    public void DefaultRootCredentials_Documented_AreDeterministic()
+    {
+        var images = DefaultSeed.Create().Accounts.Single(a => a.Id == DefaultSeed.ImagesAccountId);
+
+        Assert.Equal("AKIAROOT111111111111", images.EffectiveRootAccessKeyId);
+        Assert.Equal("LocalCloudRootSecretKeyForAccount111111111111", images.EffectiveRootSecretAccessKey);
+    }
+
+    internal static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "AmiShare.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("AmiShare.slnx not found above the test directory.");
+    }
+}
