@@ -22,7 +22,7 @@ public sealed class LocalCloudContext
         Organization = new OrganizationDirectory(seed);
         Iam = new IamDirectory(state);
         Authenticator = new RequestAuthenticator(state, new SigV4Verifier(time), time);
-        Authorizer = authorizerFactory?.Invoke(this) ?? new InterimAccessAuthorizer(Iam);
+        Authorizer = authorizerFactory?.Invoke(this) ?? new PolicyEngineAuthorizer(Iam, Organization);
     }
 
     public LocalCloudState State { get; }

@@ -1,4 +1,6 @@
 using AmiShare.LocalCloud.Auth;
+using AmiShare.Policy.Kms;
+using AmiShare.Policy.Sharing;
 
 namespace AmiShare.LocalCloud.Authorization;
 
@@ -28,6 +30,15 @@ public sealed record AuthorizationRequest(
     IReadOnlyDictionary<string, IReadOnlyList<string>> ContextKeys)
 {
     public ResourcePolicy? ResourcePolicy { get; init; }
+
+    /// <summary>For KMS keys: the key's grants, which allow their grantees without IAM.</summary>
+    public IReadOnlyList<KmsGrant> Grants { get; init; } = [];
+
+    /// <summary>For images: the launch permission, the resource policy of ec2:RunInstances and ec2:CopyImage.</summary>
+    public ResourceSharing? LaunchPermissions { get; init; }
+
+    /// <summary>For snapshots: createVolumePermission, the resource policy of ec2:CreateVolume and ec2:CopySnapshot.</summary>
+    public ResourceSharing? CreateVolumePermissions { get; init; }
 
     /// <summary>The account owning the resource: from the ARN, else the resource policy, else the caller's own.</summary>
     public string ResourceAccountId => ArnParts.AccountOf(ResourceArn) ?? ResourcePolicy?.OwnerAccountId ?? Caller.AccountId;

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Authorization;
+using AmiShare.Policy.Kms;
+using AmiShare.Policy.Sharing;
 
 namespace AmiShare.LocalCloud.Protocol;
 
@@ -45,13 +47,19 @@ public sealed class OperationRequest
         string action,
         string resourceArn,
         IReadOnlyDictionary<string, IReadOnlyList<string>>? contextKeys = null,
-        ResourcePolicy? resourcePolicy = null)
+        ResourcePolicy? resourcePolicy = null,
+        IReadOnlyList<KmsGrant>? grants = null,
+        ResourceSharing? launchPermissions = null,
+        ResourceSharing? createVolumePermissions = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(action);
         ArgumentException.ThrowIfNullOrWhiteSpace(resourceArn);
         var request = new AuthorizationRequest(Caller, action, resourceArn, WithGlobalKeys(contextKeys))
         {
             ResourcePolicy = resourcePolicy,
+            Grants = grants ?? [],
+            LaunchPermissions = launchPermissions,
+            CreateVolumePermissions = createVolumePermissions,
         };
         return Cloud.Authorizer.Authorize(request);
     }
@@ -64,9 +72,12 @@ public sealed class OperationRequest
         string action,
         string resourceArn,
         IReadOnlyDictionary<string, IReadOnlyList<string>>? contextKeys = null,
-        ResourcePolicy? resourcePolicy = null)
+        ResourcePolicy? resourcePolicy = null,
+        IReadOnlyList<KmsGrant>? grants = null,
+        ResourceSharing? launchPermissions = null,
+        ResourceSharing? createVolumePermissions = null)
     {
-        var decision = Check(action, resourceArn, contextKeys, resourcePolicy);
+        var decision = Check(action, resourceArn, contextKeys, resourcePolicy, grants, launchPermissions, createVolumePermissions);
         if (!decision.IsAllowed)
         {
             var core = $"User: {Caller.PrincipalArn} is not authorized to perform: {action} on resource: {resourceArn} because {decision.Reason}";

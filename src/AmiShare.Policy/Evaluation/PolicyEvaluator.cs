@@ -115,35 +115,47 @@ public static class PolicyEvaluator
         }
 
         // Key rules apply to keys; CreateKey, ListKeys and the like are identity-only, as on AWS.
-        return request.ServicePrefix == "kms" && request.Resource.Contains(":key/", StringComparison.Ordinal)
-            ? DecideKms(context, resourceAllow, grantAllow)
+        if (request.ServicePrefix == "kms" && request.Resource.Contains(":key/", StringComparison.Ordinal))
+        {
+            return DecideWithConsent(context, resourceAllow, grantAllow, MissingRequirement.KeyPolicy);
+        }
+
+        return inputs.ResourcePolicyIsRequired
+            ? DecideWithConsent(context, resourceAllow, PrincipalMatch.None, MissingRequirement.ResourcePolicy)
             : DecideOther(context, resourceAllow);
     }
 
-    private static EvaluationResult DecideKms(DecisionContext context, PrincipalMatch keyPolicy, PrincipalMatch grant)
+    /// <summary>
+    /// Resources whose policy must consent even within the account: KMS keys (key policy or grant) and
+    /// roles (trust policy). A statement naming the account only delegates to that account's IAM.
+    /// </summary>
+    private static EvaluationResult DecideWithConsent(DecisionContext context, PrincipalMatch keyPolicy, PrincipalMatch grant, MissingRequirement consentMissing)
     {
         var request = context.Request;
+        var isKey = consentMissing == MissingRequirement.KeyPolicy;
+        var direct = isKey ? AllowBasis.KeyPolicy : AllowBasis.ResourcePolicy;
+        var delegated = isKey ? AllowBasis.KeyPolicyDelegation : AllowBasis.ResourcePolicyWithIdentity;
         var crossAccount = context.IsCrossAccount(context.Inputs.ResourceAccount ?? AccountOfArn(request.Resource));
-        if (crossAccount && !CrossAccountKmsOperations.Contains(request.OperationName))
+        if (crossAccount && consentMissing == MissingRequirement.KeyPolicy && !CrossAccountKmsOperations.Contains(request.OperationName))
         {
             return context.Deny(MissingRequirement.CrossAccountNotSupported);
         }
 
         if (keyPolicy == PrincipalMatch.None && grant == PrincipalMatch.None)
         {
-            return context.Deny(MissingRequirement.KeyPolicy);
+            return context.Deny(consentMissing);
         }
 
         if (context.IsAnonymousOrService)
         {
-            return keyPolicy >= PrincipalMatch.Wildcard ? context.Allow(AllowBasis.KeyPolicy)
+            return keyPolicy >= PrincipalMatch.Wildcard ? context.Allow(direct)
                 : grant >= PrincipalMatch.Wildcard ? context.Allow(AllowBasis.Grant)
-                : context.Deny(MissingRequirement.KeyPolicy);
+                : context.Deny(consentMissing);
         }
 
         if (context.IsRoot && !crossAccount)
         {
-            return context.Allow(keyPolicy != PrincipalMatch.None ? AllowBasis.KeyPolicy : AllowBasis.Grant);
+            return context.Allow(keyPolicy != PrincipalMatch.None ? direct : AllowBasis.Grant);
         }
 
         // Grants need no IAM policy, even across accounts; a grant to an account delegates to its IAM.
@@ -156,12 +168,12 @@ public static class PolicyEvaluator
         {
             if (keyPolicy == PrincipalMatch.Exact || (keyPolicy is PrincipalMatch.Role or PrincipalMatch.Wildcard && context.LimitsHold))
             {
-                return context.Allow(AllowBasis.KeyPolicy);
+                return context.Allow(direct);
             }
 
             if ((keyPolicy == PrincipalMatch.Account || grant == PrincipalMatch.Account) && context.IdentitySideAllows)
             {
-                return context.Allow(keyPolicy == PrincipalMatch.Account ? AllowBasis.KeyPolicyDelegation : AllowBasis.GrantDelegation);
+                return context.Allow(keyPolicy == PrincipalMatch.Account ? delegated : AllowBasis.GrantDelegation);
             }
 
             if (keyPolicy is PrincipalMatch.Role or PrincipalMatch.Wildcard || grant == PrincipalMatch.Role)
@@ -173,7 +185,7 @@ public static class PolicyEvaluator
         }
 
         return (keyPolicy != PrincipalMatch.None || grant == PrincipalMatch.Account) && context.IdentitySideAllows
-            ? context.Allow(keyPolicy != PrincipalMatch.None ? AllowBasis.KeyPolicyDelegation : AllowBasis.GrantDelegation)
+            ? context.Allow(keyPolicy != PrincipalMatch.None ? delegated : AllowBasis.GrantDelegation)
             : context.Deny(context.IdentityGap);
     }
 

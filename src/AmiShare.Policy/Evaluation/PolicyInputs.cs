@@ -12,6 +12,12 @@ public sealed record PolicyInputs
     /// <summary>The resource's policy: a key policy for KMS keys, a bucket policy, a role's trust policy, …</summary>
     public CompiledPolicy? ResourcePolicy { get; init; }
 
+    /// <summary>
+    /// True when the resource policy must consent even within one account, as a role's trust policy
+    /// must for sts:AssumeRole. KMS key policies always must; this flag is for other resources.
+    /// </summary>
+    public bool ResourcePolicyIsRequired { get; init; }
+
     public ImmutableArray<CompiledPolicy> PermissionBoundaries { get; init; } = [];
 
     public CompiledPolicy? SessionPolicy { get; init; }

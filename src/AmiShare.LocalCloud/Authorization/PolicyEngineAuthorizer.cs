@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using AmiShare.LocalCloud.Seed;
+using AmiShare.Policy.Evaluation;
+using PolicyRequest = AmiShare.Policy.Evaluation.AuthorizationRequest;
+
+namespace AmiShare.LocalCloud.Authorization;
+
+/// <summary>
+/// LocalCloud's authorizer: every request is decided by AmiShare.Policy with AWS's evaluation logic —
+/// identity policies and the permissions boundary of the caller, the resource's policy (key policy,
+/// trust policy), KMS grants, launch and volume permissions, explicit denies. Policies are compiled
+/// once per distinct document and reused.
+/// </summary>
+public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicies, OrganizationDirectory organization) : IAccessAuthorizer
+{
+    /// <summary>Far above what a test or demo stores; clearing then only costs recompilation.</summary>
+    private const int MaxCachedPolicies = 20_000;
+
+    private readonly ConcurrentDictionary<(string Label, string Document), CompiledPolicy?> _compiled = new();
+
+    public AuthorizationDecision Authorize(AuthorizationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = Evaluate(request);
+        return result.IsAllowed ? AuthorizationDecision.Allow(result.Explanation) : AuthorizationDecision.Deny(Reason(request.Action, result));
+    }
+
+    /// <summary>The engine's full answer, for callers (tests, the admin API) that want the deciding statements.</summary>
+    public EvaluationResult Evaluate(AuthorizationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var caller = request.Caller;
+        var principal = ToPrincipal(caller);
+        var policies = caller.IsRoot ? PrincipalPolicies.None : identityPolicies.GetPolicies(caller);
+        var identity = ImmutableArray.CreateBuilder<CompiledPolicy>();
+        foreach (var policy in policies.All)
+        {
+            if (Compile("identity:" + policy.Name, policy.Document) is { } compiled)
+            {
+                identity.Add(compiled);
+            }
+        }
+
+        var boundaries = policies.PermissionsBoundary is { } boundary && Compile("boundary:" + boundary.Name, boundary.Document) is { } compiledBoundary
+            ? ImmutableArray.Create(compiledBoundary)
+            : [];
+        var resourcePolicy = request.ResourcePolicy is { } resource
+            ? Compile(resource.Kind switch
+            {
+                ResourcePolicyKind.KeyPolicy => "key-policy",
+                ResourcePolicyKind.RoleTrustPolicy => "trust-policy",
+                _ => "resource-policy",
+            }, resource.Document)
+            : null;
+
+        var context = new List<KeyValuePair<string, string[]>>(request.ContextKeys.Count);
+        foreach (var (key, values) in request.ContextKeys)
+        {
+            context.Add(new(key, [.. values]));
+        }
+
+        var orgId = organization.OrganizationIdOf(caller.AccountId);
+        var orgPath = organization.OrganizationPathOf(caller.AccountId);
+        var inputs = new PolicyInputs
+        {
+            IdentityPolicies = identity.ToImmutable(),
+            ResourcePolicy = resourcePolicy,
+            ResourcePolicyIsRequired = request.ResourcePolicy?.Kind == ResourcePolicyKind.RoleTrustPolicy,
+            PermissionBoundaries = boundaries,
+            Grants = [.. request.Grants],
+            LaunchPermissions = request.LaunchPermissions,
+            CreateVolumePermissions = request.CreateVolumePermissions,
+            ResourceAccount = request.ResourceAccountId,
+            ManagementAccountId = organization.ManagementAccountId,
+            PrincipalOrgId = orgId,
+            PrincipalOrgPaths = orgPath is null ? [] : [orgPath],
+        };
+        var policyRequest = PolicyRequest.Create(principal, request.Action, request.ResourceArn, context, orgId, orgPath is null ? null : [orgPath]);
+        return PolicyEvaluator.Evaluate(policyRequest, inputs);
+    }
+
+    /// <summary>The wording AWS uses after "because" in access-denied messages.</summary>
+    private static string Reason(string action, EvaluationResult result)
+    {
+        if (result.Decision == Decision.ExplicitlyDenied)
+        {
+            var statement = result.Statements.IsEmpty ? "a policy" : result.Statements[0].Policy;
+            var kind = statement.StartsWith("identity", StringComparison.Ordinal) ? "an identity-based policy"
+                : statement.StartsWith("boundary", StringComparison.Ordinal) ? "a permissions boundary"
+                : "a resource-based policy";
+            return $"with an explicit deny in {kind} ({string.Join(", ", result.Statements.Select(s => s.Label))})";
+        }
+
+        return result.Missing switch
+        {
+            MissingRequirement.IdentityPolicy => $"no identity-based policy allows the {action} action",
+            MissingRequirement.PermissionBoundary => $"no permissions boundary allows the {action} action",
+            MissingRequirement.SessionPolicy => $"no session policy allows the {action} action",
+            MissingRequirement.ServiceControlPolicy => $"no service control policy allows the {action} action",
+            MissingRequirement.CrossAccountNotSupported => $"the {action} action cannot be used on a key in another account",
+            MissingRequirement.LaunchPermission => "the image is not shared with this account",
+            MissingRequirement.CreateVolumePermission => "the snapshot has no createVolumePermission for this account",
+            _ => $"no resource-based policy allows the {action} action",
+        };
+    }
+
+    private static CallerPrincipal ToPrincipal(Auth.CallerIdentity caller)
+    {
+        var parsed = CallerPrincipal.Parse(caller.PrincipalArn)
+            ?? throw new InvalidOperationException($"LocalCloud issued a principal ARN the policy engine cannot read: {caller.PrincipalArn}");
+
+        // A session ARN has no role path; the stored role ARN has it, and the path marks service-linked roles.
+        return caller.Session is { } session ? parsed with { RoleArn = session.RoleArn } : parsed;
+    }
+
+    private CompiledPolicy? Compile(string label, string document)
+    {
+        if (_compiled.Count > MaxCachedPolicies)
+        {
+            _compiled.Clear();
+        }
+
+        // A stored policy that does not parse allows nothing; IAM and KMS validate documents on write.
+        return _compiled.GetOrAdd((label, document), static key =>
+        {
+            var (policy, _) = CompiledPolicy.Parse(key.Document, key.Label);
+            return policy;
+        });
+    }
+}
