@@ -37,6 +37,9 @@ public sealed class OperationRequest
 
     public CancellationToken CancellationToken { get; init; }
 
+    /// <summary>Resources touched and calls made on the caller's behalf, for CloudTrail.</summary>
+    public TrailNotes Trail { get; } = new();
+
     /// <summary>The EC2 <c>DryRun=true</c> parameter or the JSON <c>"DryRun": true</c> member.</summary>
     public bool IsDryRun => Service.Protocol == WireProtocol.Json11
         ? Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("DryRun", out var dryRun) && dryRun.ValueKind == JsonValueKind.True
