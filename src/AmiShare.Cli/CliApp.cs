@@ -13,7 +13,8 @@ public static class CliApp
 {
     /// <summary>
     /// "-" means standard input by convention, but Spectre's parser reads a lone "-" as a nameless
-    /// option; joining it to the option before it (<c>--input -</c> → <c>--input=-</c>) keeps the convention.
+    /// option; joining it to the option before it (<c>--input -</c> → <c>--input=-</c>), or standing in a token
+    /// for a positional "-", keeps the convention.
     /// </summary>
     internal static string[] JoinStandardInputValues(string[] args)
     {
@@ -23,6 +24,10 @@ public static class CliApp
             if (arg == "-" && joined.Count > 0 && joined[^1].StartsWith('-') && !joined[^1].Contains('=', StringComparison.Ordinal))
             {
                 joined[^1] += "=-";
+            }
+            else if (arg == "-")
+            {
+                joined.Add(CliIO.StandardInputArgument);
             }
             else
             {
@@ -54,6 +59,10 @@ public static class CliApp
                     .WithDescription("Would AWS allow this principal to do this action on this resource? Says which statements decide, and what is missing.")
                     .WithExample("policy", "eval", "--input", "examples/policy/cross-account-kms.json")
                     .WithExample("policy", "eval", "--input", "-", "--output", "json");
+                policy.AddCommand<PolicyValidateCommand>("validate")
+                    .WithDescription("Check a policy document the way IAM and KMS would, and for statements that grant more than intended. Exits 1 when there is an error.")
+                    .WithExample("policy", "validate", "examples/policy/key-policy.json", "--kind", "key")
+                    .WithExample("policy", "validate", "-", "--kind", "identity", "--output", "json");
             });
         });
 

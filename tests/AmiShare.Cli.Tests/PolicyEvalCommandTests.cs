@@ -115,9 +115,9 @@ public sealed class PolicyEvalCommandTests
 
     [Theory]
     [InlineData(new[] { "--input", "-" }, new[] { "--input=-" })]
-    [InlineData(new[] { "-" }, new[] { "-" })]
-    [InlineData(new[] { "--input=-", "-" }, new[] { "--input=-", "-" })]
+    [InlineData(new[] { "validate", "-" }, new[] { "validate", CliIO.StandardInputArgument })]
+    [InlineData(new[] { "--input=-", "-" }, new[] { "--input=-", CliIO.StandardInputArgument })]
     [InlineData(new[] { "--input", "file.json" }, new[] { "--input", "file.json" })]
-    public void JoinStandardInputValues_LoneDash_JoinsThePrecedingOption(string[] args, string[] expected) =>
+    public void JoinStandardInputValues_LoneDash_BecomesAValueSpectreAccepts(string[] args, string[] expected) =>
         Assert.Equal(expected, CliApp.JoinStandardInputValues(args));
 }

@@ -6,10 +6,13 @@ namespace AmiShare.Cli.Infrastructure;
 /// </summary>
 public sealed record CliIO(TextReader In, TextWriter Out)
 {
+    /// <summary>What a positional "-" becomes before parsing; it means standard input, like "-".</summary>
+    public const string StandardInputArgument = "(standard input)";
+
     /// <summary>Reads a file, or standard input for "-", with errors that say the fix.</summary>
     public string ReadInput(string path)
     {
-        if (path == "-")
+        if (path is "-" or StandardInputArgument)
         {
             return In.ReadToEnd();
         }
