@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using AmiShare.Policy.Model;
 using AmiShare.Policy.Sharing;
 
@@ -23,6 +24,9 @@ public static class PolicyEvaluator
         "RetireGrant", "RevokeGrant",
     }.ToFrozenSet(StringComparer.Ordinal);
 
+    [ThreadStatic]
+    private static List<StatementRef>? t_allows;
+
     private static readonly FrozenSet<string> ImageSharingActions =
         new[] { "ec2:RunInstances", "ec2:CopyImage" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
@@ -34,7 +38,10 @@ public static class PolicyEvaluator
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(inputs);
         var caller = request.Principal;
-        var allows = new List<StatementRef>(4);
+
+        // Reused per thread: a decision in a hot loop then allocates only its result.
+        var allows = t_allows ??= new List<StatementRef>(8);
+        allows.Clear();
         List<StatementRef>? denies = null;
 
         var identityAllow = false;
@@ -105,7 +112,7 @@ public static class PolicyEvaluator
 
         if (denies is not null)
         {
-            return new EvaluationResult(Decision.ExplicitlyDenied, [.. denies], null, AllowBasis.None, request);
+            return new EvaluationResult(Decision.ExplicitlyDenied, Snapshot(denies), null, AllowBasis.None, request);
         }
 
         var context = new DecisionContext(request, inputs, allows, identityAllow, boundaryOk, sessionOk);
@@ -342,10 +349,14 @@ public static class PolicyEvaluator
         return null;
     }
 
+    /// <summary>One exact-size copy of the (reused) list; a spread would allocate twice.</summary>
+    private static ImmutableArray<StatementRef> Snapshot(List<StatementRef> statements) =>
+        statements.Count == 0 ? [] : ImmutableCollectionsMarshal.AsImmutableArray(statements.ToArray());
+
     internal static string Indexed(string kind, int index) => kind + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
 
     /// <summary>The facts every branch of the decision needs, and the two ways of finishing.</summary>
-    private sealed class DecisionContext(
+    private readonly struct DecisionContext(
         AuthorizationRequest request,
         PolicyInputs inputs,
         List<StatementRef> allows,
@@ -353,11 +364,11 @@ public static class PolicyEvaluator
         bool boundaryOk,
         bool sessionOk)
     {
-        public AuthorizationRequest Request { get; } = request;
+        public AuthorizationRequest Request => request;
 
-        public PolicyInputs Inputs { get; } = inputs;
+        public PolicyInputs Inputs => inputs;
 
-        public List<StatementRef> Allows { get; } = allows;
+        public List<StatementRef> Allows => allows;
 
         public bool IsRoot => Request.Principal.Kind == PrincipalKind.Root;
 
@@ -378,9 +389,9 @@ public static class PolicyEvaluator
             && !string.Equals(resourceAccount, Request.Principal.AccountId, StringComparison.Ordinal);
 
         public EvaluationResult Allow(AllowBasis basis) =>
-            new(Decision.Allowed, [.. Allows], null, basis, Request);
+            new(Decision.Allowed, Snapshot(Allows), null, basis, Request);
 
         public EvaluationResult Deny(MissingRequirement missing) =>
-            new(Decision.ImplicitlyDenied, [.. Allows], missing, AllowBasis.None, Request);
+            new(Decision.ImplicitlyDenied, Snapshot(Allows), missing, AllowBasis.None, Request);
     }
 }

@@ -9,7 +9,12 @@ namespace AmiShare.Policy.Evaluation;
 /// </summary>
 public sealed class RequestContext
 {
-    private readonly FrozenDictionary<string, string[]> _values;
+    /// <summary>Up to this many keys a length-first linear scan beats hashing a case-insensitive key.</summary>
+    private const int LinearScanLimit = 24;
+
+    private readonly string[] _keys;
+    private readonly string[][] _values;
+    private readonly FrozenDictionary<string, string[]>? _index;
 
     public RequestContext(IEnumerable<KeyValuePair<string, string[]>> values)
     {
@@ -19,19 +24,37 @@ public sealed class RequestContext
             map[key] = value;
         }
 
-        _values = map.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _keys = [.. map.Keys];
+        _values = [.. map.Values];
+        _index = map.Count > LinearScanLimit ? map.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase) : null;
     }
 
     public static RequestContext Empty { get; } = new([]);
 
-    public IEnumerable<KeyValuePair<string, string[]>> Entries => _values;
+    public IEnumerable<KeyValuePair<string, string[]>> Entries => _keys.Select((key, i) => new KeyValuePair<string, string[]>(key, _values[i]));
 
     public bool TryGet(string key, out string[] values)
     {
-        if (_values.TryGetValue(key, out var found))
+        if (_index is not null)
         {
-            values = found;
-            return true;
+            if (_index.TryGetValue(key, out var found))
+            {
+                values = found;
+                return true;
+            }
+
+            values = [];
+            return false;
+        }
+
+        var keys = _keys;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (keys[i].Length == key.Length && string.Equals(keys[i], key, StringComparison.OrdinalIgnoreCase))
+            {
+                values = _values[i];
+                return true;
+            }
         }
 
         values = [];

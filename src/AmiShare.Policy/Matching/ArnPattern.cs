@@ -15,7 +15,12 @@ public sealed class ArnPattern
     {
         Pattern = pattern;
         var parts = Split(pattern);
-        if (parts is null)
+
+        // Without wildcards before a trailing '*', matching part by part equals matching the whole
+        // string exactly or by prefix (the literal colons line the parts up), which is much cheaper.
+        var wildcardAt = pattern.AsSpan().IndexOfAny('*', '?');
+        var literalMarkers = pattern.Contains(Glob.LiteralStar, StringComparison.Ordinal) || pattern.Contains(Glob.LiteralQuestion, StringComparison.Ordinal);
+        if (parts is null || (!literalMarkers && (wildcardAt < 0 || wildcardAt == pattern.Length - 1)))
         {
             _whole = ValuePattern.Compile(pattern, ignoreCase: false);
         }
