@@ -1,3 +1,4 @@
+using AmiShare.Cli.Commands.Local;
 using AmiShare.Cli.Commands.Policy;
 using AmiShare.Cli.Infrastructure;
 using Spectre.Console;
@@ -52,6 +53,15 @@ public static class CliApp
             config.ConfigureConsole(console);
             config.PropagateExceptions();
             config.UseStrictParsing();
+            config.AddBranch("local", local =>
+            {
+                local.SetDescription("Run LocalCloud, the embedded policy-enforcing emulator of EC2, KMS, STS, IAM and CloudTrail.");
+                local.AddCommand<LocalServeCommand>("serve")
+                    .WithDescription("Serve LocalCloud on one port for the AWS SDKs and CLI until Ctrl+C; prints the endpoint and each account's root credentials.")
+                    .WithExample("local", "serve")
+                    .WithExample("local", "serve", "--port", "0", "--data", "cloud.db", "--seed", "examples/localcloud/seed.json")
+                    .WithExample("local", "serve", "--output", "json");
+            });
             config.AddBranch("policy", policy =>
             {
                 policy.SetDescription("Evaluate and validate IAM and KMS policies the way AWS does.");

@@ -13,6 +13,12 @@ internal static class Program
             Ansi = noColor ? AnsiSupport.No : AnsiSupport.Detect,
             ColorSystem = noColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
         });
+        if (Console.IsOutputRedirected)
+        {
+            // Spectre assumes 80 columns without a terminal; wrapping then breaks copy-paste and log lines.
+            console.Profile.Width = 4096;
+        }
+
         return CliApp.Run(args, console, new CliIO(Console.In, Console.Out));
     }
 }

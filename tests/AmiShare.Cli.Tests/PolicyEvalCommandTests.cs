@@ -104,6 +104,17 @@ public sealed class PolicyEvalCommandTests
         Assert.Contains("--help", outcome.Console, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("local-serve-help.txt", "local", "serve", "--help")]
+    [InlineData("root-help.txt", "--help")]
+    public void Help_Command_MatchesSnapshot(string snapshot, params string[] args)
+    {
+        var outcome = CliRunner.Run(args);
+
+        Assert.Equal(ExitCodes.Success, outcome.ExitCode);
+        Snapshot.Matches(snapshot, outcome.Console);
+    }
+
     [Fact]
     public void Eval_Help_MatchesSnapshot()
     {

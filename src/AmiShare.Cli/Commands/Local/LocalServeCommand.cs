@@ -1,0 +1,132 @@
+using System.ComponentModel;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using AmiShare.Cli.Infrastructure;
+using AmiShare.LocalCloud;
+using AmiShare.LocalCloud.Seed;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace AmiShare.Cli.Commands.Local;
+
+public sealed class LocalServeSettings : CommonSettings
+{
+    [CommandOption("--host <ADDRESS>")]
+    [Description("Address to listen on. Loopback by default, so the emulator is never exposed to the network.")]
+    [DefaultValue("127.0.0.1")]
+    public string Host { get; init; } = "127.0.0.1";
+
+    [CommandOption("-p|--port <PORT>")]
+    [Description("TCP port; [green]0[/] picks a free one.")]
+    [DefaultValue(4566)]
+    public int Port { get; init; } = 4566;
+
+    [CommandOption("--data <FILE>")]
+    [Description("SQLite file that keeps the cloud across restarts. Without it, everything lives in memory.")]
+    public string? Data { get; init; }
+
+    [CommandOption("--seed <FILE>")]
+    [Description("Accounts, organization and public images for a new cloud (docs/localcloud.md). Without it, the documented default.")]
+    public string? Seed { get; init; }
+
+    public override ValidationResult Validate() => Port is < 0 or > 65535
+        ? ValidationResult.Error($"--port {Port} is not a port; use 0 to 65535 (0 picks a free one).")
+        : ValidationResult.Success();
+}
+
+/// <summary>Runs LocalCloud until Ctrl+C, printing its endpoint and every account's root credentials.</summary>
+public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCommand<LocalServeSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, LocalServeSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Seed is { } seedPath && !File.Exists(seedPath))
+        {
+            throw new CliException($"No seed file at '{seedPath}'. Give an existing seed file (see examples/localcloud/seed.json), or leave out --seed for the default cloud.");
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // Ctrl+C (SIGINT) and SIGTERM both stop the server cleanly, so the data file is flushed and closed.
+        void OnSignal(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        await using var server = await Start(settings, stop.Token).ConfigureAwait(false);
+        Announce(settings, server);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A signal: fall through to dispose the server.
+        }
+
+        if (settings.Output == OutputFormat.Table)
+        {
+            console.MarkupLine("LocalCloud stopped.");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task<LocalCloudServer> Start(LocalServeSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await LocalCloudServer.StartAsync(
+                new LocalCloudOptions { Host = settings.Host, Port = settings.Port, DataFilePath = settings.Data, SeedFilePath = settings.Seed },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SeedValidationException ex)
+        {
+            throw new CliException("The seed is not valid:" + Environment.NewLine + string.Join(Environment.NewLine, ex.Problems.Select(p => "  - " + p)));
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CliException($"Port {settings.Port} on {settings.Host} is already in use. Stop what uses it, or pass --port 0 to pick a free port.");
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+    }
+
+    private void Announce(LocalServeSettings settings, LocalCloudServer server)
+    {
+        if (settings.Output == OutputFormat.Json)
+        {
+            // One line, so scripts and tests can read the endpoint and credentials before the server stops.
+            var description = new
+            {
+                endpoint = server.Endpoint.ToString(),
+                data = settings.Data,
+                regions = server.Organization.Regions,
+                organizationId = server.Organization.OrganizationId,
+                accounts = server.Accounts.Select(a => new { id = a.Id, name = a.Name, organizationPath = a.OrganizationPath, accessKeyId = a.RootAccessKeyId, secretAccessKey = a.RootSecretAccessKey }),
+            };
+            io.Out.WriteLine(JsonSerializer.Serialize(description));
+            io.Out.Flush();
+            return;
+        }
+
+        console.MarkupLineInterpolated($"[green]LocalCloud[/] listening on [bold]{server.Endpoint}[/] ({(settings.Data is null ? "in memory" : "data: " + settings.Data)})");
+        console.MarkupLineInterpolated($"Regions: {string.Join(", ", server.Organization.Regions)}");
+        console.MarkupLine("Accounts and their root credentials (they exist only in this LocalCloud):");
+        foreach (var account in server.Accounts)
+        {
+            console.MarkupLineInterpolated($"  [bold]{account.Id}[/] {account.Name,-12} {account.OrganizationPath ?? "(outside the organization)"}");
+            console.MarkupLineInterpolated($"      AWS_ACCESS_KEY_ID={account.RootAccessKeyId} AWS_SECRET_ACCESS_KEY={account.RootSecretAccessKey}");
+        }
+
+        var example = server.Accounts.FirstOrDefault(a => a.Name == "images") ?? server.Accounts[0];
+        console.MarkupLine("Try:");
+        console.MarkupLineInterpolated($"  AWS_ACCESS_KEY_ID={example.RootAccessKeyId} AWS_SECRET_ACCESS_KEY={example.RootSecretAccessKey} aws --endpoint-url {server.Endpoint.ToString().TrimEnd('/')} --region {server.Organization.Regions[0]} sts get-caller-identity");
+        console.MarkupLine("Press Ctrl+C to stop.");
+    }
+}
