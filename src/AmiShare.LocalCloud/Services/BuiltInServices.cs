@@ -1,5 +1,6 @@
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Iam;
+using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.Services.Sts;
 
 namespace AmiShare.LocalCloud.Services;
@@ -14,5 +15,6 @@ public static class BuiltInServices
     [
         new StsOperations(cloud),
         new IamOperations(cloud),
+        new KmsOperations(cloud),
     ];
 }
