@@ -2,6 +2,7 @@ using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Authorization;
 using AmiShare.LocalCloud.Identifiers;
 using AmiShare.LocalCloud.Seed;
+using AmiShare.LocalCloud.Services.CloudTrail;
 using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.State;
 
@@ -23,6 +24,7 @@ public sealed class LocalCloudContext
         Iam = new IamDirectory(state);
         Authenticator = new RequestAuthenticator(state, new SigV4Verifier(time), time);
         Authorizer = authorizerFactory?.Invoke(this) ?? new PolicyEngineAuthorizer(Iam, Organization);
+        CloudTrail = new CloudTrailRecorder(state, time, Ids, seed.Accounts.Select(a => a.Id));
     }
 
     public LocalCloudState State { get; }
@@ -41,4 +43,7 @@ public sealed class LocalCloudContext
     public IdentifierFactory Ids { get; }
 
     public RequestAuthenticator Authenticator { get; }
+
+    /// <summary>Every account's event history; services record service events through it.</summary>
+    public CloudTrailRecorder CloudTrail { get; }
 }
