@@ -2,6 +2,7 @@ using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Authorization;
 using AmiShare.LocalCloud.Identifiers;
 using AmiShare.LocalCloud.Seed;
+using AmiShare.LocalCloud.Services.CloudTrail;
 using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.State;
@@ -26,6 +27,7 @@ public sealed class LocalCloudContext
         Authorizer = authorizerFactory?.Invoke(this) ?? new PolicyEngineAuthorizer(Iam, Organization);
         Kms = new KmsKeyStore(this);
         KmsForEc2 = new KmsForEc2(Kms);
+        CloudTrail = new CloudTrailRecorder(state, time, Ids, seed.Accounts.Select(a => a.Id));
     }
 
     public LocalCloudState State { get; }
@@ -50,4 +52,7 @@ public sealed class LocalCloudContext
 
     /// <summary>The KMS calls EC2 makes on a caller's behalf (grants, data keys), authorized and trail-noted.</summary>
     public IKmsForEc2 KmsForEc2 { get; }
+
+    /// <summary>Every account's event history; services record service events through it.</summary>
+    public CloudTrailRecorder CloudTrail { get; }
 }

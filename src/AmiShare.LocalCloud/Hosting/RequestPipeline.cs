@@ -65,7 +65,19 @@ internal sealed partial class RequestPipeline(LocalCloudContext cloud, Operation
                 ? JsonRequest(service, headers, body, caller, authorization!.Region, requestId, cancellationToken)
                 : QueryRequest(service, form, caller, authorization!.Region, requestId, cancellationToken);
             var handler = registry.FindHandler(service, request.Operation) ?? throw service.UnknownOperation(request.Operation);
-            var response = await handler(request).ConfigureAwait(false);
+            // CloudTrail: every authenticated call is recorded once its handler has run, whether it succeeded or failed.
+            OperationResponse response;
+            try
+            {
+                response = await handler(request).ConfigureAwait(false);
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                cloud.CloudTrail.RecordApiCall(request, failure, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString());
+                throw;
+            }
+
+            cloud.CloudTrail.RecordApiCall(request, null, http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString());
             await WriteAsync(http, ResponseWriters.Success(service, request.Operation, response, requestId), requestId, cancellationToken).ConfigureAwait(false);
         }
         catch (AwsServiceException error)

@@ -1,4 +1,5 @@
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.LocalCloud.Services.CloudTrail;
 using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.Services.Sts;
@@ -16,5 +17,6 @@ public static class BuiltInServices
         new StsOperations(cloud),
         new IamOperations(cloud),
         new KmsOperations(cloud),
+        new CloudTrailOperations(cloud),
     ];
 }
