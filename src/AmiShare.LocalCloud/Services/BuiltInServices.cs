@@ -1,4 +1,5 @@
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.LocalCloud.Services.Ec2;
 using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.Services.Sts;
 
@@ -14,5 +15,6 @@ public static class BuiltInServices
     [
         new StsOperations(cloud),
         new IamOperations(cloud),
+        new Ec2Operations(cloud, kms: null),
     ];
 }
