@@ -3,6 +3,7 @@ using AmiShare.LocalCloud.Authorization;
 using AmiShare.LocalCloud.Identifiers;
 using AmiShare.LocalCloud.Seed;
 using AmiShare.LocalCloud.Services.Iam;
+using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.State;
 
 namespace AmiShare.LocalCloud;
@@ -23,6 +24,8 @@ public sealed class LocalCloudContext
         Iam = new IamDirectory(state);
         Authenticator = new RequestAuthenticator(state, new SigV4Verifier(time), time);
         Authorizer = authorizerFactory?.Invoke(this) ?? new PolicyEngineAuthorizer(Iam, Organization);
+        Kms = new KmsKeyStore(this);
+        KmsForEc2 = new KmsForEc2(Kms);
     }
 
     public LocalCloudState State { get; }
@@ -41,4 +44,10 @@ public sealed class LocalCloudContext
     public IdentifierFactory Ids { get; }
 
     public RequestAuthenticator Authenticator { get; }
+
+    /// <summary>KMS keys, aliases and grants of every account and region (the KMS service's store).</summary>
+    public KmsKeyStore Kms { get; }
+
+    /// <summary>The KMS calls EC2 makes on a caller's behalf (grants, data keys), authorized and trail-noted.</summary>
+    public IKmsForEc2 KmsForEc2 { get; }
 }

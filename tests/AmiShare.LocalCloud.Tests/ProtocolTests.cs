@@ -94,10 +94,10 @@ public sealed class ProtocolTests
         await using var server = await TestCloud.StartAsync();
         using var kms = Kms(server);
 
-        var error = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => kms.ListKeysAsync(new ListKeysRequest(), TestCloud.Timeout));
+        var error = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = "1234abcd" }, TestCloud.Timeout));
 
         Assert.Equal("UnknownOperationException", error.ErrorCode);
-        Assert.Contains("ListKeys", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GetPublicKey", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -108,22 +108,20 @@ public sealed class ProtocolTests
             TimeProvider = TestCloud.Clock(),
             AdditionalServices = [_ => new ProbeOperations(AwsServices.Kms, new Dictionary<string, OperationHandler>
             {
-                ["DescribeKey"] = request =>
+                ["GetKeyRotationStatus"] = request =>
                 {
                     var keyId = request.Body.GetProperty("KeyId").GetString();
                     var arn = $"arn:aws:kms:{request.Region}:{request.Caller.AccountId}:key/{keyId}";
-                    return Task.FromResult(OperationResponse.Json(new JsonObject
-                    {
-                        ["KeyMetadata"] = new JsonObject { ["KeyId"] = keyId, ["Arn"] = arn, ["AWSAccountId"] = request.Caller.AccountId },
-                    }));
+                    return Task.FromResult(OperationResponse.Json(new JsonObject { ["KeyId"] = arn, ["KeyRotationEnabled"] = true }));
                 },
             })],
         });
         using var kms = Kms(server);
 
-        var described = await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = "1234abcd" }, TestCloud.Timeout);
+        var status = await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = "1234abcd" }, TestCloud.Timeout);
 
-        Assert.Equal($"arn:aws:kms:us-east-1:{Images}:key/1234abcd", described.KeyMetadata.Arn);
+        Assert.Equal($"arn:aws:kms:us-east-1:{Images}:key/1234abcd", status.KeyId);
+        Assert.True(status.KeyRotationEnabled);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Ec2;
 using AmiShare.LocalCloud.Services.Iam;
+using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.Services.Sts;
 
 namespace AmiShare.LocalCloud.Services;
@@ -15,6 +16,7 @@ public static class BuiltInServices
     [
         new StsOperations(cloud),
         new IamOperations(cloud),
-        new Ec2Operations(cloud, kms: null),
+        new KmsOperations(cloud),
+        new Ec2Operations(cloud, cloud.KmsForEc2),
     ];
 }
