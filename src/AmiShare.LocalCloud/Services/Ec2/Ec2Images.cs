@@ -47,7 +47,8 @@ public sealed partial class Ec2Operations
             }))
             .Where(i => executable.Count == 0 || executable.Any(e => e switch
             {
-                "self" => i.OwnerId == caller || Covers(request, i.Sharing, true) is { Allowed: true, ByOwnership: false },
+                // Explicit launch permissions: an account, organization or OU entry covering the caller (not ownership, not public).
+                "self" => i.OwnerId != caller && Covers(request, i.Sharing with { Entries = [.. i.Sharing.Entries.Where(e => !e.IsPublic)] }, true).Allowed,
                 "all" => i.IsPublic,
                 _ => i.LaunchPermissions.Any(lp => lp.UserId == e) || (i.OwnerId == e),
             }))
