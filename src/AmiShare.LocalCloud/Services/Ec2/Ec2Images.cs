@@ -631,7 +631,7 @@ public sealed partial class Ec2Operations
                 var snapshotId = cloud.Ids.ResourceId("snap");
                 var result = Materialize(request, SourceOf(snapshot!), snapshotId, target, forAttachment: false);
                 snapshots.Add(NewSnapshotFrom(snapshot!, snapshotId, account, region, result, $"Copied for DestinationAmi {imageId} from SourceAmi {source.ImageId} for SourceSnapshot {snapshot!.SnapshotId}", now));
-                devices.Add(device with { Encrypted = result.Encrypted });
+                devices.Add(device with { SnapshotId = snapshotId, Encrypted = result.Encrypted });
             }
         }
         catch (KmsRefusedException refused)
