@@ -559,7 +559,7 @@ public sealed partial class KmsOperations(LocalCloudContext cloud) : IServiceOpe
         var retiring = KmsJson.String(request, "RetiringPrincipal");
         var operations = KmsJson.StringList(request, "Operations") ?? throw request.Service.MissingParameter("operations");
         var name = KmsJson.String(request, "Name");
-        if (operations.Count == 0 || operations.FirstOrDefault(o => !GrantOperations.Contains(o)) is { } unknown && unknown is not null)
+        if (operations.Count == 0 || operations.Any(o => !GrantOperations.Contains(o)))
         {
             throw KmsJson.Validation(operations.Count == 0
                 ? "1 validation error detected: Value '[]' at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1"

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AmiShare.LocalCloud.Services.Kms;
+using AmiShare.LocalCloud.Tests.Support;
+using static AmiShare.LocalCloud.Tests.Kms.KmsTestKit;
+
+namespace AmiShare.LocalCloud.Tests.Kms;
+
+/// <summary>A fact skipped, saying why, when no botocore KMS model is installed on this machine.</summary>
+public sealed class BotocoreKmsModelFactAttribute : FactAttribute
+{
+    public BotocoreKmsModelFactAttribute()
+    {
+        if (KmsModelTests.FindModel() is null)
+        {
+            Skip = "No botocore KMS model (botocore/data/kms/2014-11-01/service-2.json[.gz]) found; install botocore or the AWS CLI to run this test.";
+        }
+    }
+}
+
+/// <summary>Every member LocalCloud's KMS answers with exists, under that name, in AWS's own service model.</summary>
+public sealed class KmsModelTests
+{
+    [BotocoreKmsModelFact]
+    public async Task EveryEmittedResponseMember_ExistsInBotocoreOutputShape()
+    {
+        using var model = JsonDocument.Parse(ReadModel(FindModel()!));
+        var shapes = model.RootElement.GetProperty("shapes");
+        var operations = model.RootElement.GetProperty("operations");
+        await using var server = await TestCloud.StartAsync();
+        var ops = new KmsOperations(server.Cloud);
+        var responses = await RecordResponsesAsync(server, ops);
+
+        var problems = new List<string>();
+        foreach (var (operation, body) in responses)
+        {
+            var operationModel = operations.GetProperty(operation);
+            if (!operationModel.TryGetProperty("output", out var output))
+            {
+                if (body.Count > 0)
+                {
+                    problems.Add($"{operation}: the model has no output, LocalCloud answered {body.ToJsonString()}");
+                }
+
+                continue;
+            }
+
+            Check(shapes, output.GetProperty("shape").GetString()!, body, operation, problems);
+        }
+
+        Assert.Equal(ops.Operations.Keys.Order(StringComparer.Ordinal), responses.Select(r => r.Operation).Distinct().Order(StringComparer.Ordinal));
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    [BotocoreKmsModelFact]
+    public void EveryImplementedOperation_ExistsInBotocoreModel()
+    {
+        using var model = JsonDocument.Parse(ReadModel(FindModel()!));
+        var operations = model.RootElement.GetProperty("operations");
+
+        Assert.All(new KmsOperations(null!).Operations.Keys, name => Assert.True(operations.TryGetProperty(name, out _), name));
+    }
+
+    internal static string? FindModel()
+    {
+        var roots = new List<string>();
+        try
+        {
+            using var python = Process.Start(new ProcessStartInfo("python3", ["-c", "import botocore,os;print(os.path.dirname(botocore.__file__))"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            });
+            if (python is not null && python.WaitForExit(10_000) && python.ExitCode == 0)
+            {
+                roots.Add(python.StandardOutput.ReadToEnd().Trim());
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No python3: try the usual install locations below.
+        }
+
+        roots.AddRange(["/usr/lib/python3/dist-packages/botocore", "/usr/share/awscli/botocore", "/usr/lib/google-cloud-sdk/lib/third_party/botocore"]);
+        return roots
+            .SelectMany(root => new[] { ".json", ".json.gz" }.Select(ext => Path.Combine(root, "data", "kms", "2014-11-01", "service-2" + ext)))
+            .FirstOrDefault(File.Exists);
+    }
+
+    private static string ReadModel(string path)
+    {
+        using var file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static void Check(JsonElement shapes, string shapeName, JsonNode? value, string path, List<string> problems)
+    {
+        var shape = shapes.GetProperty(shapeName);
+        switch (shape.GetProperty("type").GetString())
+        {
+            case "structure":
+                if (value is not JsonObject obj)
+                {
+                    problems.Add($"{path}: expected an object for {shapeName}");
+                    return;
+                }
+
+                var members = shape.GetProperty("members");
+                foreach (var (name, child) in obj)
+                {
+                    if (!members.TryGetProperty(name, out var member))
+                    {
+                        problems.Add($"{path}.{name}: not a member of {shapeName}");
+                        continue;
+                    }
+
+                    Check(shapes, member.GetProperty("shape").GetString()!, child, $"{path}.{name}", problems);
+                }
+
+                break;
+            case "list":
+                foreach (var item in value as JsonArray ?? [])
+                {
+                    Check(shapes, shape.GetProperty("member").GetProperty("shape").GetString()!, item, path + "[]", problems);
+                }
+
+                break;
+            case "map":
+                foreach (var (_, item) in value as JsonObject ?? [])
+                {
+                    Check(shapes, shape.GetProperty("value").GetProperty("shape").GetString()!, item, path + "{}", problems);
+                }
+
+                break;
+            case "string" when shape.TryGetProperty("enum", out var values):
+                var text = value?.GetValue<string>();
+                if (!values.EnumerateArray().Any(v => v.GetString() == text))
+                {
+                    problems.Add($"{path}: '{text}' is not in the {shapeName} enum");
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Calls every implemented operation once, as the account root, and keeps each JSON answer.</summary>
+    private static async Task<List<(string Operation, JsonObject Body)>> RecordResponsesAsync(LocalCloudServer server, KmsOperations ops)
+    {
+        var results = new List<(string, JsonObject)>();
+        async Task<JsonObject> Call(string operation, string body)
+        {
+            var request = new Protocol.OperationRequest
+            {
+                Caller = new Auth.CallerIdentity(Images, Auth.CallerIdentity.RootArn(Images), Auth.PrincipalKind.AccountRoot, "AKIATEST", Images),
+                Region = Region,
+                Service = Protocol.AwsServices.Kms,
+                Operation = operation,
+                Body = JsonDocument.Parse(body).RootElement.Clone(),
+                RequestId = "model-check",
+                Cloud = server.Cloud,
+            };
+            var response = await ops.Operations[operation](request);
+            var json = response is Protocol.JsonOperationResponse j ? j.Body : new JsonObject();
+            results.Add((operation, json));
+            return json;
+        }
+
+        var key = (await Call("CreateKey", """{"Description":"model","MultiRegion":true}""")).AsObject();
+        var keyId = key["KeyMetadata"]!["KeyId"]!.GetValue<string>();
+        var arn = key["KeyMetadata"]!["Arn"]!.GetValue<string>();
+        var k = $$"""{"KeyId":"{{keyId}}"}""";
+        await Call("DescribeKey", k);
+        await Call("ListKeys", """{"Limit":1}""");
+        await Call("CreateAlias", $$"""{"AliasName":"alias/model","TargetKeyId":"{{keyId}}"}""");
+        await Call("ListAliases", "{}");
+        await Call("GetKeyPolicy", k);
+        await Call("PutKeyPolicy", $$"""{"KeyId":"{{keyId}}","Policy":{{JsonSerializer.Serialize(KeyPolicy(Images))}}}""");
+        await Call("ListKeyPolicies", k);
+        var encrypted = await Call("Encrypt", $$"""{"KeyId":"{{keyId}}","Plaintext":"aGVsbG8=","EncryptionContext":{"a":"b"} }""");
+        var blob = encrypted["CiphertextBlob"]!.GetValue<string>();
+        await Call("Decrypt", $$"""{"CiphertextBlob":"{{blob}}","EncryptionContext":{"a":"b"} }""");
+        await Call("ReEncrypt", $$"""{"CiphertextBlob":"{{blob}}","SourceEncryptionContext":{"a":"b"},"DestinationKeyId":"{{arn}}"}""");
+        await Call("GenerateDataKey", $$"""{"KeyId":"{{keyId}}","KeySpec":"AES_256"}""");
+        await Call("GenerateDataKeyWithoutPlaintext", $$"""{"KeyId":"{{keyId}}","NumberOfBytes":64}""");
+        var grant = await Call("CreateGrant", $$"""{"KeyId":"{{keyId}}","GranteePrincipal":"arn:aws:iam::{{Prod}}:root","RetiringPrincipal":"arn:aws:iam::{{Prod}}:root","Name":"g","Operations":["Decrypt"],"Constraints":{"EncryptionContextSubset":{"a":"b"},"EncryptionContextEquals":{"a":"b"} } }""");
+        await Call("ListGrants", k);
+        await Call("ListRetirableGrants", $$"""{"RetiringPrincipal":"arn:aws:iam::{{Prod}}:root"}""");
+        await Call("RevokeGrant", $$"""{"KeyId":"{{keyId}}","GrantId":"{{grant["GrantId"]!.GetValue<string>()}}"}""");
+        var second = await Call("CreateGrant", $$"""{"KeyId":"{{keyId}}","GranteePrincipal":"arn:aws:iam::{{Images}}:root","Operations":["Encrypt"]}""");
+        await Call("RetireGrant", $$"""{"GrantToken":"{{second["GrantToken"]!.GetValue<string>()}}"}""");
+        await Call("DeleteAlias", """{"AliasName":"alias/model"}""");
+        await Call("DisableKey", k);
+        await Call("EnableKey", k);
+        await Call("ScheduleKeyDeletion", k);
+        await Call("DescribeKey", k);
+        await Call("CancelKeyDeletion", k);
+        return results;
+    }
+}
