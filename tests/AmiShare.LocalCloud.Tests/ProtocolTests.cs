@@ -55,29 +55,17 @@ public sealed class ProtocolTests
             new BasicAWSCredentials(account.RootAccessKeyId, account.RootSecretAccessKey),
             new AmazonEC2Config { ServiceURL = server.Endpoint.ToString(), AuthenticationRegion = TestCloud.Region, MaxErrorRetry = 0 });
 
-        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(() => ec2.DescribeImagesAsync(new DescribeImagesRequest(), TestCloud.Timeout));
+        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(() => ec2.DescribeVpcsAsync(new DescribeVpcsRequest(), TestCloud.Timeout));
 
         Assert.Equal("InvalidAction", error.ErrorCode);
-        Assert.Contains("DescribeImages", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DescribeVpcs", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Ec2SdkClient_RegisteredOperation_SdkParsesItemLists()
     {
-        await using var server = await TestCloud.StartAsync(new LocalCloudOptions
-        {
-            TimeProvider = TestCloud.Clock(),
-            AdditionalServices = [cloud => new ProbeOperations(AwsServices.Ec2, new Dictionary<string, OperationHandler>
-            {
-                ["DescribeRegions"] = request => Task.FromResult(OperationResponse.Xml(XmlShapes.ItemList(
-                    "regionInfo",
-                    cloud.Organization.Regions.Select(region => new[]
-                    {
-                        new XElement("regionName", region),
-                        new XElement("regionEndpoint", $"ec2.{region}.amazonaws.com"),
-                    })))),
-            })],
-        });
+        // DescribeRegions is served by the EC2 service itself now.
+        await using var server = await TestCloud.StartAsync();
         var account = server.Account(Images);
         using var ec2 = new AmazonEC2Client(
             new BasicAWSCredentials(account.RootAccessKeyId, account.RootSecretAccessKey),
@@ -270,13 +258,14 @@ public sealed class ProtocolTests
     }
 
     [Fact]
-    public async Task Content_NoServiceStoresContentYet_501()
+    public async Task Content_UnknownSnapshotId_404()
     {
+        // EC2 stores block content now, so the endpoint answers; an id it does not hold is 404.
         await using var server = await TestCloud.StartAsync();
 
         using var response = await Http.GetAsync(new Uri(server.Endpoint, "_localcloud/content/snap-0123456789abcdef0"), TestCloud.Timeout);
 
-        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
     private static AmazonKeyManagementServiceClient Kms(LocalCloudServer server)

@@ -1,5 +1,6 @@
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.CloudTrail;
+using AmiShare.LocalCloud.Services.Ec2;
 using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.Services.Sts;
@@ -18,5 +19,6 @@ public static class BuiltInServices
         new IamOperations(cloud),
         new KmsOperations(cloud),
         new CloudTrailOperations(cloud),
+        new Ec2Operations(cloud, cloud.KmsForEc2),
     ];
 }

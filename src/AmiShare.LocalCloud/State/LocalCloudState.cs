@@ -22,10 +22,12 @@ public sealed class LocalCloudState : IDisposable
     private readonly Lock gate = new();
     private readonly SqliteEntityStore store;
     private readonly Dictionary<string, SortedDictionary<EntityKey, object>> entities = new(StringComparer.Ordinal);
+    private readonly List<IDisposable> companions = [];
 
-    private LocalCloudState(SqliteEntityStore store)
+    private LocalCloudState(SqliteEntityStore store, string? dataFilePath)
     {
         this.store = store;
+        DataFilePath = dataFilePath;
         foreach (var row in store.LoadAll())
         {
             KindTable(row.Kind)[row.Key] = new StoredJson(row.Json);
@@ -33,7 +35,21 @@ public sealed class LocalCloudState : IDisposable
     }
 
     /// <summary>Opens the state: a private in-memory database when <paramref name="dataFilePath"/> is null, else that file.</summary>
-    public static LocalCloudState Open(string? dataFilePath) => new(SqliteEntityStore.Open(dataFilePath));
+    public static LocalCloudState Open(string? dataFilePath) => new(SqliteEntityStore.Open(dataFilePath), dataFilePath);
+
+    /// <summary>The SQLite file, or null for the private in-memory database; services keeping bulk data beside the
+    /// entity rows (EC2 block content) store it there.</summary>
+    public string? DataFilePath { get; }
+
+    /// <summary>Ties a service's own store (e.g. a second SQLite connection) to this state's lifetime.</summary>
+    public void DisposeWith(IDisposable companion)
+    {
+        ArgumentNullException.ThrowIfNull(companion);
+        lock (gate)
+        {
+            companions.Add(companion);
+        }
+    }
 
     public T Read<T>(Func<IStateView, T> read)
     {
@@ -66,7 +82,20 @@ public sealed class LocalCloudState : IDisposable
         });
     }
 
-    public void Dispose() => store.Dispose();
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            foreach (var companion in companions)
+            {
+                companion.Dispose();
+            }
+
+            companions.Clear();
+        }
+
+        store.Dispose();
+    }
 
     internal T? FindCommitted<T>(EntityKind<T> kind, EntityKey key)
         where T : class

@@ -1,0 +1,115 @@
+using System.Xml.Linq;
+using AmiShare.LocalCloud.Protocol;
+using AmiShare.LocalCloud.Services.Kms;
+
+namespace AmiShare.LocalCloud.Services.Ec2;
+
+/// <summary>Per account and region settings: EBS encryption by default, the default EBS key, image block public access; regions.</summary>
+public sealed partial class Ec2Operations
+{
+    private const string AwsManagedEbsAlias = "alias/aws/ebs";
+
+    private OperationResponse GetEbsEncryptionByDefault(OperationRequest request)
+    {
+        request.Authorize("ec2:GetEbsEncryptionByDefault", "*");
+        request.StopIfDryRun();
+        var settings = Settings(request.Caller.AccountId, request.Region);
+        return Respond(new XElement("ebsEncryptionByDefault", XmlShapes.Boolean(settings.EbsEncryptionByDefault)), new XElement("sseType", "none"));
+    }
+
+    private OperationResponse EnableEbsEncryptionByDefault(OperationRequest request) => SetEncryptionByDefault(request, true, "ec2:EnableEbsEncryptionByDefault");
+
+    private OperationResponse DisableEbsEncryptionByDefault(OperationRequest request) => SetEncryptionByDefault(request, false, "ec2:DisableEbsEncryptionByDefault");
+
+    private OperationResponse SetEncryptionByDefault(OperationRequest request, bool enabled, string action)
+    {
+        request.Authorize(action, "*");
+        request.StopIfDryRun();
+        PutSettings(request.Caller.AccountId, request.Region, s => s with { EbsEncryptionByDefault = enabled });
+        return Respond(new XElement("ebsEncryptionByDefault", XmlShapes.Boolean(enabled)));
+    }
+
+    private OperationResponse GetEbsDefaultKmsKeyId(OperationRequest request)
+    {
+        request.Authorize("ec2:GetEbsDefaultKmsKeyId", "*");
+        request.StopIfDryRun();
+        return Respond(new XElement("kmsKeyId", Settings(request.Caller.AccountId, request.Region).EbsDefaultKmsKeyArn ?? AwsManagedEbsAlias));
+    }
+
+    private OperationResponse ModifyEbsDefaultKmsKeyId(OperationRequest request)
+    {
+        var keyId = request.Parameters.GetRequiredString("KmsKeyId");
+        request.Authorize("ec2:ModifyEbsDefaultKmsKeyId", "*");
+        KmsKeyFacts key;
+        try
+        {
+            key = ResolveKey(request, request.Region, keyId);
+        }
+        catch (KmsRefusedException)
+        {
+            throw Error("InvalidParameterValue", $"Invalid value '{keyId}' for KmsKeyId: the key does not exist in {request.Region}.");
+        }
+
+        request.StopIfDryRun();
+        PutSettings(request.Caller.AccountId, request.Region, s => s with { EbsDefaultKmsKeyArn = key.IsAwsManaged ? null : key.KeyArn });
+        return Respond(new XElement("kmsKeyId", key.IsAwsManaged ? AwsManagedEbsAlias : key.KeyArn));
+    }
+
+    private OperationResponse ResetEbsDefaultKmsKeyId(OperationRequest request)
+    {
+        request.Authorize("ec2:ResetEbsDefaultKmsKeyId", "*");
+        request.StopIfDryRun();
+        PutSettings(request.Caller.AccountId, request.Region, s => s with { EbsDefaultKmsKeyArn = null });
+        return Respond(new XElement("kmsKeyId", AwsManagedEbsAlias));
+    }
+
+    private OperationResponse EnableImageBlockPublicAccess(OperationRequest request)
+    {
+        var state = request.Parameters.GetRequiredString("ImageBlockPublicAccessState");
+        if (state != "block-new-sharing")
+        {
+            throw Error("InvalidParameterValue", $"Value ({state}) for parameter ImageBlockPublicAccessState is invalid. Expecting block-new-sharing.");
+        }
+
+        request.Authorize("ec2:EnableImageBlockPublicAccess", "*");
+        request.StopIfDryRun();
+        PutSettings(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = state });
+        return Respond(new XElement("imageBlockPublicAccessState", state));
+    }
+
+    private OperationResponse DisableImageBlockPublicAccess(OperationRequest request)
+    {
+        request.Authorize("ec2:DisableImageBlockPublicAccess", "*");
+        request.StopIfDryRun();
+        PutSettings(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = "unblocked" });
+        return Respond(new XElement("imageBlockPublicAccessState", "unblocked"));
+    }
+
+    private OperationResponse GetImageBlockPublicAccessState(OperationRequest request)
+    {
+        request.Authorize("ec2:GetImageBlockPublicAccessState", "*");
+        request.StopIfDryRun();
+        return Respond(
+            new XElement("imageBlockPublicAccessState", Settings(request.Caller.AccountId, request.Region).ImageBlockPublicAccessState),
+            new XElement("managedBy", "account"));
+    }
+
+    private OperationResponse DescribeRegions(OperationRequest request)
+    {
+        request.Authorize("ec2:DescribeRegions", "*");
+        request.StopIfDryRun();
+        var names = request.Parameters.GetList("RegionName");
+        foreach (var name in names.Where(n => !cloud.Organization.IsKnownRegion(n)))
+        {
+            throw Error("InvalidParameterValue", $"Invalid region: {name}");
+        }
+
+        var regions = cloud.Organization.Regions.Where(r => names.Count == 0 || names.Contains(r));
+        return Respond(Items("regionInfo", regions.Select(region => new[]
+        {
+            new XElement("regionName", region),
+            new XElement("regionEndpoint", $"ec2.{region}.amazonaws.com"),
+            new XElement("optInStatus", "opt-in-not-required"),
+        })));
+    }
+}

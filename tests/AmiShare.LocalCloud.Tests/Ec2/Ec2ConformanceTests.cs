@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.Json;
+using System.Xml.Linq;
+using AmiShare.LocalCloud.Tests.Support;
+using static AmiShare.LocalCloud.Tests.Ec2.Ec2TestKit;
+
+namespace AmiShare.LocalCloud.Tests.Ec2;
+
+/// <summary>Skipped, saying why, when no botocore EC2 model is installed (it ships with the AWS CLI / python3-botocore).</summary>
+public sealed class BotocoreEc2ModelFactAttribute : FactAttribute
+{
+    public BotocoreEc2ModelFactAttribute()
+    {
+        if (Ec2ConformanceTests.ModelPath.Value is null)
+        {
+            Skip = "No botocore EC2 model (botocore/data/ec2/2016-11-15/service-2.json[.gz]) found; install python3-botocore or the AWS CLI.";
+        }
+    }
+}
+
+/// <summary>Every element the EC2 service emits must be a member (by its XML locationName) of the botocore output shape.</summary>
+public sealed class Ec2ConformanceTests
+{
+    internal static readonly Lazy<string?> ModelPath = new(FindModel);
+
+    [BotocoreEc2ModelFact]
+    public async Task EveryImplementedOperation_ResponseMembers_ExistInBotocoreOutputShape()
+    {
+        using var model = LoadModel();
+        await using var server = await TestCloud.StartAsync();
+        using var owner = Client(server, Images);
+        var image = await OwnerImageAsync(owner, "conformance");
+        var described = await ImageAsync(owner, image);
+        var snapshot = described.BlockDeviceMappings[0].Ebs.SnapshotId;
+        var instance = (await LaunchAsync(owner, PublicImageId)).InstanceId;
+        var q = Query(server, Images);
+        var calls = new List<(string Operation, QueryResponse Response)>();
+
+        async Task Call(string operation, params (string, string)[] parameters) => calls.Add((operation, await q.CallAsync(operation, parameters)));
+
+        await Call("DescribeImages", ("Owner.1", "self"));
+        await Call("DescribeImages", ("ImageId.1", PublicImageId));
+        await Call("ModifyImageAttribute", ("ImageId", image), ("LaunchPermission.Add.1.UserId", Prod), ("LaunchPermission.Add.2.OrganizationArn", OrganizationArn));
+        await Call("DescribeImageAttribute", ("ImageId", image), ("Attribute", "launchPermission"));
+        await Call("DescribeImageAttribute", ("ImageId", image), ("Attribute", "description"));
+        await Call("DescribeImageAttribute", ("ImageId", image), ("Attribute", "blockDeviceMapping"));
+        await Call("ResetImageAttribute", ("ImageId", image), ("Attribute", "launchPermission"));
+        await Call("DescribeSnapshots", ("Owner.1", "self"));
+        await Call("ModifySnapshotAttribute", ("SnapshotId", snapshot), ("CreateVolumePermission.Add.1.UserId", Prod));
+        await Call("DescribeSnapshotAttribute", ("SnapshotId", snapshot), ("Attribute", "createVolumePermission"));
+        await Call("ResetSnapshotAttribute", ("SnapshotId", snapshot), ("Attribute", "createVolumePermission"));
+        await Call("CopySnapshot", ("SourceSnapshotId", snapshot), ("SourceRegion", Region));
+        await Call("CopyImage", ("SourceImageId", image), ("SourceRegion", Region), ("Name", "conformance-copy"));
+        await Call("RegisterImage", ("Name", "conformance-registered"), ("RootDeviceName", "/dev/xvda"), ("BlockDeviceMapping.1.DeviceName", "/dev/xvda"), ("BlockDeviceMapping.1.Ebs.SnapshotId", snapshot));
+        await Call("CreateImage", ("InstanceId", instance), ("Name", "conformance-created"));
+        await Call("DescribeVolumes");
+        await Call("CreateVolume", ("SnapshotId", snapshot), ("AvailabilityZone", Region + "a"));
+        var volume = calls[^1].Response.Value("volumeId")!;
+        await Call("CreateSnapshot", ("VolumeId", volume));
+        await Call("DeleteVolume", ("VolumeId", volume));
+        await Call("DescribeInstances");
+        await Call("RunInstances", ("ImageId", PublicImageId), ("MinCount", "1"), ("MaxCount", "1"));
+        await Call("TerminateInstances", ("InstanceId.1", instance));
+        await Call("GetEbsEncryptionByDefault");
+        await Call("EnableEbsEncryptionByDefault");
+        await Call("DisableEbsEncryptionByDefault");
+        await Call("GetEbsDefaultKmsKeyId");
+        await Call("ResetEbsDefaultKmsKeyId");
+        await Call("EnableImageBlockPublicAccess", ("ImageBlockPublicAccessState", "block-new-sharing"));
+        await Call("GetImageBlockPublicAccessState");
+        await Call("DisableImageBlockPublicAccess");
+        await Call("DescribeRegions");
+        await Call("DisableImage", ("ImageId", image));
+        await Call("EnableImage", ("ImageId", image));
+        await Call("DeregisterImage", ("ImageId", image));
+
+        var problems = new List<string>();
+        foreach (var (operation, response) in calls)
+        {
+            Assert.True(response.Status == 200, $"{operation}: {response.Raw}");
+            Check(model.RootElement, operation, response.Xml.Root!, problems);
+        }
+
+        Assert.Empty(problems);
+    }
+
+    private static void Check(JsonElement model, string operation, XElement root, List<string> problems)
+    {
+        var shapes = model.GetProperty("shapes");
+        var op = model.GetProperty("operations").GetProperty(operation);
+        var children = root.Elements().Where(e => e.Name.LocalName != "requestId").ToList();
+        if (!op.TryGetProperty("output", out var output))
+        {
+            // EC2 answers <return>true</return> for operations whose model has no output shape (API reference "return").
+            problems.AddRange(children.Where(e => e.Name.LocalName != "return").Select(e => $"{operation}: unexpected {e.Name.LocalName}"));
+            return;
+        }
+
+        CheckStructure(shapes, operation, output.GetProperty("shape").GetString()!, children, problems);
+    }
+
+    private static void CheckStructure(JsonElement shapes, string path, string shapeName, IEnumerable<XElement> children, List<string> problems)
+    {
+        var members = shapes.GetProperty(shapeName).GetProperty("members").EnumerateObject()
+            .ToDictionary(m => m.Value.TryGetProperty("locationName", out var location) ? location.GetString()! : m.Name, m => m.Value.GetProperty("shape").GetString()!);
+        foreach (var child in children)
+        {
+            var name = child.Name.LocalName;
+            if (!members.TryGetValue(name, out var memberShape))
+            {
+                problems.Add($"{path}/{name}: not a member of {shapeName}");
+                continue;
+            }
+
+            CheckValue(shapes, $"{path}/{name}", memberShape, child, problems);
+        }
+    }
+
+    private static void CheckValue(JsonElement shapes, string path, string shapeName, XElement element, List<string> problems)
+    {
+        var shape = shapes.GetProperty(shapeName);
+        switch (shape.GetProperty("type").GetString())
+        {
+            case "structure":
+                CheckStructure(shapes, path, shapeName, element.Elements(), problems);
+                break;
+            case "list":
+                var member = shape.GetProperty("member").GetProperty("shape").GetString()!;
+                foreach (var item in element.Elements())
+                {
+                    if (item.Name.LocalName != "item")
+                    {
+                        problems.Add($"{path}/{item.Name.LocalName}: list items must be <item>");
+                    }
+
+                    CheckValue(shapes, path + "/item", member, item, problems);
+                }
+
+                break;
+            default:
+                if (element.HasElements)
+                {
+                    problems.Add($"{path}: scalar {shapeName} has child elements");
+                }
+
+                break;
+        }
+    }
+
+    private static JsonDocument LoadModel()
+    {
+        var path = ModelPath.Value!;
+        using var file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        return JsonDocument.Parse(stream);
+    }
+
+    private static string? FindModel()
+    {
+        var roots = new List<string> { "/usr/lib/python3/dist-packages/botocore", "/usr/share/awscli/botocore" };
+        try
+        {
+            using var python = Process.Start(new ProcessStartInfo("python3", ["-c", "import botocore,os;print(os.path.dirname(botocore.__file__))"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            });
+            if (python is not null && python.WaitForExit(20_000) && python.ExitCode == 0)
+            {
+                roots.Insert(0, python.StandardOutput.ReadToEnd().Trim());
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No python3: fall back to the distribution paths.
+        }
+
+        return roots
+            .Select(root => Path.Combine(root, "data", "ec2", "2016-11-15", "service-2.json"))
+            .SelectMany(json => new[] { json, json + ".gz" })
+            .FirstOrDefault(File.Exists);
+    }
+}
