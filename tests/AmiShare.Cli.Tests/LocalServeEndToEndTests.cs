@@ -20,7 +20,12 @@ public sealed class LocalServeEndToEndTests
         try
         {
             var announcement = await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.False(string.IsNullOrEmpty(announcement), "local serve printed nothing: " + await server.StandardError.ReadToEndAsync());
+            if (string.IsNullOrEmpty(announcement))
+            {
+                // Only now: reading stderr to its end waits for the server to exit.
+                Assert.Fail("local serve printed nothing: " + await server.StandardError.ReadToEndAsync());
+            }
+
             using var description = JsonDocument.Parse(announcement!);
             var endpoint = description.RootElement.GetProperty("endpoint").GetString()!;
             var images = description.RootElement.GetProperty("accounts").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "images");
