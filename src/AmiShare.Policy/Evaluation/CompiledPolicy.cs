@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using AmiShare.Policy.Conditions;
 using AmiShare.Policy.Matching;
@@ -25,6 +26,32 @@ public sealed class CompiledPolicy
     public PolicyDocument Document { get; }
 
     internal CompiledStatement[] Statements { get; }
+
+    /// <summary>Distinct actions remembered per policy; past this, candidates are computed each time.</summary>
+    private const int MaxCachedActions = 1024;
+
+    private readonly ConcurrentDictionary<string, CompiledStatement[]> _candidatesByAction = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The statements whose Action/NotAction matches <paramref name="action"/>. That depends on the
+    /// action alone, so it is worked out once per action and the rest of a policy is never looked at.
+    /// </summary>
+    internal CompiledStatement[] CandidatesFor(string action)
+    {
+        return _candidatesByAction.TryGetValue(action, out var cached) ? cached : FindCandidates(action);
+    }
+
+    /// <summary>Kept apart so the lambda's closure is allocated only on a cache miss, not on every call.</summary>
+    private CompiledStatement[] FindCandidates(string action)
+    {
+        var candidates = Array.FindAll(Statements, statement => statement.MatchesAction(action));
+        if (_candidatesByAction.Count < MaxCachedActions)
+        {
+            _candidatesByAction.TryAdd(action, candidates);
+        }
+
+        return candidates;
+    }
 
     public static CompiledPolicy Compile(PolicyDocument document, string label)
     {
@@ -83,18 +110,15 @@ internal sealed class CompiledStatement
     public StatementRef Ref { get; }
 
     /// <summary>Action, Resource and Condition, without looking at the Principal (identity-style policies).</summary>
-    public bool MatchesRequest(AuthorizationRequest request)
+    public bool MatchesRequest(AuthorizationRequest request) => MatchesAction(request.Action) && MatchesResourceAndConditions(request);
+
+    /// <summary>Whether Action/NotAction covers the action (false for an invalid statement).</summary>
+    public bool MatchesAction(string action) =>
+        _valid && (_actions is not null ? AnyMatch(_actions, action) : !AnyMatch(_notActions!, action));
+
+    /// <summary>Resource/NotResource and every condition; the caller has already matched the action.</summary>
+    public bool MatchesResourceAndConditions(AuthorizationRequest request)
     {
-        if (!_valid)
-        {
-            return false;
-        }
-
-        if (_actions is not null ? !AnyMatch(_actions, request.Action) : AnyMatch(_notActions!, request.Action))
-        {
-            return false;
-        }
-
         if (_resources is not null && !_resources.Matches(request))
         {
             return false;

@@ -53,10 +53,10 @@ public static class PolicyEvaluator
         var resourceAllow = PrincipalMatch.None;
         if (inputs.ResourcePolicy is { } resourcePolicy)
         {
-            foreach (var statement in resourcePolicy.Statements)
+            foreach (var statement in resourcePolicy.CandidatesFor(request.Action))
             {
                 var match = statement.MatchPrincipal(caller);
-                if (match == PrincipalMatch.None || !statement.MatchesRequest(request))
+                if (match == PrincipalMatch.None || !statement.MatchesResourceAndConditions(request))
                 {
                     continue;
                 }
@@ -302,9 +302,9 @@ public static class PolicyEvaluator
     private static bool Scan(CompiledPolicy policy, AuthorizationRequest request, List<StatementRef> allows, ref List<StatementRef>? denies)
     {
         var allowed = false;
-        foreach (var statement in policy.Statements)
+        foreach (var statement in policy.CandidatesFor(request.Action))
         {
-            if (!statement.MatchesRequest(request))
+            if (!statement.MatchesResourceAndConditions(request))
             {
                 continue;
             }

@@ -10,6 +10,7 @@ public sealed class ValuePattern
     private readonly string _text;
     private readonly StringComparison _comparison;
     private readonly bool _ignoreCase;
+    private readonly string _suffix = string.Empty;
 
     private ValuePattern(string pattern, bool ignoreCase)
     {
@@ -32,6 +33,12 @@ public sealed class ValuePattern
             _shape = Shape.Prefix;
             _text = pattern[..^1];
         }
+        else if (IsSingleInnerStar(pattern, out var star))
+        {
+            _shape = Shape.PrefixSuffix;
+            _text = pattern[..star];
+            _suffix = pattern[(star + 1)..];
+        }
         else
         {
             _shape = Shape.General;
@@ -44,6 +51,7 @@ public sealed class ValuePattern
         Any,
         Exact,
         Prefix,
+        PrefixSuffix,
         General,
     }
 
@@ -58,8 +66,18 @@ public sealed class ValuePattern
         Shape.Any => true,
         Shape.Exact => value.Equals(_text, _comparison),
         Shape.Prefix => value.StartsWith(_text, _comparison),
+        Shape.PrefixSuffix => value.Length >= _text.Length + _suffix.Length && value.StartsWith(_text, _comparison) && value.EndsWith(_suffix, _comparison),
         _ => Glob.IsMatch(_text, value, _ignoreCase),
     };
 
     public override string ToString() => Pattern;
+
+    /// <summary>One '*' with text on both sides and no other wildcard: <c>ec2.*.amazonaws.com</c>.</summary>
+    private static bool IsSingleInnerStar(string pattern, out int star)
+    {
+        star = pattern.IndexOf('*', StringComparison.Ordinal);
+        return star > 0 && star < pattern.Length - 1
+            && pattern.IndexOf('*', star + 1) < 0 && pattern.IndexOf('?', StringComparison.Ordinal) < 0
+            && pattern.IndexOf(Glob.LiteralStar) < 0 && pattern.IndexOf(Glob.LiteralQuestion) < 0;
+    }
 }
