@@ -121,6 +121,11 @@ public static class PolicyEvaluator
             return context.Deny(MissingRequirement.ServiceControlPolicy);
         }
 
+        if (inputs.IdentityPoliciesOnly)
+        {
+            return context.IdentitySideAllows ? context.Allow(AllowBasis.IdentityPolicy) : context.Deny(context.IdentityGap);
+        }
+
         // Key rules apply to keys; CreateKey, ListKeys and the like are identity-only, as on AWS.
         if (request.ServicePrefix == "kms" && request.Resource.Contains(":key/", StringComparison.Ordinal))
         {

@@ -18,6 +18,12 @@ public sealed record PolicyInputs
     /// </summary>
     public bool ResourcePolicyIsRequired { get; init; }
 
+    /// <summary>
+    /// Decide with identity-based policies only, as IAM's policy simulator does when it is given no
+    /// resource policy: the resource is treated as the caller's and needs no resource-side consent.
+    /// </summary>
+    public bool IdentityPoliciesOnly { get; init; }
+
     public ImmutableArray<CompiledPolicy> PermissionBoundaries { get; init; } = [];
 
     public CompiledPolicy? SessionPolicy { get; init; }

@@ -88,6 +88,22 @@ public sealed class PolicyEvaluatorTests
         Assert.Equal(missing, result.Missing);
     }
 
+    [Theory]
+    [InlineData(true, Decision.Allowed)]
+    [InlineData(false, Decision.ImplicitlyDenied)]
+    public void Evaluate_IdentityPoliciesOnly_SkipsKeyPolicyConsentAsThePolicySimulatorDoes(bool identityOnly, Decision expected)
+    {
+        var inputs = new PolicyInputs
+        {
+            IdentityPolicies = [Compile(AllowKmsEverywhere, "identity[0]")],
+            IdentityPoliciesOnly = identityOnly,
+        };
+
+        var result = PolicyEvaluator.Evaluate(Request(Launcher, "kms:Decrypt", KeyArn), inputs);
+
+        Assert.Equal(expected, result.Decision);
+    }
+
     [Fact]
     public void Evaluate_ServiceLinkedRoleByPath_IsExemptFromScps()
     {
