@@ -136,7 +136,7 @@ internal static class RequestMix
                         Interlocked.CompareExchange(ref firstError, $"{op}: unexpected response", null);
                     }
                 }
-                catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+                catch (Exception ex) when (ex is AmazonClientException or HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
                 {
                     if (clock.Elapsed > duration)
                     {
