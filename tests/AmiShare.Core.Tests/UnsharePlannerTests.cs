@@ -81,4 +81,14 @@ public sealed class UnsharePlannerTests
         Assert.Contains(plan.Steps, s => s.Action == PlanAction.RemoveLaunchPermission && s.Resource == "ami-copy-ami-ebs" && s.Status == StepStatus.Pending);
         Assert.Contains(plan.Steps, s => s.Action == PlanAction.PutKeyPolicy && s.Resource == CmkArn && s.Status == StepStatus.Pending);
     }
+
+    [Fact]
+    public void Plan_AccountInsideSharedOrganization_WarnsThatKeyStaysUsable()
+    {
+        var state = Shared(Share("ami-cmk", TargetA, OrgArn));
+
+        var plan = UnsharePlanner.Plan(new UnshareRequest(["ami-cmk"], Targets(TargetA)), state);
+
+        Assert.Contains(plan.Findings, f => f.Code == "AccountCoveredByOrganization" && f.Severity == FindingSeverity.Warning);
+    }
 }

@@ -77,6 +77,15 @@ public static class UnsharePlanner
             var stillShared = StillShared(family, unsharedIds, request.Targets, state, out var because);
             var current = KeyPolicyBuilder.Read(key.PolicyJson).AudienceIn(key.Region);
             var remove = Matching(current, request.Targets);
+            foreach (var account in accounts.Where(a => state.Organization is { } org && current.OrganizationIds.Contains(org.OrganizationId) && org.ContainsAccount(a.Value)))
+            {
+                // A fold (or an org share) admits the account through aws:PrincipalOrgID; removing its name changes nothing.
+                findings.Add(PlanFinding.Warning(
+                    "AccountCoveredByOrganization",
+                    key.Arn,
+                    $"{account.Value} is a member of {state.Organization!.OrganizationId}, which AmiShare's statements on {key.Arn} admit as a whole, so the key stays usable for it. Unshare {state.Organization.OrganizationId} too if that account must lose access."));
+            }
+
             var change = KeyPolicyBuilder.Unshare(key.PolicyJson, key.Region, remove, Matching(current, stillShared));
             findings.AddRange(change.Findings.Select(f => f with { Resource = key.Arn }));
             var kept = stillShared.IsEmpty ? string.Empty : $" {Join(stillShared)} stay(s) because {because} still use(s) this key and remain(s) shared with them.";
