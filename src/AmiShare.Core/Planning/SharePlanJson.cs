@@ -102,7 +102,12 @@ public static class SharePlanJson
                 break;
             case IamPolicyDetails iam:
                 writer.WritePropertyName("policy");
-                writer.WriteRawValue(iam.Policy.PolicyJson);
+                using (var policy = JsonDocument.Parse(iam.Policy.PolicyJson))
+                {
+                    // Re-written rather than raw, so the document is indented with the rest of the plan.
+                    policy.RootElement.WriteTo(writer);
+                }
+
                 writer.WriteString("terraform", iam.Policy.Terraform);
                 writer.WriteString("cloudFormation", iam.Policy.CloudFormation);
                 break;
