@@ -1,0 +1,127 @@
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AmiShare.Core.Model;
+
+namespace AmiShare.Core.Iam;
+
+/// <summary>The identity policy the target's launching principal must have, in three forms.</summary>
+/// <param name="PolicyJson">The policy document, indented.</param>
+/// <param name="Terraform">An <c>aws_iam_policy</c> resource using <c>jsonencode</c>.</param>
+/// <param name="CloudFormation">A YAML template with one <c>AWS::IAM::ManagedPolicy</c>.</param>
+public sealed record TargetIamPolicy(string PolicyJson, string Terraform, string CloudFormation, ImmutableArray<string> KeyArns);
+
+/// <summary>
+/// Builds the least-privilege identity policy for the target side (aws-facts §1): a key policy alone is
+/// not enough, the caller's own account must also allow the KMS actions on the exact source key ARNs.
+/// </summary>
+public static class TargetIamPolicyBuilder
+{
+    public const string PolicyName = "AmiShareLaunchSharedImages";
+
+    /// <summary>Explicit ReEncrypt operations rather than <c>kms:ReEncrypt*</c>: an identity policy can afford to be exact.</summary>
+    public static readonly ImmutableArray<string> KeyActions =
+        ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
+
+    /// <summary>The resource types RunInstances touches in the launching account besides the image.</summary>
+    private static readonly ImmutableArray<string> LaunchResourceTypes =
+        ["instance", "key-pair", "network-interface", "security-group", "subnet", "volume"];
+
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <param name="keyArns">The source keys of every shared image (replicas included when used).</param>
+    /// <param name="regions">Regions the images are launched in.</param>
+    /// <param name="sourceAccount">The image owner; launches are limited to its images with <c>ec2:Owner</c>.</param>
+    public static TargetIamPolicy Build(IEnumerable<string> keyArns, IEnumerable<string> regions, string sourceAccount)
+    {
+        var keys = keyArns.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToImmutableArray();
+        var regionList = regions.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var partition = keys.Length > 0 ? Arns.PartitionOf(keys[0]) : "aws";
+        var document = new JsonObject
+        {
+            ["Version"] = "2012-10-17",
+            ["Statement"] = new JsonArray
+            {
+                new JsonObject
+                {
+                    ["Sid"] = "AmiShareUseSourceKeys",
+                    ["Effect"] = "Allow",
+                    ["Action"] = List(KeyActions),
+                    ["Resource"] = List(keys),
+                },
+                new JsonObject
+                {
+                    ["Sid"] = "AmiShareGrantSourceKeysToEbs",
+                    ["Effect"] = "Allow",
+                    ["Action"] = "kms:CreateGrant",
+                    ["Resource"] = List(keys),
+                    ["Condition"] = new JsonObject { ["Bool"] = new JsonObject { ["kms:GrantIsForAWSResource"] = "true" } },
+                },
+                new JsonObject
+                {
+                    ["Sid"] = "AmiShareLaunchSourceImages",
+                    ["Effect"] = "Allow",
+                    ["Action"] = "ec2:RunInstances",
+                    ["Resource"] = List(regionList.Select(r => $"arn:{partition}:ec2:{r}::image/*")),
+
+                    // Only the source account's images; copies AmiShare makes later are covered without an edit.
+                    ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["ec2:Owner"] = sourceAccount } },
+                },
+                new JsonObject
+                {
+                    ["Sid"] = "AmiShareLaunchInstances",
+                    ["Effect"] = "Allow",
+                    ["Action"] = "ec2:RunInstances",
+                    ["Resource"] = List(regionList.SelectMany(r => LaunchResourceTypes.Select(t => $"arn:{partition}:ec2:{r}:*:{t}/*"))),
+                },
+            },
+        };
+
+        var json = document.ToJsonString(Indented);
+        return new TargetIamPolicy(json, Terraform(json), CloudFormation(json), keys);
+    }
+
+    /// <summary>
+    /// HCL object syntax accepts JSON's quoted keys and colons, so the document can be pasted into
+    /// <c>jsonencode</c> as is; only <c>${</c> needs escaping, or Terraform would interpolate it.
+    /// </summary>
+    private static string Terraform(string json)
+    {
+        var body = Indent(json.Replace("${", "$${", StringComparison.Ordinal), "  ").TrimStart();
+        var text = new StringBuilder();
+        text.Append("resource \"aws_iam_policy\" \"amishare_launch_shared_images\" {\n");
+        text.Append($"  name        = \"{PolicyName}\"\n");
+        text.Append("  description = \"Lets this account launch the images AmiShare shared with it (generated by amishare share).\"\n");
+        text.Append($"  policy      = jsonencode({body})\n");
+        text.Append("}\n");
+        return text.ToString();
+    }
+
+    /// <summary>YAML is a superset of JSON, so the document sits under PolicyDocument as a flow mapping.</summary>
+    private static string CloudFormation(string json)
+    {
+        var text = new StringBuilder();
+        text.Append("AWSTemplateFormatVersion: \"2010-09-09\"\n");
+        text.Append("Description: Lets this account launch the images AmiShare shared with it (generated by amishare share).\n");
+        text.Append("Resources:\n");
+        text.Append("  AmiShareLaunchSharedImages:\n");
+        text.Append("    Type: AWS::IAM::ManagedPolicy\n");
+        text.Append("    Properties:\n");
+        text.Append($"      ManagedPolicyName: {PolicyName}\n");
+        text.Append("      PolicyDocument:\n");
+        text.Append(Indent(json, "        "));
+        text.Append('\n');
+        return text.ToString();
+    }
+
+    private static string Indent(string text, string prefix) =>
+        string.Join('\n', text.Split('\n').Select(line => prefix + line));
+
+    private static JsonArray List(IEnumerable<string> values) => [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+}

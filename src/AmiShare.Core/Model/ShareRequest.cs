@@ -1,0 +1,30 @@
+using System.Collections.Immutable;
+
+namespace AmiShare.Core.Model;
+
+/// <summary>What the user asked for: <c>amishare share IMAGE… --with TARGET… [options]</c>.</summary>
+/// <param name="Images">AMI ids or exact names, resolved against the discovered images.</param>
+/// <param name="Regions">Regions to share in; empty means every region of the discovered images.</param>
+/// <param name="AllowCopy">Also grant createVolumePermission on the snapshots so targets can copy.</param>
+/// <param name="Principals">IAM principal ARNs to name in key policies instead of the target account roots.</param>
+/// <param name="Asg">Also allow the targets' Auto Scaling service-linked role, through a grant.</param>
+/// <param name="ReencryptKey">Customer managed key (ARN, id or alias) to copy aws/ebs or unencrypted images under.</param>
+public sealed record ShareRequest(
+    ImmutableArray<string> Images,
+    ImmutableArray<ShareTarget> Targets,
+    ImmutableArray<string> Regions = default,
+    bool AllowCopy = false,
+    ImmutableArray<string> Principals = default,
+    bool Asg = false,
+    string? ReencryptKey = null)
+{
+    public ImmutableArray<string> RegionsOrEmpty => Regions.IsDefault ? [] : Regions;
+
+    public ImmutableArray<string> PrincipalsOrEmpty => Principals.IsDefault ? [] : Principals;
+}
+
+/// <summary>What the user asked to take back: <c>amishare unshare IMAGE… --from TARGET…</c>.</summary>
+public sealed record UnshareRequest(ImmutableArray<string> Images, ImmutableArray<ShareTarget> Targets, ImmutableArray<string> Regions = default)
+{
+    public ImmutableArray<string> RegionsOrEmpty => Regions.IsDefault ? [] : Regions;
+}
