@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using AmiShare.Policy.Evaluation;
 
 namespace AmiShare.Policy.Bench;
@@ -94,6 +93,4 @@ internal static class RealisticPolicies
         var (policy, findings) = CompiledPolicy.Parse(json, label);
         return policy ?? throw new InvalidOperationException(string.Join("; ", findings));
     }
-
-    internal static ImmutableArray<string> Labels(EvaluationResult result) => [.. result.Statements.Select(s => s.Label)];
 }
