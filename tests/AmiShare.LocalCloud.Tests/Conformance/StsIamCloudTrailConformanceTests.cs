@@ -61,6 +61,7 @@ public sealed class StsIamCloudTrailConformanceTests
         await Call("ListAttachedRolePolicies", ("RoleName", "Sharer"));
         await Call("CreateServiceLinkedRole", ("AWSServiceName", "autoscaling.amazonaws.com"));
         await Call("GetAccountAuthorizationDetails");
+        await Call("SimulatePrincipalPolicy", ("PolicySourceArn", $"arn:aws:iam::{Images}:role/Sharer"), ("ActionNames.member.1", "s3:GetObject"), ("ActionNames.member.2", "kms:Decrypt"));
         await Call("DetachRolePolicy", ("RoleName", "Sharer"), ("PolicyArn", policyArn));
         await Call("DeleteRolePolicy", ("RoleName", "Sharer"), ("PolicyName", "inline"));
         await Call("DeleteRole", ("RoleName", "Sharer"));

@@ -48,6 +48,7 @@ public sealed partial class IamOperations(LocalCloudContext cloud) : IServiceOpe
         ["CreatePolicy"] = Sync(CreatePolicy),
         ["CreateServiceLinkedRole"] = Sync(CreateServiceLinkedRole),
         ["GetAccountAuthorizationDetails"] = Sync(GetAccountAuthorizationDetails),
+        ["SimulatePrincipalPolicy"] = Sync(SimulatePrincipalPolicy),
     };
 
     // IAM work is in-memory and synchronous; the adapter keeps handler signatures uniform.
