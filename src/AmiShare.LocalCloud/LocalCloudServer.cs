@@ -27,10 +27,11 @@ public sealed class LocalCloudServer : IAsyncDisposable
     private readonly LocalCloudState state;
     private int disposed;
 
-    private LocalCloudServer(WebApplication app, LocalCloudState state, LocalCloudContext cloud, Uri endpoint)
+    private LocalCloudServer(WebApplication app, LocalCloudState state, LocalCloudContext cloud, Uri endpoint, IReadOnlyList<IServiceOperations> tables)
     {
         this.app = app;
         this.state = state;
+        Tables = tables;
         Cloud = cloud;
         Endpoint = endpoint;
         Accounts = [.. cloud.Seed.Accounts.Select(a => new LocalCloudAccount(
@@ -46,6 +47,9 @@ public sealed class LocalCloudServer : IAsyncDisposable
     public LocalCloudContext Cloud { get; }
 
     public OrganizationDirectory Organization => Cloud.Organization;
+
+    /// <summary>The operation tables this server serves (tests reach EC2's content store through it).</summary>
+    internal IReadOnlyList<IServiceOperations> Tables { get; }
 
     public LocalCloudAccount Account(string accountId) =>
         Accounts.FirstOrDefault(a => a.Id == accountId) ?? throw new ArgumentException($"No account {accountId} in this LocalCloud.", nameof(accountId));
@@ -92,7 +96,7 @@ public sealed class LocalCloudServer : IAsyncDisposable
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                 ?? throw new InvalidOperationException("Kestrel started without reporting its address.");
-            return new LocalCloudServer(app, state, cloud, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
+            return new LocalCloudServer(app, state, cloud, new Uri(bound.EndsWith('/') ? bound : bound + "/"), tables);
         }
         catch
         {

@@ -31,6 +31,9 @@ public sealed record AuthorizationRequest(
 {
     public ResourcePolicy? ResourcePolicy { get; init; }
 
+    /// <summary>Decide with identity-based policies only, as IAM's policy simulator does without a resource policy.</summary>
+    public bool IdentityPoliciesOnly { get; init; }
+
     /// <summary>For KMS keys: the key's grants, which allow their grantees without IAM.</summary>
     public IReadOnlyList<KmsGrant> Grants { get; init; } = [];
 

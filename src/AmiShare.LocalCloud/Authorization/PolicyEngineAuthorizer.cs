@@ -67,6 +67,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             IdentityPolicies = identity.ToImmutable(),
             ResourcePolicy = resourcePolicy,
             ResourcePolicyIsRequired = request.ResourcePolicy?.Kind == ResourcePolicyKind.RoleTrustPolicy,
+            IdentityPoliciesOnly = request.IdentityPoliciesOnly && request.ResourcePolicy is null,
             PermissionBoundaries = boundaries,
             Grants = [.. request.Grants],
             LaunchPermissions = request.LaunchPermissions,

@@ -12,7 +12,26 @@ namespace AmiShare.LocalCloud.Hosting;
 public interface IContentDigestSource
 {
     /// <summary>Lower-case hex SHA-256 of the decrypted content, or null if the id is not this source's.</summary>
+    /// <exception cref="ContentDigestException">The content exists but cannot be read back (a block fails to decrypt or is missing).</exception>
     Task<string?> FindContentSha256Async(string snapshotOrVolumeId, CancellationToken cancellationToken);
+}
+
+/// <summary>Stored content that exists but cannot be decrypted or read in full; the admin API reports it, never a stale digest.</summary>
+public sealed class ContentDigestException : Exception
+{
+    public ContentDigestException()
+    {
+    }
+
+    public ContentDigestException(string message)
+        : base(message)
+    {
+    }
+
+    public ContentDigestException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }
 
 /// <summary>
@@ -53,9 +72,16 @@ internal static class AdminEndpoints
 
             foreach (var source in sources)
             {
-                if (await source.FindContentSha256Async(id, cancellationToken).ConfigureAwait(false) is { } sha256)
+                try
                 {
-                    return Results.Json(new { id, sha256 });
+                    if (await source.FindContentSha256Async(id, cancellationToken).ConfigureAwait(false) is { } sha256)
+                    {
+                        return Results.Json(new { id, sha256 });
+                    }
+                }
+                catch (ContentDigestException e)
+                {
+                    return Results.Json(new { id, error = "ContentUnreadable", message = e.Message }, statusCode: 500);
                 }
             }
 

@@ -98,34 +98,42 @@ public sealed class OperationRequest
         }
     }
 
-    private Dictionary<string, IReadOnlyList<string>> WithGlobalKeys(IReadOnlyDictionary<string, IReadOnlyList<string>>? specific)
+    private Dictionary<string, IReadOnlyList<string>> WithGlobalKeys(IReadOnlyDictionary<string, IReadOnlyList<string>>? specific) =>
+        GlobalKeys(Cloud, Caller, Region, Time.GetUtcNow(), specific);
+
+    /// <summary>The global <c>aws:*</c> condition keys of a request by <paramref name="caller"/> (also used by IAM's policy simulator).</summary>
+    internal static Dictionary<string, IReadOnlyList<string>> GlobalKeys(
+        LocalCloudContext cloud,
+        CallerIdentity caller,
+        string region,
+        DateTimeOffset now,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? specific)
     {
-        var now = Time.GetUtcNow();
         var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
         {
-            ["aws:PrincipalArn"] = [Caller.PolicyPrincipalArn],
-            ["aws:PrincipalAccount"] = [Caller.AccountId],
-            ["aws:PrincipalType"] = [Caller.Kind switch
+            ["aws:PrincipalArn"] = [caller.PolicyPrincipalArn],
+            ["aws:PrincipalAccount"] = [caller.AccountId],
+            ["aws:PrincipalType"] = [caller.Kind switch
             {
                 PrincipalKind.AccountRoot => "Account",
                 PrincipalKind.IamUser => "User",
                 _ => "AssumedRole",
             }],
-            ["aws:userid"] = [Caller.UserId],
-            ["aws:RequestedRegion"] = [Region],
+            ["aws:userid"] = [caller.UserId],
+            ["aws:RequestedRegion"] = [region],
             ["aws:CurrentTime"] = [now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)],
             ["aws:EpochTime"] = [now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)],
             ["aws:SecureTransport"] = ["false"],
         };
-        if (Caller.UserName is { } userName)
+        if (caller.UserName is { } userName)
         {
             keys["aws:username"] = [userName];
         }
 
-        if (Cloud.Organization.OrganizationIdOf(Caller.AccountId) is { } orgId)
+        if (cloud.Organization.OrganizationIdOf(caller.AccountId) is { } orgId)
         {
             keys["aws:PrincipalOrgID"] = [orgId];
-            keys["aws:PrincipalOrgPaths"] = [Cloud.Organization.OrganizationPathOf(Caller.AccountId)!];
+            keys["aws:PrincipalOrgPaths"] = [cloud.Organization.OrganizationPathOf(caller.AccountId)!];
         }
 
         foreach (var (key, values) in specific ?? new Dictionary<string, IReadOnlyList<string>>())

@@ -67,7 +67,9 @@ public static class ResponseWriters
         XNamespace ns = service.XmlNamespace ?? string.Empty;
         var root = new XElement(
             ns + $"{operation}Response",
-            new XElement($"{operation}Result", elements.Select(Clone)),
+
+            // Operations without an output shape (PutRolePolicy, DeleteRole, …) answer only ResponseMetadata, as AWS does.
+            elements.Count == 0 ? null : new XElement($"{operation}Result", elements.Select(Clone)),
             new XElement("ResponseMetadata", new XElement("RequestId", requestId)));
         return Serialize(Qualify(root, ns));
     }

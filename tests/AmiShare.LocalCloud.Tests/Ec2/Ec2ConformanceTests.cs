@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.IO.Compression;
 using System.Text.Json;
 using System.Xml.Linq;
+using AmiShare.LocalCloud.Tests.Conformance;
 using AmiShare.LocalCloud.Tests.Support;
 using static AmiShare.LocalCloud.Tests.Ec2.Ec2TestKit;
 
@@ -12,7 +11,7 @@ public sealed class BotocoreEc2ModelFactAttribute : FactAttribute
 {
     public BotocoreEc2ModelFactAttribute()
     {
-        if (Ec2ConformanceTests.ModelPath.Value is null)
+        if (BotocoreModel.Find("ec2", "2016-11-15") is null)
         {
             Skip = "No botocore EC2 model (botocore/data/ec2/2016-11-15/service-2.json[.gz]) found; install python3-botocore or the AWS CLI.";
         }
@@ -22,12 +21,10 @@ public sealed class BotocoreEc2ModelFactAttribute : FactAttribute
 /// <summary>Every element the EC2 service emits must be a member (by its XML locationName) of the botocore output shape.</summary>
 public sealed class Ec2ConformanceTests
 {
-    internal static readonly Lazy<string?> ModelPath = new(FindModel);
-
     [BotocoreEc2ModelFact]
     public async Task EveryImplementedOperation_ResponseMembers_ExistInBotocoreOutputShape()
     {
-        using var model = LoadModel();
+        using var model = BotocoreModel.Load("ec2", "2016-11-15");
         await using var server = await TestCloud.StartAsync();
         using var owner = Client(server, Images);
         var image = await OwnerImageAsync(owner, "conformance");
@@ -97,88 +94,6 @@ public sealed class Ec2ConformanceTests
             return;
         }
 
-        CheckStructure(shapes, operation, output.GetProperty("shape").GetString()!, children, problems);
-    }
-
-    private static void CheckStructure(JsonElement shapes, string path, string shapeName, IEnumerable<XElement> children, List<string> problems)
-    {
-        var members = shapes.GetProperty(shapeName).GetProperty("members").EnumerateObject()
-            .ToDictionary(m => m.Value.TryGetProperty("locationName", out var location) ? location.GetString()! : m.Name, m => m.Value.GetProperty("shape").GetString()!);
-        foreach (var child in children)
-        {
-            var name = child.Name.LocalName;
-            if (!members.TryGetValue(name, out var memberShape))
-            {
-                problems.Add($"{path}/{name}: not a member of {shapeName}");
-                continue;
-            }
-
-            CheckValue(shapes, $"{path}/{name}", memberShape, child, problems);
-        }
-    }
-
-    private static void CheckValue(JsonElement shapes, string path, string shapeName, XElement element, List<string> problems)
-    {
-        var shape = shapes.GetProperty(shapeName);
-        switch (shape.GetProperty("type").GetString())
-        {
-            case "structure":
-                CheckStructure(shapes, path, shapeName, element.Elements(), problems);
-                break;
-            case "list":
-                var member = shape.GetProperty("member").GetProperty("shape").GetString()!;
-                foreach (var item in element.Elements())
-                {
-                    if (item.Name.LocalName != "item")
-                    {
-                        problems.Add($"{path}/{item.Name.LocalName}: list items must be <item>");
-                    }
-
-                    CheckValue(shapes, path + "/item", member, item, problems);
-                }
-
-                break;
-            default:
-                if (element.HasElements)
-                {
-                    problems.Add($"{path}: scalar {shapeName} has child elements");
-                }
-
-                break;
-        }
-    }
-
-    private static JsonDocument LoadModel()
-    {
-        var path = ModelPath.Value!;
-        using var file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        return JsonDocument.Parse(stream);
-    }
-
-    private static string? FindModel()
-    {
-        var roots = new List<string> { "/usr/lib/python3/dist-packages/botocore", "/usr/share/awscli/botocore" };
-        try
-        {
-            using var python = Process.Start(new ProcessStartInfo("python3", ["-c", "import botocore,os;print(os.path.dirname(botocore.__file__))"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            });
-            if (python is not null && python.WaitForExit(20_000) && python.ExitCode == 0)
-            {
-                roots.Insert(0, python.StandardOutput.ReadToEnd().Trim());
-            }
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // No python3: fall back to the distribution paths.
-        }
-
-        return roots
-            .Select(root => Path.Combine(root, "data", "ec2", "2016-11-15", "service-2.json"))
-            .SelectMany(json => new[] { json, json + ".gz" })
-            .FirstOrDefault(File.Exists);
+        BotocoreModel.CheckXml(shapes, operation, output.GetProperty("shape").GetString()!, children, problems, "item");
     }
 }

@@ -107,7 +107,7 @@ public sealed class Ec2LaunchAndCopyTests
 
             Assert.Equal(plainBlock.Length + 28, sealedBlock.Length);
             Assert.False(sealedBlock.AsSpan(28).SequenceEqual(plainBlock));
-            Assert.Equal(seed.PlaintextSha256, plain.Sha256(seed, null));
+            Assert.Equal(plain.Sha256(new Ec2ContentRef("seed", 4L * Ec2ContentStore.BlockSize, PublicImageId), null), plain.Sha256(seed, null));
         }
         finally
         {

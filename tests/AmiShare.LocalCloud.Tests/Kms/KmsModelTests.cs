@@ -1,8 +1,7 @@
-using System.Diagnostics;
-using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AmiShare.LocalCloud.Services.Kms;
+using AmiShare.LocalCloud.Tests.Conformance;
 using AmiShare.LocalCloud.Tests.Support;
 using static AmiShare.LocalCloud.Tests.Kms.KmsTestKit;
 
@@ -26,7 +25,7 @@ public sealed class KmsModelTests
     [BotocoreKmsModelFact]
     public async Task EveryEmittedResponseMember_ExistsInBotocoreOutputShape()
     {
-        using var model = JsonDocument.Parse(ReadModel(FindModel()!));
+        using var model = BotocoreModel.Load("kms", "2014-11-01");
         var shapes = model.RootElement.GetProperty("shapes");
         var operations = model.RootElement.GetProperty("operations");
         await using var server = await TestCloud.StartAsync();
@@ -47,7 +46,7 @@ public sealed class KmsModelTests
                 continue;
             }
 
-            Check(shapes, output.GetProperty("shape").GetString()!, body, operation, problems);
+            BotocoreModel.CheckJson(shapes, output.GetProperty("shape").GetString()!, body, operation, problems);
         }
 
         Assert.Equal(ops.Operations.Keys.Order(StringComparer.Ordinal), responses.Select(r => r.Operation).Distinct().Order(StringComparer.Ordinal));
@@ -57,95 +56,13 @@ public sealed class KmsModelTests
     [BotocoreKmsModelFact]
     public void EveryImplementedOperation_ExistsInBotocoreModel()
     {
-        using var model = JsonDocument.Parse(ReadModel(FindModel()!));
+        using var model = BotocoreModel.Load("kms", "2014-11-01");
         var operations = model.RootElement.GetProperty("operations");
 
         Assert.All(new KmsOperations(null!).Operations.Keys, name => Assert.True(operations.TryGetProperty(name, out _), name));
     }
 
-    internal static string? FindModel()
-    {
-        var roots = new List<string>();
-        try
-        {
-            using var python = Process.Start(new ProcessStartInfo("python3", ["-c", "import botocore,os;print(os.path.dirname(botocore.__file__))"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            });
-            if (python is not null && python.WaitForExit(10_000) && python.ExitCode == 0)
-            {
-                roots.Add(python.StandardOutput.ReadToEnd().Trim());
-            }
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // No python3: try the usual install locations below.
-        }
-
-        roots.AddRange(["/usr/lib/python3/dist-packages/botocore", "/usr/share/awscli/botocore", "/usr/lib/google-cloud-sdk/lib/third_party/botocore"]);
-        return roots
-            .SelectMany(root => new[] { ".json", ".json.gz" }.Select(ext => Path.Combine(root, "data", "kms", "2014-11-01", "service-2" + ext)))
-            .FirstOrDefault(File.Exists);
-    }
-
-    private static string ReadModel(string path)
-    {
-        using var file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
-    private static void Check(JsonElement shapes, string shapeName, JsonNode? value, string path, List<string> problems)
-    {
-        var shape = shapes.GetProperty(shapeName);
-        switch (shape.GetProperty("type").GetString())
-        {
-            case "structure":
-                if (value is not JsonObject obj)
-                {
-                    problems.Add($"{path}: expected an object for {shapeName}");
-                    return;
-                }
-
-                var members = shape.GetProperty("members");
-                foreach (var (name, child) in obj)
-                {
-                    if (!members.TryGetProperty(name, out var member))
-                    {
-                        problems.Add($"{path}.{name}: not a member of {shapeName}");
-                        continue;
-                    }
-
-                    Check(shapes, member.GetProperty("shape").GetString()!, child, $"{path}.{name}", problems);
-                }
-
-                break;
-            case "list":
-                foreach (var item in value as JsonArray ?? [])
-                {
-                    Check(shapes, shape.GetProperty("member").GetProperty("shape").GetString()!, item, path + "[]", problems);
-                }
-
-                break;
-            case "map":
-                foreach (var (_, item) in value as JsonObject ?? [])
-                {
-                    Check(shapes, shape.GetProperty("value").GetProperty("shape").GetString()!, item, path + "{}", problems);
-                }
-
-                break;
-            case "string" when shape.TryGetProperty("enum", out var values):
-                var text = value?.GetValue<string>();
-                if (!values.EnumerateArray().Any(v => v.GetString() == text))
-                {
-                    problems.Add($"{path}: '{text}' is not in the {shapeName} enum");
-                }
-
-                break;
-        }
-    }
+    internal static string? FindModel() => BotocoreModel.Find("kms", "2014-11-01");
 
     /// <summary>Calls every implemented operation once, as the account root, and keeps each JSON answer.</summary>
     private static async Task<List<(string Operation, JsonObject Body)>> RecordResponsesAsync(LocalCloudServer server, KmsOperations ops)

@@ -69,17 +69,15 @@ public sealed class Ec2ContentStore : IDisposable
             var index = insert.Parameters.Add("$index", SqliteType.Integer);
             var data = insert.Parameters.Add("$data", SqliteType.Blob);
             id.Value = newContentId;
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             foreach (var (blockIndex, plaintext) in ReadBlocksLocked(source, sourceKey, transaction))
             {
-                hash.AppendData(plaintext);
                 index.Value = blockIndex;
                 data.Value = destinationKey is null ? plaintext : Seal(destinationKey, newContentId, blockIndex, plaintext);
                 insert.ExecuteNonQuery();
             }
 
             transaction.Commit();
-            return new Ec2ContentRef(newContentId, source.LengthBytes, null, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            return new Ec2ContentRef(newContentId, source.LengthBytes);
         }
     }
 
@@ -119,6 +117,23 @@ public sealed class Ec2ContentStore : IDisposable
             select.Parameters.AddWithValue("$id", contentId);
             select.Parameters.AddWithValue("$index", blockIndex);
             return select.ExecuteScalar() as byte[];
+        }
+    }
+
+    /// <summary>Test-only: replaces the stored bytes of one block, so tests can check that tampering is detected.</summary>
+    internal void OverwriteRawBlockForTests(string contentId, long blockIndex, byte[] data)
+    {
+        lock (gate)
+        {
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE ec2_blocks SET data = $data WHERE content_id = $id AND block_index = $index";
+            update.Parameters.AddWithValue("$id", contentId);
+            update.Parameters.AddWithValue("$index", blockIndex);
+            update.Parameters.AddWithValue("$data", data);
+            if (update.ExecuteNonQuery() != 1)
+            {
+                throw new InvalidOperationException($"Content {contentId} has no block {blockIndex}.");
+            }
         }
     }
 

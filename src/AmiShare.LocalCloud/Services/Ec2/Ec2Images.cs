@@ -672,6 +672,11 @@ public sealed partial class Ec2Operations
 
             tx.Put(Ec2EntityKinds.Image, new EntityKey(account, region, imageId), image);
         });
+        foreach (var snapshot in sourceSnapshots)
+        {
+            cloud.CloudTrail.RecordSharedSnapshotCopyInitiated(snapshot!.OwnerId, account, snapshot.Region, snapshot.SnapshotId);
+        }
+
         request.Trail.AddResource("AWS::EC2::Image", source.Arn, source.OwnerId);
         request.Trail.AddResource("AWS::EC2::Image", image.Arn, account);
         request.Trail.ResponseElements["imageId"] = imageId;

@@ -101,6 +101,12 @@ public sealed partial class Ec2Operations
 
                 tx.Put(Ec2EntityKinds.Instance, new EntityKey(account, region, instanceId), instance);
             });
+            foreach (var volume in volumes)
+            {
+                var snapshot = devices.First(d => d.Snapshot!.SnapshotId == volume.SnapshotId).Snapshot!;
+                cloud.CloudTrail.RecordSharedSnapshotVolumeCreated(snapshot.OwnerId, account, snapshot.Region, snapshot.SnapshotId);
+            }
+
             launched.Add(instance);
             request.Trail.AddResource("AWS::EC2::Instance", instance.Arn, account);
         }

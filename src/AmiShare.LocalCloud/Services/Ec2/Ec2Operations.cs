@@ -84,21 +84,53 @@ public sealed partial class Ec2Operations : IServiceOperations, IContentDigestSo
         {
             if (view.List(Ec2EntityKinds.Snapshot).FirstOrDefault(s => s.SnapshotId == snapshotOrVolumeId) is { } snapshot)
             {
-                return (snapshot.Content, snapshot.Encrypted);
+                return new EbsSource(snapshot.SnapshotId, snapshot.Content, snapshot.Encrypted, snapshot.KmsKeyId, snapshot.DataKeyCiphertext, snapshot.DataKeyContextId);
             }
 
             return view.List(Ec2EntityKinds.Volume).FirstOrDefault(v => v.VolumeId == snapshotOrVolumeId) is { } volume
-                ? (volume.Content, volume.Encrypted)
-                : ((Ec2ContentRef?, bool)?)null;
+                ? new EbsSource(volume.VolumeId, volume.Content, volume.Encrypted, volume.KmsKeyId, volume.DataKeyCiphertext, volume.DataKeyContextId)
+                : null;
         });
-        if (found is not var (reference, encrypted) || reference is null)
+        if (found is null)
         {
             return Task.FromResult<string?>(null);
         }
 
-        // Plaintext content is hashed afresh; encrypted content reports the digest taken of the plaintext when its
-        // blocks were sealed (EC2 holds no data key outside a caller's request).
-        return Task.FromResult<string?>(encrypted && reference.PlaintextSha256 is { } recorded ? recorded : content.Sha256(reference, null));
+        // The admin path is an emulator backdoor, not an AWS API: it unwraps the data key with the key material
+        // directly (no caller, no authorization, no trail) and really decrypts every block, so a tampered or
+        // missing block is reported instead of a digest.
+        byte[]? dataKey = null;
+        try
+        {
+            if (found.Encrypted)
+            {
+                if (found.KmsKeyId is null || found.DataKeyCiphertext is null)
+                {
+                    throw new ContentDigestException($"{snapshotOrVolumeId} is encrypted but has no data key.");
+                }
+
+                var context = new Dictionary<string, string>(StringComparer.Ordinal) { [KmsForEc2.EbsContextKey] = found.DataKeyContextId ?? found.Id };
+                dataKey = cloud.Kms.UnwrapDataKeyForAdminDigest(found.KmsKeyId, found.DataKeyCiphertext, context)
+                    ?? throw new ContentDigestException($"The data key of {snapshotOrVolumeId} does not open under {found.KmsKeyId}.");
+            }
+
+            return Task.FromResult<string?>(content.Sha256(found.Content, dataKey));
+        }
+        catch (CryptographicException)
+        {
+            throw new ContentDigestException($"A block of {snapshotOrVolumeId} does not decrypt: its stored ciphertext was altered.");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ContentDigestException($"The content of {snapshotOrVolumeId} is incomplete: {e.Message}");
+        }
+        finally
+        {
+            if (dataKey is not null)
+            {
+                CryptographicOperations.ZeroMemory(dataKey);
+            }
+        }
     }
 
     private static OperationHandler Sync(Func<OperationRequest, OperationResponse> handler) => request => Task.FromResult(handler(request));

@@ -17,9 +17,7 @@ public sealed record Ec2Permission(string? UserId = null, string? Group = null, 
 /// under <see cref="ContentId"/>, AES-GCM encrypted under the owner's data key when the owner is encrypted.
 /// Several snapshots and volumes may share one content (same data key or both plaintext).
 /// </summary>
-/// <see cref="PlaintextSha256"/> is computed from the plaintext whenever blocks are written (the admin digest of
-/// encrypted content, which EC2 cannot decrypt without a caller).
-public sealed record Ec2ContentRef(string ContentId, long LengthBytes, string? GeneratorSeed = null, string? PlaintextSha256 = null);
+public sealed record Ec2ContentRef(string ContentId, long LengthBytes, string? GeneratorSeed = null);
 
 /// <summary>One block-device mapping of an image: a device backed by a snapshot.</summary>
 public sealed record Ec2ImageBlockDevice(string DeviceName, string SnapshotId, int VolumeSize, string VolumeType, bool DeleteOnTermination, bool Encrypted);

@@ -242,6 +242,7 @@ public sealed partial class Ec2Operations
         }
 
         cloud.State.Write(tx => tx.Put(Ec2EntityKinds.Snapshot, new EntityKey(account, region, snapshotId), copy));
+        cloud.CloudTrail.RecordSharedSnapshotCopyInitiated(source.OwnerId, account, source.Region, source.SnapshotId);
         request.Trail.AddResource("AWS::EC2::Snapshot", source.Arn, source.OwnerId);
         request.Trail.ResponseElements["snapshotId"] = snapshotId;
         return Respond(new XElement("snapshotId", snapshotId));
@@ -343,6 +344,11 @@ public sealed partial class Ec2Operations
             Content = result.Content.ContentId == "empty" ? new Ec2ContentRef("empty-" + volumeId, 0) : result.Content,
         };
         cloud.State.Write(tx => tx.Put(Ec2EntityKinds.Volume, new EntityKey(account, region, volumeId), volume));
+        if (snapshot is not null)
+        {
+            cloud.CloudTrail.RecordSharedSnapshotVolumeCreated(snapshot.OwnerId, account, snapshot.Region, snapshot.SnapshotId);
+        }
+
         request.Trail.ResponseElements["volumeId"] = volumeId;
         return Respond(VolumeXml(volume));
     }

@@ -299,7 +299,7 @@ public sealed partial class IamOperations(LocalCloudContext cloud) : IServiceOpe
         var role = RequireRole(request.Caller.AccountId, request.Parameters.GetRequiredString("RoleName"));
         request.Authorize("iam:ListAttachedRolePolicies", role.Arn);
         return OperationResponse.Xml(
-            AttachedPolicies(role.AttachedPolicyArns),
+            AttachedPolicies("AttachedPolicies", role.AttachedPolicyArns),
             new XElement("IsTruncated", "false"));
     }
 
@@ -380,15 +380,14 @@ public sealed partial class IamOperations(LocalCloudContext cloud) : IServiceOpe
                 UserElement("member", u).Elements(),
                 InlinePolicyList("UserPolicyList", u.InlinePolicies),
                 new XElement("GroupList"),
-                AttachedPolicies(u.AttachedPolicyArns),
-                BoundaryElement(u.PermissionsBoundaryArn))) : null),
+                AttachedPolicies("AttachedManagedPolicies", u.AttachedPolicyArns))) : null),
             new XElement("GroupDetailList"),
             new XElement("RoleDetailList", Wanted("Role") ? roles.Select(r => new XElement(
                 "member",
-                RoleElement("member", r).Elements(),
+                RoleElement("member", r).Elements().Where(e => e.Name.LocalName is not ("Description" or "MaxSessionDuration")),
                 new XElement("InstanceProfileList"),
                 InlinePolicyList("RolePolicyList", r.InlinePolicies),
-                AttachedPolicies(r.AttachedPolicyArns))) : null),
+                AttachedPolicies("AttachedManagedPolicies", r.AttachedPolicyArns))) : null),
             new XElement("Policies", listedPolicies),
             new XElement("IsTruncated", "false"));
     }
@@ -446,8 +445,9 @@ public sealed partial class IamOperations(LocalCloudContext cloud) : IServiceOpe
         tx.Put(IamEntityKinds.Role, key, change(role));
     });
 
-    private XElement AttachedPolicies(IEnumerable<string> arns) => XmlShapes.MemberList(
-        "AttachedManagedPolicies",
+    // ListAttached*Policies answers AttachedPolicies; the *Detail shapes of GetAccountAuthorizationDetails use AttachedManagedPolicies.
+    private XElement AttachedPolicies(string elementName, IEnumerable<string> arns) => XmlShapes.MemberList(
+        elementName,
         arns.Select(arn => (IEnumerable<XElement>)
         [
             new XElement("PolicyName", cloud.Iam.FindPolicy(arn)?.PolicyName ?? arn[(arn.LastIndexOf('/') + 1)..]),

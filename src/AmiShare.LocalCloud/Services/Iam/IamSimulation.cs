@@ -1,143 +1,127 @@
-using System.Collections.Immutable;
 using System.Xml.Linq;
+using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Authorization;
 using AmiShare.LocalCloud.Protocol;
-using AmiShare.Policy.Evaluation;
-using PolicyRequest = AmiShare.Policy.Evaluation.AuthorizationRequest;
+using Decision = AmiShare.Policy.Evaluation.Decision;
+using AuthorizationRequest = AmiShare.LocalCloud.Authorization.AuthorizationRequest;
 
 namespace AmiShare.LocalCloud.Services.Iam;
 
 /// <summary>
-/// SimulatePrincipalPolicy: the same engine that authorizes LocalCloud's requests, asked about a user or
-/// role of the caller's account, for each action × resource, with optional extra policies, a resource
-/// policy and context entries — and the statements that decided, as IAM's simulator reports them.
-/// Without a resource policy, only identity-based policies decide, as in IAM's simulator.
+/// IAM's policy simulator for a user or role of the caller's account: each ActionNames × ResourceArns pair is
+/// decided by the policy engine (<see cref="PolicyEngineAuthorizer.Evaluate"/>) over the principal's identity
+/// policies and permissions boundary, with the global condition keys a request by that principal would carry plus
+/// any ContextEntries. Only identity-based policies decide (no key-policy consent), as with the real API when no
+/// resource policy is given.
 /// </summary>
 public sealed partial class IamOperations
 {
+    private const int MaxSimulatedActions = 1000;
+
     private OperationResponse SimulatePrincipalPolicy(OperationRequest request)
     {
-        var parameters = request.Parameters;
-        var source = parameters.GetRequiredString("PolicySourceArn");
-        request.Authorize("iam:SimulatePrincipalPolicy", source);
-        var principal = CallerPrincipal.Parse(source);
-        var exists = principal?.Kind switch
-        {
-            PrincipalKind.User => cloud.Iam.FindUser(principal.AccountId!, principal.Name!) is not null,
-            PrincipalKind.Role => cloud.Iam.FindRoleByArn(source) is not null,
-            _ => false,
-        };
-        if (principal is null || !exists || principal.AccountId != request.Caller.AccountId)
-        {
-            throw NoSuchEntity($"The user or role with ARN {source} cannot be found.");
-        }
-
-        var actions = parameters.GetMemberList("ActionNames");
+        var p = request.Parameters;
+        var sourceArn = p.GetRequiredString("PolicySourceArn");
+        var actions = p.GetMemberList("ActionNames");
+        var resources = p.GetMemberList("ResourceArns");
+        var principal = SimulatedPrincipal(request, sourceArn);
+        request.Authorize("iam:SimulatePrincipalPolicy", sourceArn);
         if (actions.Count == 0)
         {
-            throw new AwsServiceException("ValidationError", "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null", 400);
+            throw new AwsServiceException("InvalidInput", "ActionNames must name at least one action.", 400);
         }
 
-        var resources = parameters.GetMemberList("ResourceArns") is { Count: > 0 } given ? given : ["*"];
-        var (inputs, policyTypes) = SimulationInputs(request, source, principal.AccountId!);
-        var context = parameters.GetMemberStructureList("ContextEntries")
-            .Where(entry => entry.GetString("ContextKeyName") is not null)
-            .Select(entry => new KeyValuePair<string, string[]>(entry.GetString("ContextKeyName")!, [.. entry.GetMemberList("ContextKeyValues")]))
-            .ToList();
-        var orgId = cloud.Organization.OrganizationIdOf(principal.AccountId!);
-        var orgPath = cloud.Organization.OrganizationPathOf(principal.AccountId!);
+        if (actions.Count * Math.Max(1, resources.Count) > MaxSimulatedActions)
+        {
+            throw new AwsServiceException("InvalidInput", $"At most {MaxSimulatedActions} action and resource combinations can be simulated at once.", 400);
+        }
 
-        var results = new XElement("EvaluationResults");
+        var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in p.GetMemberStructureList("ContextEntries"))
+        {
+            context[entry.GetRequiredString("ContextKeyName")] = entry.GetMemberList("ContextKeyValues");
+        }
+
+        var keys = OperationRequest.GlobalKeys(cloud, principal.Caller, request.Region, request.Time.GetUtcNow(), context);
+        var engine = cloud.Authorizer as PolicyEngineAuthorizer ?? new PolicyEngineAuthorizer(cloud.Iam, cloud.Organization);
+        var results = new List<IEnumerable<XElement>>();
         foreach (var action in actions)
         {
-            foreach (var resource in resources)
+            foreach (var resource in resources.Count == 0 ? ["*"] : resources)
             {
-                var evaluation = PolicyEvaluator.Evaluate(
-                    PolicyRequest.Create(principal, action, resource, context, orgId, orgPath is null ? null : [orgPath]),
-                    inputs);
-                results.Add(new XElement(
-                    "member",
+                var result = engine.Evaluate(new AuthorizationRequest(principal.Caller, action, resource, keys) { IdentityPoliciesOnly = true });
+                results.Add(
+                [
                     new XElement("EvalActionName", action),
                     new XElement("EvalResourceName", resource),
-                    new XElement("EvalDecision", evaluation.Decision switch
+                    new XElement("EvalDecision", result.Decision switch
                     {
                         Decision.Allowed => "allowed",
                         Decision.ExplicitlyDenied => "explicitDeny",
                         _ => "implicitDeny",
                     }),
-                    new XElement("MatchedStatements", evaluation.Statements.Select(statement => new XElement(
-                        "member",
-                        new XElement("SourcePolicyId", statement.Policy),
-                        new XElement("SourcePolicyType", policyTypes.GetValueOrDefault(statement.Policy, "none"))))),
-                    new XElement("MissingContextValues")));
+                    XmlShapes.MemberList("MatchedStatements", result.Statements.Where(s => s.IsStatement).Select(s => (IEnumerable<XElement>)
+                    [
+                        new XElement("SourcePolicyId", SourcePolicyName(s.Policy)),
+                        new XElement("SourcePolicyType", SourcePolicyType(principal, s.Policy)),
+                    ])),
+                    new XElement("MissingContextValues"),
+                ]);
             }
         }
 
-        return OperationResponse.Xml(results, new XElement("IsTruncated", "false"));
+        return OperationResponse.Xml(XmlShapes.MemberList("EvaluationResults", results), new XElement("IsTruncated", "false"));
     }
 
-    /// <summary>The principal's inline and attached policies (by name), its boundary, and the caller's extra inputs.</summary>
-    private (PolicyInputs Inputs, Dictionary<string, string> PolicyTypes) SimulationInputs(OperationRequest request, string source, string account)
-    {
-        var parameters = request.Parameters;
-        var stored = cloud.Iam.GetPolicies(source);
-        var principalType = source.Contains(":role/", StringComparison.Ordinal) ? "role" : "user";
-        var types = new Dictionary<string, string>(StringComparer.Ordinal);
-        var identity = ImmutableArray.CreateBuilder<CompiledPolicy>();
+    private sealed record Simulated(CallerIdentity Caller, IReadOnlyDictionary<string, string> InlinePolicies, bool IsRole);
 
-        void Add(string label, string document, string type)
+    /// <summary>The identity a request by the user or role would carry (a role as one of its sessions).</summary>
+    private Simulated SimulatedPrincipal(OperationRequest request, string sourceArn)
+    {
+        var account = request.Caller.AccountId;
+        var resource = ArnParts.ResourceOf(sourceArn);
+        if (ArnParts.AccountOf(sourceArn) == account && resource is not null)
         {
-            var (policy, findings) = CompiledPolicy.Parse(document, label);
-            if (policy is null || findings.Any(f => f.Severity == AmiShare.Policy.Severity.Error))
+            var name = resource[(resource.LastIndexOf('/') + 1)..];
+            if (resource.StartsWith("user/", StringComparison.Ordinal) && cloud.Iam.FindUser(account, name) is { } user && user.Arn == sourceArn)
             {
-                throw new AwsServiceException("MalformedPolicyDocument", $"The policy {label} is not valid: {string.Join("; ", findings.Select(f => f.Message))}", 400);
+                return new Simulated(new CallerIdentity(account, user.Arn, PrincipalKind.IamUser, string.Empty, user.UserId, user.UserName), user.InlinePolicies, IsRole: false);
             }
 
-            identity.Add(policy);
-            types[label] = type;
+            if (resource.StartsWith("role/", StringComparison.Ordinal) && cloud.Iam.FindRoleByArn(sourceArn) is { } role)
+            {
+                const string session = "simulated";
+                var caller = new CallerIdentity(
+                    account,
+                    $"arn:aws:sts::{account}:assumed-role/{role.RoleName}/{session}",
+                    PrincipalKind.AssumedRole,
+                    string.Empty,
+                    $"{role.RoleId}:{session}",
+                    Session: new RoleSession(role.Arn, role.RoleName, role.RoleId, session, request.Time.GetUtcNow().AddHours(1), role.Arn));
+                return new Simulated(caller, role.InlinePolicies, IsRole: true);
+            }
         }
 
-        foreach (var policy in stored.Inline)
+        throw NoSuchEntity($"PolicySourceArn {sourceArn} is not a user or role of account {account}.");
+    }
+
+    /// <summary>The engine labels identity policies "identity:NAME" and boundaries "boundary:NAME".</summary>
+    private static string SourcePolicyName(string label) => label[(label.IndexOf(':', StringComparison.Ordinal) + 1)..];
+
+    private string SourcePolicyType(Simulated principal, string label)
+    {
+        if (!label.StartsWith("identity:", StringComparison.Ordinal))
         {
-            Add(policy.Name, policy.Document, principalType);
+            return "none";
         }
 
-        foreach (var policy in stored.Attached)
+        var name = SourcePolicyName(label);
+        if (principal.InlinePolicies.ContainsKey(name))
         {
-            Add(policy.Name, policy.Document, policy.Arn.StartsWith("arn:aws:iam::aws:", StringComparison.Ordinal) ? "aws-managed" : "user-managed");
+            return principal.IsRole ? "role" : "user";
         }
 
-        var index = 0;
-        foreach (var document in parameters.GetMemberList("PolicyInputList"))
-        {
-            Add($"PolicyInputList.{++index}", document, "user");
-        }
-
-        var boundaries = ImmutableArray<CompiledPolicy>.Empty;
-        if (stored.PermissionsBoundary is { } boundary && CompiledPolicy.Parse(boundary.Document, boundary.Name).Policy is { } compiledBoundary)
-        {
-            boundaries = [compiledBoundary];
-            types[boundary.Name] = "user-managed";
-        }
-
-        CompiledPolicy? resourcePolicy = null;
-        if (parameters.GetString("ResourcePolicy") is { } resourceDocument)
-        {
-            resourcePolicy = CompiledPolicy.Parse(resourceDocument, "ResourcePolicy").Policy
-                ?? throw new AwsServiceException("MalformedPolicyDocument", "The resource policy is not valid JSON policy.", 400);
-            types["ResourcePolicy"] = "resource";
-        }
-
-        var inputs = new PolicyInputs
-        {
-            IdentityPolicies = identity.ToImmutable(),
-            PermissionBoundaries = boundaries,
-            ResourcePolicy = resourcePolicy,
-            IdentityPoliciesOnly = resourcePolicy is null,
-            ResourceAccount = parameters.GetString("ResourceOwner") is { } owner ? ArnParts.AccountOf(owner) ?? owner : null,
-            ManagementAccountId = cloud.Organization.ManagementAccountId,
-            PrincipalOrgId = cloud.Organization.OrganizationIdOf(account),
-        };
-        return (inputs, types);
+        var attached = cloud.Iam.GetPolicies(principal.Caller).Attached.FirstOrDefault(a => a.Name == name);
+        return attached is not null && attached.Arn.StartsWith("arn:aws:iam::aws:policy/", StringComparison.Ordinal) ? "aws-managed" : "user-managed";
     }
 }

@@ -284,6 +284,23 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
         return KmsCiphertext.Seal(key.Arn, key.KeyMaterial, cloud.Ids.Bytes(12), plaintext, context);
     }
 
+    /// <summary>
+    /// Emulator backdoor for the admin content digest (<c>GET /_localcloud/content/{id}</c>) only: unwraps an EBS
+    /// data key with the key material directly, with no caller, no authorization, no CloudTrail record and no
+    /// logging. Never reachable through the AWS APIs. Works whatever the key's state (a disabled key's content
+    /// still has a digest); null when the key is gone or the blob does not open under this key and context.
+    /// </summary>
+    internal byte[]? UnwrapDataKeyForAdminDigest(string keyArn, byte[] ciphertextBlob, IReadOnlyDictionary<string, string> encryptionContext)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertextBlob);
+        if (FindKeyByArn(keyArn) is not { } key || KmsCiphertext.ReadKeyArn(ciphertextBlob) != key.Arn)
+        {
+            return null;
+        }
+
+        return KmsCiphertext.Open(key.KeyMaterial, ciphertextBlob, encryptionContext);
+    }
+
     /// <summary>Condition keys every KMS request carries: the encryption context pairs and their keys.</summary>
     public static Dictionary<string, IReadOnlyList<string>> ContextKeys(string callerAccountId, IReadOnlyDictionary<string, string>? encryptionContext)
     {

@@ -55,6 +55,13 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
         var trust = role is null
             ? new ResourcePolicy(ResourcePolicyKind.RoleTrustPolicy, ArnParts.AccountOf(roleArn) ?? string.Empty, """{"Statement":[]}""")
             : new ResourcePolicy(ResourcePolicyKind.RoleTrustPolicy, role.AccountId, role.AssumeRolePolicyDocument);
+
+        // Noted before authorizing, so a cross-account attempt (allowed or refused) is logged in the role's account too.
+        if (role is not null)
+        {
+            request.Trail.AddResource("AWS::IAM::Role", role.Arn, role.AccountId);
+        }
+
         request.Authorize("sts:AssumeRole", roleArn, context, trust);
 
         var maximum = request.Caller.Kind == PrincipalKind.AssumedRole
