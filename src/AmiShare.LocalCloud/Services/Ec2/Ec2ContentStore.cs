@@ -6,11 +6,11 @@ using Microsoft.Data.Sqlite;
 namespace AmiShare.LocalCloud.Services.Ec2;
 
 /// <summary>
-/// Block content of snapshots and volumes, kept out of the in-memory entity table so a 1 GiB image stays
-/// practical: one SQLite row per 1 MiB block in table <c>ec2_blocks</c> (in the cloud's data file, through its
-/// own connection; a private in-memory database otherwise). Blocks of encrypted content are AES-256-GCM
-/// sealed under the owner's data key (nonce | tag | ciphertext, the content id and block index as associated
-/// data); plaintext content is stored as is. Every pass streams block by block, so memory stays at one block.
+/// Block content of snapshots and volumes, kept out of the entity table so a 1 GiB image stays practical:
+/// 1 MiB blocks, in memory for an in-memory cloud and as rows of table <c>ec2_blocks</c> in the data file
+/// otherwise. Blocks of encrypted content are AES-256-GCM sealed under the owner's data key (nonce | tag |
+/// ciphertext, the content id and block index as associated data); plaintext content is stored as is.
+/// Copies and launches open and seal blocks in parallel batches on all cores, and write all-or-nothing.
 /// </summary>
 public sealed class Ec2ContentStore : IDisposable
 {
@@ -18,65 +18,32 @@ public sealed class Ec2ContentStore : IDisposable
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
-    private readonly SqliteConnection connection;
+    /// <summary>Blocks processed together: enough to keep every core busy, little enough to bound memory.</summary>
+    private static readonly int BatchSize = Math.Max(64, Environment.ProcessorCount * 16);
+
+    private readonly IBlockTable blocks;
     private readonly Lock gate = new();
 
     public Ec2ContentStore(string? dataFilePath)
     {
-        var builder = new SqliteConnectionStringBuilder { Pooling = false };
-        if (dataFilePath is null)
-        {
-            builder.DataSource = $"localcloud-ec2-content-{Guid.NewGuid():N}";
-            builder.Mode = SqliteOpenMode.Memory;
-            builder.Cache = SqliteCacheMode.Shared;
-        }
-        else
-        {
-            builder.DataSource = dataFilePath;
-            builder.Mode = SqliteOpenMode.ReadWriteCreate;
-        }
-
-        connection = new SqliteConnection(builder.ToString());
-        connection.Open();
-        Execute(dataFilePath is null ? "PRAGMA foreign_keys = OFF;" : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-        Execute("""
-            CREATE TABLE IF NOT EXISTS ec2_blocks (
-                content_id  TEXT    NOT NULL,
-                block_index INTEGER NOT NULL,
-                data        BLOB    NOT NULL,
-                PRIMARY KEY (content_id, block_index)
-            );
-            """);
+        // SQLite would add nothing but copying to an in-memory cloud; a data file must keep the blocks.
+        blocks = dataFilePath is null ? new MemoryBlockTable() : new SqliteBlockTable(dataFilePath);
     }
 
     /// <summary>Number of blocks for a length.</summary>
     public static long BlockCount(long lengthBytes) => (lengthBytes + BlockSize - 1) / BlockSize;
 
     /// <summary>
-    /// Streams <paramref name="source"/> (decrypted with <paramref name="sourceKey"/> when given) into a new stored
-    /// content <paramref name="newContentId"/>, encrypted with <paramref name="destinationKey"/> when given.
+    /// Reads <paramref name="source"/> (decrypted with <paramref name="sourceKey"/> when given) into a new stored
+    /// content <paramref name="newContentId"/>, encrypted with <paramref name="destinationKey"/> when given. Either
+    /// every block is stored or none is (a block that fails to open stops the copy).
     /// </summary>
     public Ec2ContentRef Transform(Ec2ContentRef source, byte[]? sourceKey, string newContentId, byte[]? destinationKey)
     {
         ArgumentNullException.ThrowIfNull(source);
         lock (gate)
         {
-            using var transaction = connection.BeginTransaction();
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO ec2_blocks (content_id, block_index, data) VALUES ($id, $index, $data)";
-            var id = insert.Parameters.Add("$id", SqliteType.Text);
-            var index = insert.Parameters.Add("$index", SqliteType.Integer);
-            var data = insert.Parameters.Add("$data", SqliteType.Blob);
-            id.Value = newContentId;
-            foreach (var (blockIndex, plaintext) in ReadBlocksLocked(source, sourceKey, transaction))
-            {
-                index.Value = blockIndex;
-                data.Value = destinationKey is null ? plaintext : Seal(destinationKey, newContentId, blockIndex, plaintext);
-                insert.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
+            blocks.InsertAll(newContentId, TransformedBatches(source, sourceKey, newContentId, destinationKey));
             return new Ec2ContentRef(newContentId, source.LengthBytes);
         }
     }
@@ -88,9 +55,12 @@ public sealed class Ec2ContentStore : IDisposable
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         lock (gate)
         {
-            foreach (var (_, plaintext) in ReadBlocksLocked(content, key, null))
+            foreach (var batch in PlaintextBatches(content, key))
             {
-                hash.AppendData(plaintext);
+                foreach (var plaintext in batch)
+                {
+                    hash.AppendData(plaintext);
+                }
             }
         }
 
@@ -103,7 +73,7 @@ public sealed class Ec2ContentStore : IDisposable
         ArgumentNullException.ThrowIfNull(content);
         lock (gate)
         {
-            return ReadBlocksLocked(content, key, null).First(b => b.Index == blockIndex).Plaintext;
+            return Plaintext(content, key, blockIndex, content.GeneratorSeed is null ? StoredBlock(content, blockIndex) : null);
         }
     }
 
@@ -112,11 +82,7 @@ public sealed class Ec2ContentStore : IDisposable
     {
         lock (gate)
         {
-            using var select = connection.CreateCommand();
-            select.CommandText = "SELECT data FROM ec2_blocks WHERE content_id = $id AND block_index = $index";
-            select.Parameters.AddWithValue("$id", contentId);
-            select.Parameters.AddWithValue("$index", blockIndex);
-            return select.ExecuteScalar() as byte[];
+            return blocks.Read(contentId, blockIndex);
         }
     }
 
@@ -125,12 +91,7 @@ public sealed class Ec2ContentStore : IDisposable
     {
         lock (gate)
         {
-            using var update = connection.CreateCommand();
-            update.CommandText = "UPDATE ec2_blocks SET data = $data WHERE content_id = $id AND block_index = $index";
-            update.Parameters.AddWithValue("$id", contentId);
-            update.Parameters.AddWithValue("$index", blockIndex);
-            update.Parameters.AddWithValue("$data", data);
-            if (update.ExecuteNonQuery() != 1)
+            if (!blocks.Overwrite(contentId, blockIndex, data))
             {
                 throw new InvalidOperationException($"Content {contentId} has no block {blockIndex}.");
             }
@@ -141,10 +102,7 @@ public sealed class Ec2ContentStore : IDisposable
     {
         lock (gate)
         {
-            using var delete = connection.CreateCommand();
-            delete.CommandText = "DELETE FROM ec2_blocks WHERE content_id = $id";
-            delete.Parameters.AddWithValue("$id", contentId);
-            delete.ExecuteNonQuery();
+            blocks.Delete(contentId);
         }
     }
 
@@ -153,63 +111,123 @@ public sealed class Ec2ContentStore : IDisposable
     {
         lock (gate)
         {
-            using var select = connection.CreateCommand();
-            select.CommandText = "SELECT DISTINCT content_id FROM ec2_blocks";
-            using var reader = select.ExecuteReader();
-            var ids = new List<string>();
-            while (reader.Read())
-            {
-                ids.Add(reader.GetString(0));
-            }
-
-            return ids;
+            return blocks.ContentIds();
         }
     }
 
-    public void Dispose() => connection.Dispose();
+    public void Dispose() => blocks.Dispose();
 
-    private IEnumerable<(long Index, byte[] Plaintext)> ReadBlocksLocked(Ec2ContentRef content, byte[]? key, SqliteTransaction? transaction)
+    /// <summary>Batches of the new content's stored blocks, each batch opened and sealed in parallel.</summary>
+    private IEnumerable<byte[][]> TransformedBatches(Ec2ContentRef source, byte[]? sourceKey, string newContentId, byte[]? destinationKey)
+    {
+        var count = BlockCount(source.LengthBytes);
+        for (long first = 0; first < count; first += BatchSize)
+        {
+            var size = (int)Math.Min(BatchSize, count - first);
+            var stored = StoredBatch(source, first, size);
+            var output = new byte[size][];
+            var start = first;
+            InParallel(size, j => output[j] = TransformBlock(source, sourceKey, start + j, stored?[j], newContentId, destinationKey));
+            yield return output;
+        }
+    }
+
+    /// <summary>Batches of decrypted blocks in order, each batch opened in parallel.</summary>
+    private IEnumerable<byte[][]> PlaintextBatches(Ec2ContentRef content, byte[]? key)
     {
         var count = BlockCount(content.LengthBytes);
+        for (long first = 0; first < count; first += BatchSize)
+        {
+            var size = (int)Math.Min(BatchSize, count - first);
+            var stored = StoredBatch(content, first, size);
+            var output = new byte[size][];
+            var start = first;
+            InParallel(size, j => output[j] = Plaintext(content, key, start + j, stored?[j]));
+            yield return output;
+        }
+    }
+
+    /// <summary>
+    /// Parallel.For wraps failures in an AggregateException; callers expect the block's own error
+    /// (a CryptographicException for a tampered block), so the first one is rethrown as it was.
+    /// </summary>
+    private static void InParallel(int count, Action<int> body)
+    {
+        try
+        {
+            Parallel.For(0, count, body);
+        }
+        catch (AggregateException failure) when (failure.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure.InnerExceptions[0]).Throw();
+        }
+    }
+
+    /// <summary>The stored bytes of a run of blocks, or null for generated (seed) content.</summary>
+    private byte[][]? StoredBatch(Ec2ContentRef content, long first, int size)
+    {
+        if (content.GeneratorSeed is not null)
+        {
+            return null;
+        }
+
+        var stored = new byte[size][];
+        for (var j = 0; j < size; j++)
+        {
+            stored[j] = StoredBlock(content, first + j);
+        }
+
+        return stored;
+    }
+
+    private byte[] StoredBlock(Ec2ContentRef content, long index) =>
+        blocks.Read(content.ContentId, index)
+        ?? throw new InvalidOperationException($"Content {content.ContentId} is missing block {index} of {BlockCount(content.LengthBytes)}.");
+
+    /// <summary>
+    /// One block of the new content. A re-encrypted block is opened straight into the array that will be stored
+    /// and sealed there in place, so each block's bytes are written into fresh memory once (on this machine kind,
+    /// touching new pages costs about as much as the cipher).
+    /// </summary>
+    private static byte[] TransformBlock(Ec2ContentRef source, byte[]? sourceKey, long index, byte[]? stored, string newContentId, byte[]? destinationKey)
+    {
+        if (destinationKey is null || source.GeneratorSeed is not null || sourceKey is null)
+        {
+            var plaintext = Plaintext(source, sourceKey, index, stored);
+            return destinationKey is null ? plaintext : Seal(destinationKey, newContentId, index, plaintext);
+        }
+
+        var length = stored!.Length - NonceSize - TagSize;
+        if (length < 0)
+        {
+            throw new CryptographicException($"Block {index} of {source.ContentId} is too short to be sealed.");
+        }
+
+        // Every byte (nonce, tag, payload) is written below, so the array need not be zeroed first.
+        var output = GC.AllocateUninitializedArray<byte>(stored.Length);
+        var payload = output.AsSpan(NonceSize + TagSize);
+        OpenInto(sourceKey, source.ContentId, index, stored, payload);
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(destinationKey, TagSize);
+        aes.Encrypt(nonce, payload, payload, output.AsSpan(NonceSize, TagSize), AssociatedData(newContentId, index));
+        return output;
+    }
+
+    /// <summary>One block in clear: generated for seed content, else the stored bytes, opened when a key is given.</summary>
+    private static byte[] Plaintext(Ec2ContentRef content, byte[]? key, long index, byte[]? stored)
+    {
         if (content.GeneratorSeed is { } seed)
         {
-            using var generator = new BlockGenerator(seed);
-            for (long i = 0; i < count; i++)
-            {
-                yield return (i, generator.Block(i, BlockLength(content.LengthBytes, i)));
-            }
-
-            yield break;
+            return BlockGenerator.Block(seed, index, BlockLength(content.LengthBytes, index));
         }
 
-        using var select = connection.CreateCommand();
-        select.Transaction = transaction;
-        select.CommandText = "SELECT block_index, data FROM ec2_blocks WHERE content_id = $id ORDER BY block_index";
-        select.Parameters.AddWithValue("$id", content.ContentId);
-        using var reader = select.ExecuteReader();
-        long expected = 0;
-        while (reader.Read())
-        {
-            var index = reader.GetInt64(0);
-            if (index != expected)
-            {
-                throw new InvalidOperationException($"Content {content.ContentId} is missing block {expected}.");
-            }
-
-            var stored = (byte[])reader.GetValue(1);
-            yield return (index, key is null ? stored : Open(key, content.ContentId, index, stored));
-            expected++;
-        }
-
-        if (expected != count)
-        {
-            throw new InvalidOperationException($"Content {content.ContentId} has {expected} of {count} blocks.");
-        }
+        return key is null ? stored! : Open(key, content.ContentId, index, stored!);
     }
 
     private static int BlockLength(long lengthBytes, long index) => (int)Math.Min(BlockSize, lengthBytes - (index * BlockSize));
 
-    private static byte[] Seal(byte[] key, string contentId, long index, byte[] plaintext)
+    private static byte[] Seal(byte[] key, string contentId, long index, ReadOnlySpan<byte> plaintext)
     {
         var sealedBlock = new byte[NonceSize + TagSize + plaintext.Length];
         var nonce = sealedBlock.AsSpan(0, NonceSize);
@@ -227,33 +245,26 @@ public sealed class Ec2ContentStore : IDisposable
         }
 
         var plaintext = new byte[sealedBlock.Length - NonceSize - TagSize];
+        OpenInto(key, contentId, index, sealedBlock, plaintext);
+        return plaintext;
+    }
+
+    private static void OpenInto(byte[] key, string contentId, long index, byte[] sealedBlock, Span<byte> plaintext)
+    {
         using var aes = new AesGcm(key, TagSize);
         aes.Decrypt(sealedBlock.AsSpan(0, NonceSize), sealedBlock.AsSpan(NonceSize + TagSize), sealedBlock.AsSpan(NonceSize, TagSize), plaintext, AssociatedData(contentId, index));
-        return plaintext;
     }
 
     private static byte[] AssociatedData(string contentId, long index) =>
         Encoding.UTF8.GetBytes(contentId + "/" + index.ToString(CultureInfo.InvariantCulture));
 
-    private void Execute(string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
     /// <summary>Deterministic pseudo-random blocks: AES-256 in counter mode under SHA-256 of the seed.</summary>
-    private sealed class BlockGenerator : IDisposable
+    private static class BlockGenerator
     {
-        private readonly Aes aes = Aes.Create();
-
-        public BlockGenerator(string seed)
+        public static byte[] Block(string seed, long index, int length)
         {
+            using var aes = Aes.Create();
             aes.Key = SHA256.HashData(Encoding.UTF8.GetBytes("localcloud-public-image-content/" + seed));
-        }
-
-        public byte[] Block(long index, int length)
-        {
             var counters = new byte[(length + 15) / 16 * 16];
             for (var j = 0; j < counters.Length / 16; j++)
             {
@@ -264,7 +275,151 @@ public sealed class Ec2ContentStore : IDisposable
             var stream = aes.EncryptEcb(counters, PaddingMode.None);
             return stream.Length == length ? stream : stream[..length];
         }
+    }
 
-        public void Dispose() => aes.Dispose();
+    /// <summary>Where blocks live; callers hold the store's lock.</summary>
+    private interface IBlockTable : IDisposable
+    {
+        /// <summary>Stores every batch under the content id, or nothing if enumerating the batches fails.</summary>
+        void InsertAll(string contentId, IEnumerable<byte[][]> batches);
+
+        byte[]? Read(string contentId, long index);
+
+        bool Overwrite(string contentId, long index, byte[] data);
+
+        void Delete(string contentId);
+
+        IReadOnlyList<string> ContentIds();
+    }
+
+    private sealed class MemoryBlockTable : IBlockTable
+    {
+        private readonly Dictionary<string, List<byte[]>> contents = new(StringComparer.Ordinal);
+
+        public void InsertAll(string contentId, IEnumerable<byte[][]> batches)
+        {
+            var list = new List<byte[]>();
+            foreach (var batch in batches)
+            {
+                list.AddRange(batch);
+            }
+
+            contents[contentId] = list;
+        }
+
+        public byte[]? Read(string contentId, long index) =>
+            contents.TryGetValue(contentId, out var list) && index >= 0 && index < list.Count ? list[(int)index] : null;
+
+        public bool Overwrite(string contentId, long index, byte[] data)
+        {
+            if (!contents.TryGetValue(contentId, out var list) || index < 0 || index >= list.Count)
+            {
+                return false;
+            }
+
+            list[(int)index] = data;
+            return true;
+        }
+
+        public void Delete(string contentId) => contents.Remove(contentId);
+
+        public IReadOnlyList<string> ContentIds() => [.. contents.Keys];
+
+        public void Dispose() => contents.Clear();
+    }
+
+    private sealed class SqliteBlockTable : IBlockTable
+    {
+        private readonly SqliteConnection connection;
+
+        public SqliteBlockTable(string dataFilePath)
+        {
+            var builder = new SqliteConnectionStringBuilder { Pooling = false, DataSource = dataFilePath, Mode = SqliteOpenMode.ReadWriteCreate };
+            connection = new SqliteConnection(builder.ToString());
+            connection.Open();
+            Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+            Execute("""
+                CREATE TABLE IF NOT EXISTS ec2_blocks (
+                    content_id  TEXT    NOT NULL,
+                    block_index INTEGER NOT NULL,
+                    data        BLOB    NOT NULL,
+                    PRIMARY KEY (content_id, block_index)
+                );
+                """);
+        }
+
+        public void InsertAll(string contentId, IEnumerable<byte[][]> batches)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO ec2_blocks (content_id, block_index, data) VALUES ($id, $index, $data)";
+            var id = insert.Parameters.Add("$id", SqliteType.Text);
+            var index = insert.Parameters.Add("$index", SqliteType.Integer);
+            var data = insert.Parameters.Add("$data", SqliteType.Blob);
+            id.Value = contentId;
+            long next = 0;
+            foreach (var batch in batches)
+            {
+                foreach (var block in batch)
+                {
+                    index.Value = next++;
+                    data.Value = block;
+                    insert.ExecuteNonQuery();
+                }
+            }
+
+            transaction.Commit();
+        }
+
+        public byte[]? Read(string contentId, long index)
+        {
+            using var select = connection.CreateCommand();
+            select.CommandText = "SELECT data FROM ec2_blocks WHERE content_id = $id AND block_index = $index";
+            select.Parameters.AddWithValue("$id", contentId);
+            select.Parameters.AddWithValue("$index", index);
+            return select.ExecuteScalar() as byte[];
+        }
+
+        public bool Overwrite(string contentId, long index, byte[] data)
+        {
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE ec2_blocks SET data = $data WHERE content_id = $id AND block_index = $index";
+            update.Parameters.AddWithValue("$id", contentId);
+            update.Parameters.AddWithValue("$index", index);
+            update.Parameters.AddWithValue("$data", data);
+            return update.ExecuteNonQuery() == 1;
+        }
+
+        public void Delete(string contentId)
+        {
+            using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM ec2_blocks WHERE content_id = $id";
+            delete.Parameters.AddWithValue("$id", contentId);
+            delete.ExecuteNonQuery();
+        }
+
+        public IReadOnlyList<string> ContentIds()
+        {
+            using var select = connection.CreateCommand();
+            select.CommandText = "SELECT DISTINCT content_id FROM ec2_blocks";
+            using var reader = select.ExecuteReader();
+            var ids = new List<string>();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return ids;
+        }
+
+        public void Dispose() => connection.Dispose();
+
+        private void Execute(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
     }
 }
