@@ -1,10 +1,6 @@
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
-using Amazon.Runtime.Internal;
-using Amazon.Runtime.Internal.Auth;
-using Amazon.SecurityToken;
 using AmiShare.LocalCloud.Tests.Support;
 
 namespace AmiShare.LocalCloud.Tests.CloudTrail;
@@ -30,8 +26,6 @@ internal sealed class SignedJsonClient(
 {
     public const string CloudTrailTarget = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101";
 
-    private static readonly HttpClient Http = new();
-
     public static SignedJsonClient CloudTrail(LocalCloudServer server, string accountId, string region = TestCloud.Region)
     {
         var account = server.Account(accountId);
@@ -47,46 +41,13 @@ internal sealed class SignedJsonClient(
     public async Task<JsonResponse> CallAsync(string operation, JsonObject? input = null)
     {
         var body = Encoding.UTF8.GetBytes((input ?? []).ToJsonString());
-        var request = new DefaultRequest(new WireRequest(), service)
-        {
-            HttpMethod = "POST",
-            Endpoint = endpoint,
-            ResourcePath = "/",
-            Content = body,
-            AuthenticationRegion = region,
-        };
-        request.Headers["Content-Type"] = "application/x-amz-json-1.1";
-        request.Headers["X-Amz-Target"] = $"{targetPrefix}.{operation}";
-        if (sessionToken is not null)
-        {
-            request.Headers["X-Amz-Security-Token"] = sessionToken;
-        }
-
-        var config = new AmazonSecurityTokenServiceConfig
-        {
-            ServiceURL = endpoint.ToString(),
-            AuthenticationRegion = region,
-            AuthenticationServiceName = service,
-        };
-        var signature = new AWS4Signer().SignRequest(request, config, null, accessKeyId, secretAccessKey);
-        request.Headers["Authorization"] = signature.ForAuthorizationHeader;
-
-        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(body) };
-        foreach (var (name, value) in request.Headers)
-        {
-            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
-            {
-                message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(value);
-            }
-            else if (!name.Equals("Host", StringComparison.OrdinalIgnoreCase) && !name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                message.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-
-        using var response = await Http.SendAsync(message, TestCloud.Timeout);
-        var raw = await response.Content.ReadAsStringAsync(TestCloud.Timeout);
-        return new JsonResponse((int)response.StatusCode, JsonNode.Parse(raw.Length == 0 ? "{}" : raw) as JsonObject ?? [], raw);
+        var (status, raw) = await SignedPost.SendAsync(
+            new SigningScope(endpoint, service, region, accessKeyId, secretAccessKey, sessionToken),
+            body,
+            "application/x-amz-json-1.1",
+            new Dictionary<string, string> { ["X-Amz-Target"] = $"{targetPrefix}.{operation}" },
+            TestCloud.Timeout);
+        return new JsonResponse(status, JsonNode.Parse(raw.Length == 0 ? "{}" : raw) as JsonObject ?? [], raw);
     }
 
     /// <summary>LookupEvents with the members given (null ones left out).</summary>
@@ -127,7 +88,6 @@ internal sealed class SignedJsonClient(
         return CallAsync("LookupEvents", input);
     }
 
-    private sealed class WireRequest : AmazonWebServiceRequest;
 }
 
 /// <summary>Reading LookupEvents results in tests.</summary>

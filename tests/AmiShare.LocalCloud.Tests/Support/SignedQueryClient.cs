@@ -1,10 +1,5 @@
-using System.Net.Http.Headers;
 using System.Text;
 using System.Xml.Linq;
-using Amazon.Runtime;
-using Amazon.Runtime.Internal;
-using Amazon.Runtime.Internal.Auth;
-using Amazon.SecurityToken;
 
 namespace AmiShare.LocalCloud.Tests.Support;
 
@@ -33,54 +28,18 @@ internal sealed class SignedQueryClient(
     string secretAccessKey,
     string? sessionToken = null)
 {
-    private static readonly HttpClient Http = new();
-
     public Task<QueryResponse> CallAsync(string action, params (string Name, string Value)[] parameters) =>
         SendAsync([("Action", action), ("Version", apiVersion), .. parameters], TestCloud.Timeout);
 
     public async Task<QueryResponse> SendAsync(IReadOnlyList<(string Name, string Value)> parameters, CancellationToken cancellationToken)
     {
         var body = Encoding.UTF8.GetBytes(string.Join('&', parameters.Select(p => $"{Uri.EscapeDataString(p.Name)}={Uri.EscapeDataString(p.Value)}")));
-        var request = new DefaultRequest(new WireRequest(), service)
-        {
-            HttpMethod = "POST",
-            Endpoint = endpoint,
-            ResourcePath = "/",
-            Content = body,
-            AuthenticationRegion = region,
-        };
-        request.Headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8";
-        if (sessionToken is not null)
-        {
-            request.Headers["X-Amz-Security-Token"] = sessionToken;
-        }
-
-        var config = new AmazonSecurityTokenServiceConfig
-        {
-            ServiceURL = endpoint.ToString(),
-            AuthenticationRegion = region,
-            AuthenticationServiceName = service,
-        };
-        var signature = new AWS4Signer().SignRequest(request, config, null, accessKeyId, secretAccessKey);
-        request.Headers["Authorization"] = signature.ForAuthorizationHeader;
-
-        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(body) };
-        foreach (var (name, value) in request.Headers)
-        {
-            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
-            {
-                message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(value);
-            }
-            else if (!name.Equals("Host", StringComparison.OrdinalIgnoreCase) && !name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                message.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-
-        using var response = await Http.SendAsync(message, cancellationToken);
-        var raw = await response.Content.ReadAsStringAsync(cancellationToken);
-        return new QueryResponse((int)response.StatusCode, XDocument.Parse(raw), raw);
+        var (status, raw) = await SignedPost.SendAsync(
+            new SigningScope(endpoint, service, region, accessKeyId, secretAccessKey, sessionToken),
+            body,
+            "application/x-www-form-urlencoded; charset=utf-8",
+            new Dictionary<string, string>(),
+            cancellationToken);
+        return new QueryResponse(status, XDocument.Parse(raw), raw);
     }
-
-    private sealed class WireRequest : AmazonWebServiceRequest;
 }
