@@ -32,13 +32,7 @@ public sealed partial class Ec2Operations
             .Where(i => CanSee(request, i) && (i.State != "disabled" || includeDisabled || ids.Contains(i.ImageId)))
             .ToList();
 
-        foreach (var id in ids.Where(id => all.All(i => i.ImageId != id)))
-        {
-            throw ImageNotFound(id);
-        }
-
-        var selected = all
-            .Where(i => ids.Count == 0 || ids.Contains(i.ImageId))
+        var selected = Requested(all, ids, i => i.ImageId, ImageNotFound, filters, ImageFilterValues)
             .Where(i => owners.Count == 0 || owners.Any(o => o switch
             {
                 "self" => i.OwnerId == caller,
@@ -52,7 +46,6 @@ public sealed partial class Ec2Operations
                 "all" => i.IsPublic,
                 _ => i.LaunchPermissions.Any(lp => lp.UserId == e) || (i.OwnerId == e),
             }))
-            .Where(i => Passes(i, filters, ImageFilterValues))
             .OrderBy(i => i.ImageId, StringComparer.Ordinal)
             .ToList();
         var (page, next) = Paginate(request, selected, 6, 1000, ids.Count > 0);

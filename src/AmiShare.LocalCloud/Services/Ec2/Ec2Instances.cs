@@ -243,14 +243,7 @@ public sealed partial class Ec2Operations
 
         var filters = Filters(request, InstanceFilters);
         var all = cloud.State.Read(view => view.List(Ec2EntityKinds.Instance, request.Caller.AccountId, request.Region));
-        foreach (var id in ids.Where(id => all.All(i => i.InstanceId != id)))
-        {
-            throw InstanceNotFound(id);
-        }
-
-        var selected = all
-            .Where(i => ids.Count == 0 || ids.Contains(i.InstanceId))
-            .Where(i => Passes(i, filters, InstanceFilterValues))
+        var selected = Requested(all, ids, i => i.InstanceId, InstanceNotFound, filters, InstanceFilterValues)
             .OrderBy(i => i.LaunchTime).ThenBy(i => i.ReservationId, StringComparer.Ordinal).ThenBy(i => i.AmiLaunchIndex)
             .ToList();
         var (page, next) = Paginate(request, selected, 5, 1000, ids.Count > 0);

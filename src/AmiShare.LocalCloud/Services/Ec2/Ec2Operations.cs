@@ -343,6 +343,29 @@ public sealed partial class Ec2Operations : IServiceOperations, IContentDigestSo
     private static Regex Wildcard(string pattern) =>
         new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant | RegexOptions.Singleline);
 
+    /// <summary>
+    /// The common core of Describe*: every requested id must be among what the caller sees (else that id's
+    /// NotFound error), then the requested items (all, when none were named) that pass the filters.
+    /// </summary>
+    private static IEnumerable<T> Requested<T>(
+        IReadOnlyList<T> visible,
+        IReadOnlyList<string> ids,
+        Func<T, string> idOf,
+        Func<string, AwsServiceException> notFound,
+        List<(string Name, List<Regex> Values)> filters,
+        Func<T, string, string?[]> values)
+    {
+        foreach (var id in ids)
+        {
+            if (!visible.Any(item => idOf(item) == id))
+            {
+                throw notFound(id);
+            }
+        }
+
+        return visible.Where(item => (ids.Count == 0 || ids.Contains(idOf(item))) && Passes(item, filters, values));
+    }
+
     private static bool Passes<T>(T item, List<(string Name, List<Regex> Values)> filters, Func<T, string, string?[]> values) =>
         filters.All(f => values(item, f.Name).Any(v => v is not null && f.Values.Any(p => p.IsMatch(v))));
 

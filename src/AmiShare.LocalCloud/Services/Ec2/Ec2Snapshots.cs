@@ -27,13 +27,7 @@ public sealed partial class Ec2Operations
         var filters = Filters(request, SnapshotFilters);
         var caller = request.Caller.AccountId;
         var all = cloud.State.Read(view => view.List(Ec2EntityKinds.Snapshot, null, request.Region)).Where(s => CanSee(request, s)).ToList();
-        foreach (var id in ids.Where(id => all.All(s => s.SnapshotId != id)))
-        {
-            throw SnapshotNotFound(id);
-        }
-
-        var selected = all
-            .Where(s => ids.Count == 0 || ids.Contains(s.SnapshotId))
+        var selected = Requested(all, ids, s => s.SnapshotId, SnapshotNotFound, filters, SnapshotFilterValues)
             .Where(s => owners.Count == 0 || owners.Any(o => o switch
             {
                 "self" => s.OwnerId == caller,
@@ -46,7 +40,6 @@ public sealed partial class Ec2Operations
                 "all" => s.CreateVolumePermissions.Any(c => c.IsPublic),
                 _ => s.OwnerId == r || s.CreateVolumePermissions.Any(c => c.UserId == r),
             }))
-            .Where(s => Passes(s, filters, SnapshotFilterValues))
             .OrderBy(s => s.SnapshotId, StringComparer.Ordinal)
             .ToList();
         var (page, next) = Paginate(request, selected, 5, 1000, ids.Count > 0);
@@ -365,14 +358,7 @@ public sealed partial class Ec2Operations
 
         var filters = Filters(request, VolumeFilters);
         var all = cloud.State.Read(view => view.List(Ec2EntityKinds.Volume, request.Caller.AccountId, request.Region));
-        foreach (var id in ids.Where(id => all.All(v => v.VolumeId != id)))
-        {
-            throw VolumeNotFound(id);
-        }
-
-        var selected = all
-            .Where(v => ids.Count == 0 || ids.Contains(v.VolumeId))
-            .Where(v => Passes(v, filters, VolumeFilterValues))
+        var selected = Requested(all, ids, v => v.VolumeId, VolumeNotFound, filters, VolumeFilterValues)
             .OrderBy(v => v.VolumeId, StringComparer.Ordinal)
             .ToList();
         var (page, next) = Paginate(request, selected, 5, 500, ids.Count > 0);
