@@ -57,7 +57,8 @@ public sealed record CopyImageDetails(string SourceImageId, string Region, strin
 
 /// <summary>Launch or volume permission entries to add or remove.</summary>
 /// <param name="Snapshots">For volume permissions on an image still to be copied: empty, meaning every snapshot of the copy.</param>
-public sealed record PermissionDetails(ImmutableArray<ShareTarget> Targets, ImmutableArray<string> Snapshots = default) : StepDetails;
+/// <param name="Region">The region of the image or snapshots.</param>
+public sealed record PermissionDetails(ImmutableArray<ShareTarget> Targets, ImmutableArray<string> Snapshots = default, string? Region = null) : StepDetails;
 
 /// <summary>
 /// The key policy to put, and what it was computed from. Before writing, the executor re-reads the policy:

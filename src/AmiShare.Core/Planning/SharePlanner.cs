@@ -263,7 +263,7 @@ public static class SharePlanner
         var missing = targets.Where(t => !image.LaunchPermissions.Any(p => p.Value == t.Value)).ToImmutableArray();
         if (missing.IsEmpty)
         {
-            return new PlanStep(PlanAction.AddLaunchPermission, image.Resource, Join(targets), $"{image.Resource} already has launch permission for every target.", StepStatus.AlreadyDone, new PermissionDetails(targets));
+            return new PlanStep(PlanAction.AddLaunchPermission, image.Resource, Join(targets), $"{image.Resource} already has launch permission for every target.", StepStatus.AlreadyDone, new PermissionDetails(targets, Region: image.Region));
         }
 
         var already = targets.Length - missing.Length;
@@ -273,7 +273,7 @@ public static class SharePlanner
             Join(missing),
             $"Targets see and launch an AMI only through its launch permission; one ModifyImageAttribute adds {Join(missing)}" + (already > 0 ? $" ({already} target(s) already have it)." : "."),
             StepStatus.Pending,
-            new PermissionDetails(missing));
+            new PermissionDetails(missing, Region: image.Region));
     }
 
     private static IEnumerable<PlanStep> VolumePermissionSteps(SharedImage image, ImmutableArray<ShareTarget> targets, DiscoveredState state)
@@ -282,7 +282,7 @@ public static class SharePlanner
         const string why = "Copying a shared AMI needs createVolumePermission on each of its snapshots (--allow-copy)";
         if (image.IsPlannedCopy)
         {
-            yield return new PlanStep(PlanAction.AddCreateVolumePermission, image.Resource, Join(accounts), $"{why}; every snapshot of the copy gets {Join(accounts)}.", StepStatus.Pending, new PermissionDetails(accounts, []));
+            yield return new PlanStep(PlanAction.AddCreateVolumePermission, image.Resource, Join(accounts), $"{why}; every snapshot of the copy gets {Join(accounts)}.", StepStatus.Pending, new PermissionDetails(accounts, [], image.Region));
             yield break;
         }
 
@@ -290,8 +290,8 @@ public static class SharePlanner
         {
             var missing = accounts.Where(a => !snapshot.CreateVolumePermissions.Contains(a.Value)).ToImmutableArray();
             yield return missing.IsEmpty
-                ? new PlanStep(PlanAction.AddCreateVolumePermission, snapshot.Id, Join(accounts), $"{snapshot.Id} already allows every target to copy it.", StepStatus.AlreadyDone, new PermissionDetails(accounts, [snapshot.Id]))
-                : new PlanStep(PlanAction.AddCreateVolumePermission, snapshot.Id, Join(missing), $"{why}; {snapshot.Id} gains {Join(missing)}.", StepStatus.Pending, new PermissionDetails(missing, [snapshot.Id]));
+                ? new PlanStep(PlanAction.AddCreateVolumePermission, snapshot.Id, Join(accounts), $"{snapshot.Id} already allows every target to copy it.", StepStatus.AlreadyDone, new PermissionDetails(accounts, [snapshot.Id], snapshot.Region))
+                : new PlanStep(PlanAction.AddCreateVolumePermission, snapshot.Id, Join(missing), $"{why}; {snapshot.Id} gains {Join(missing)}.", StepStatus.Pending, new PermissionDetails(missing, [snapshot.Id], snapshot.Region));
         }
     }
 

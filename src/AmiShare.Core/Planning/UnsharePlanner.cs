@@ -56,8 +56,8 @@ public static class UnsharePlanner
         {
             var present = request.Targets.Where(image.IsSharedWith).ToImmutableArray();
             steps.Add(present.IsEmpty
-                ? new PlanStep(PlanAction.RemoveLaunchPermission, image.Id, Join(request.Targets), $"{image.Id} is not shared with {Join(request.Targets)}.", StepStatus.AlreadyDone, new PermissionDetails(request.Targets))
-                : new PlanStep(PlanAction.RemoveLaunchPermission, image.Id, Join(present), $"Removing the launch permission stops {Join(present)} from seeing and launching {image.Id}; one ModifyImageAttribute does it.", StepStatus.Pending, new PermissionDetails(present)));
+                ? new PlanStep(PlanAction.RemoveLaunchPermission, image.Id, Join(request.Targets), $"{image.Id} is not shared with {Join(request.Targets)}.", StepStatus.AlreadyDone, new PermissionDetails(request.Targets, Region: image.Region))
+                : new PlanStep(PlanAction.RemoveLaunchPermission, image.Id, Join(present), $"Removing the launch permission stops {Join(present)} from seeing and launching {image.Id}; one ModifyImageAttribute does it.", StepStatus.Pending, new PermissionDetails(present, Region: image.Region)));
         }
 
         var accounts = request.Targets.Where(t => t.IsAccount).ToImmutableArray();
@@ -66,7 +66,7 @@ public static class UnsharePlanner
             var present = accounts.Where(a => snapshot.CreateVolumePermissions.Contains(a.Value)).ToImmutableArray();
             if (!present.IsEmpty)
             {
-                steps.Add(new PlanStep(PlanAction.RemoveCreateVolumePermission, snapshot.Id, Join(present), $"{snapshot.Id} lets {Join(present)} copy it; removing createVolumePermission takes that back.", StepStatus.Pending, new PermissionDetails(present, [snapshot.Id])));
+                steps.Add(new PlanStep(PlanAction.RemoveCreateVolumePermission, snapshot.Id, Join(present), $"{snapshot.Id} lets {Join(present)} copy it; removing createVolumePermission takes that back.", StepStatus.Pending, new PermissionDetails(present, [snapshot.Id], snapshot.Region)));
             }
         }
 
@@ -97,7 +97,7 @@ public static class UnsharePlanner
                     ? $"AmiShare's statements in the key policy stop admitting the removed targets; every other statement stays as it is."
                     : $"AmiShare's statements in the key policy admit none of the removed targets that could be dropped.") + kept,
                 change.Changed ? StepStatus.Pending : StepStatus.AlreadyDone,
-                new KeyPolicyDetails(key.Arn, key.Region, key.PolicyJson, change.PolicyJson, KeyAudience.Empty, remove)));
+                new KeyPolicyDetails(key.Arn, key.Region, key.PolicyJson, change.PolicyJson, KeyAudience.Empty, remove.Except(Matching(current, stillShared)))));
 
             foreach (var target in accounts.Where(a => !stillShared.Contains(a)))
             {

@@ -1,0 +1,213 @@
+using System.Collections.Immutable;
+using AmiShare.Core.Model;
+using AmiShare.Core.Ports;
+
+namespace AmiShare.Core.Discovery;
+
+/// <summary>What discovery reads: the named images (or every owned image), in which regions, and which extra key.</summary>
+/// <param name="Images">AMI ids or exact names; empty means every image the account owns (unshare needs all of them to see who else uses a key).</param>
+/// <param name="Regions">The regions to read; at least one.</param>
+/// <param name="ExtraKey">A key to describe even if no image uses it yet (the <c>--reencrypt-key</c>).</param>
+/// <param name="WithGrants">Read each key's grants (Auto Scaling grants and unshare need them).</param>
+/// <param name="WithVolumePermissions">Read each snapshot's createVolumePermission.</param>
+public sealed record DiscoveryScope(
+    ImmutableArray<string> Images,
+    ImmutableArray<string> Regions,
+    string? ExtraKey = null,
+    bool WithGrants = false,
+    bool WithVolumePermissions = false,
+    ImmutableArray<ShareTarget> Targets = default);
+
+/// <summary>
+/// Step 1 of a share (design "Data flow"): image → block-device mappings → snapshots → keys → policies, grants,
+/// current launch and volume permissions, read with the source credentials into a <see cref="DiscoveredState"/>.
+/// Reads are batched (one DescribeImages and one DescribeSnapshots per region) because the scale target counts calls.
+/// </summary>
+public sealed class ShareDiscovery(ICloudAccount source)
+{
+    public async Task<DiscoveredState> DiscoverAsync(DiscoveryScope scope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var identity = await source.GetCallerIdentityAsync(cancellationToken).ConfigureAwait(false);
+        var images = new List<ImageState>();
+        var snapshots = new List<SnapshotState>();
+        var keyIds = new List<(string Region, string KeyId, string? Alias)>();
+        foreach (var region in scope.Regions)
+        {
+            var described = await DescribeImagesAsync(region, scope.Images, cancellationToken).ConfigureAwait(false);
+            var snapshotIds = described.SelectMany(i => i.BlockDevices).Select(d => d.SnapshotId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            var snapshotDescriptions = snapshotIds.Count == 0
+                ? []
+                : await source.DescribeSnapshotsAsync(region, snapshotIds, cancellationToken).ConfigureAwait(false);
+            foreach (var image in described)
+            {
+                var permissions = await source.GetLaunchPermissionsAsync(region, image.Id, cancellationToken).ConfigureAwait(false);
+                images.Add(new ImageState(
+                    image.Id,
+                    image.Name,
+                    image.OwnerId,
+                    region,
+                    Availability(image.State),
+                    permissions.Targets,
+                    [.. image.BlockDevices.Select(d => d.SnapshotId).OfType<string>()],
+                    permissions.IsPublic,
+                    image.CopyOf));
+            }
+
+            foreach (var snapshot in snapshotDescriptions)
+            {
+                var volumePermissions = scope.WithVolumePermissions
+                    ? await source.GetCreateVolumePermissionsAsync(region, snapshot.Id, cancellationToken).ConfigureAwait(false)
+                    : [];
+                snapshots.Add(new SnapshotState(snapshot.Id, region, snapshot.Encrypted, snapshot.KmsKeyId, volumePermissions));
+                if (snapshot.KmsKeyId is { } keyId)
+                {
+                    keyIds.Add((region, keyId, null));
+                }
+            }
+
+            if (scope.ExtraKey is { } extra)
+            {
+                keyIds.Add((region, extra, extra.StartsWith("alias/", StringComparison.Ordinal) ? extra : null));
+            }
+        }
+
+        var keys = await DescribeKeysAsync(keyIds, scope.WithGrants, cancellationToken).ConfigureAwait(false);
+        return new DiscoveredState(identity.Account, [.. images], [.. snapshots], keys, OrganizationFrom(scope.Targets));
+    }
+
+    /// <summary>The owned images named (by id and by exact name), plus AmiShare's copies of them.</summary>
+    private async Task<List<ImageDescription>> DescribeImagesAsync(string region, ImmutableArray<string> references, CancellationToken cancellationToken)
+    {
+        if (references.IsDefaultOrEmpty)
+        {
+            return [.. await source.DescribeOwnedImagesAsync(region, ImageQuery.All, cancellationToken).ConfigureAwait(false)];
+        }
+
+        var ids = references.Where(LooksLikeImageId).ToImmutableArray();
+        var names = references.Where(r => !LooksLikeImageId(r)).ToImmutableArray();
+        var found = new List<ImageDescription>();
+        if (!ids.IsEmpty)
+        {
+            found.AddRange(await DescribeExistingAsync(region, ids, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (!names.IsEmpty)
+        {
+            found.AddRange(await source.DescribeOwnedImagesAsync(region, new ImageQuery(Names: names), cancellationToken).ConfigureAwait(false));
+        }
+
+        var originals = found.Select(i => i.Id).Distinct(StringComparer.Ordinal).ToImmutableArray();
+        if (!originals.IsEmpty)
+        {
+            found.AddRange(await source.DescribeOwnedImagesAsync(region, new ImageQuery(CopiesOf: originals), cancellationToken).ConfigureAwait(false));
+        }
+
+        return [.. found.DistinctBy(i => i.Id)];
+    }
+
+    /// <summary>DescribeImages by id fails the whole call for one unknown id; fall back to one call per id so the others are still found.</summary>
+    private async Task<IReadOnlyList<ImageDescription>> DescribeExistingAsync(string region, ImmutableArray<string> ids, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await source.DescribeOwnedImagesAsync(region, new ImageQuery(ImageIds: ids), cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.NotFound && ids.Length > 1)
+        {
+            var found = new List<ImageDescription>();
+            foreach (var id in ids)
+            {
+                found.AddRange(await DescribeExistingAsync(region, [id], cancellationToken).ConfigureAwait(false));
+            }
+
+            return found;
+        }
+        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.NotFound)
+        {
+            return [];
+        }
+    }
+
+    private async Task<ImmutableArray<KeyState>> DescribeKeysAsync(List<(string Region, string KeyId, string? Alias)> references, bool withGrants, CancellationToken cancellationToken)
+    {
+        var byArn = new Dictionary<string, KeyState>(StringComparer.Ordinal);
+        var seen = new HashSet<(string, string)>();
+        var queue = new Queue<(string Region, string KeyId, string? Alias)>(references);
+        while (queue.TryDequeue(out var reference))
+        {
+            if (!seen.Add((reference.Region, reference.KeyId)) || byArn.ContainsKey(reference.KeyId))
+            {
+                AddAlias(byArn, reference);
+                continue;
+            }
+
+            KeyDescription description;
+            try
+            {
+                description = await source.DescribeKeyAsync(reference.Region, reference.KeyId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CloudOperationException e) when (e.Kind == CloudErrorKind.NotFound)
+            {
+                // The planner reports a key it needs and did not find, with the fix.
+                continue;
+            }
+
+            if (byArn.ContainsKey(description.Arn))
+            {
+                AddAlias(byArn, reference with { KeyId = description.Arn });
+                continue;
+            }
+
+            // An AWS managed key's policy is AWS's and never changes; only customer keys need it read.
+            var policy = description.Manager == KeyManager.Customer
+                ? await source.GetKeyPolicyAsync(description.Arn, cancellationToken).ConfigureAwait(false)
+                : string.Empty;
+            var grants = withGrants && description.Manager == KeyManager.Customer
+                ? await source.ListGrantsAsync(description.Arn, cancellationToken).ConfigureAwait(false)
+                : [];
+            var replicas = description.MultiRegionArns.Where(a => a != description.Arn).ToImmutableArray();
+            byArn[description.Arn] = new KeyState(
+                description.Arn,
+                description.Manager,
+                description.State,
+                policy,
+                reference.Alias is null ? [] : [reference.Alias],
+                replicas,
+                grants);
+            foreach (var replica in replicas)
+            {
+                queue.Enqueue((Arns.RegionOf(replica), replica, null));
+            }
+        }
+
+        return [.. byArn.Values.OrderBy(k => k.Arn, StringComparer.Ordinal)];
+    }
+
+    private static void AddAlias(Dictionary<string, KeyState> byArn, (string Region, string KeyId, string? Alias) reference)
+    {
+        if (reference.Alias is not null && byArn.TryGetValue(reference.KeyId, out var key) && !key.AliasesOrEmpty.Contains(reference.Alias))
+        {
+            byArn[key.Arn] = key with { Aliases = key.AliasesOrEmpty.Add(reference.Alias) };
+        }
+    }
+
+    /// <summary>Only the organization named by a target is known without the Organizations API; member lists stay unknown.</summary>
+    private static OrganizationFacts? OrganizationFrom(ImmutableArray<ShareTarget> targets) =>
+        targets.IsDefaultOrEmpty
+            ? null
+            : targets.Select(t => t.OrganizationId).OfType<string>().Distinct(StringComparer.Ordinal).ToList() is [var single]
+                ? new OrganizationFacts(single)
+                : null;
+
+    private static bool LooksLikeImageId(string reference) => reference.StartsWith("ami-", StringComparison.Ordinal);
+
+    private static ImageAvailability Availability(string state) => state switch
+    {
+        "available" => ImageAvailability.Available,
+        "pending" => ImageAvailability.Pending,
+        "disabled" => ImageAvailability.Disabled,
+        "deregistered" => ImageAvailability.Deregistered,
+        _ => ImageAvailability.Failed,
+    };
+}

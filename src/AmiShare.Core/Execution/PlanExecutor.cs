@@ -1,0 +1,312 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using AmiShare.Core.KeyPolicies;
+using AmiShare.Core.Model;
+using AmiShare.Core.Planning;
+using AmiShare.Core.Ports;
+
+namespace AmiShare.Core.Execution;
+
+/// <summary>Where a step is when the checkpoint hook runs: around the call that changes the cloud.</summary>
+public enum CheckpointPhase
+{
+    BeforeCall,
+    AfterCall,
+}
+
+/// <summary>A point between the steps' cloud calls where tests inject a crash or a concurrent edit.</summary>
+public sealed record StepCheckpoint(int Index, PlanStep Step, CheckpointPhase Phase);
+
+public enum StepOutcomeKind
+{
+    /// <summary>The executor changed the cloud.</summary>
+    Applied,
+
+    /// <summary>Nothing to do: discovery (or the re-read before writing) found it done.</summary>
+    AlreadyDone,
+
+    /// <summary>Somebody else must act (the target account's Auto Scaling grant without target credentials, the target IAM policy).</summary>
+    ActionRequired,
+}
+
+/// <param name="Resource">The resource as finally acted on (a copy's real id replaces <c>copy-of:…</c>).</param>
+/// <param name="Detail">What happened, or the command someone else must run.</param>
+public sealed record StepOutcome(PlanStep Step, string Resource, StepOutcomeKind Kind, string Detail);
+
+/// <summary>Progress of an apply, for the CLI's progress display.</summary>
+public sealed record ExecutionProgress(int Index, int Count, PlanStep Step, string Message, bool Waiting = false);
+
+/// <summary>What the executor needs besides the plan.</summary>
+/// <param name="Target">Credentials in a target account, for the grants only the target can create.</param>
+/// <param name="Organization">As discovered; key-policy merges after a concurrent edit may need to fold accounts again.</param>
+/// <param name="PendingImages">Images discovery saw as pending (a copy from a killed run): wait for them before sharing.</param>
+public sealed record ApplyContext(
+    ICloudAccount Source,
+    IShareLedger Ledger,
+    TimeProvider Time,
+    ICloudAccount? Target = null,
+    OrganizationFacts? Organization = null,
+    ImmutableHashSet<string>? PendingImages = null,
+    Func<StepCheckpoint, CancellationToken, ValueTask>? Checkpoint = null,
+    IProgress<ExecutionProgress>? Progress = null)
+{
+    /// <summary>How often a wait for a copy polls; AWS copies take minutes, LocalCloud's are done at once.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Longest wait for one copy to become available.</summary>
+    public TimeSpan CopyTimeout { get; init; } = TimeSpan.FromHours(2);
+}
+
+/// <summary>
+/// Applies a plan's pending steps in order (design "Data flow", step 3), journalling each in the ledger. Steps are
+/// idempotent against live state: a rerun plans from a fresh discovery, and the ledger's run id keeps CopyImage's
+/// client token stable so a copy started by a killed run is returned, not made again. Key policies are re-read
+/// before writing and read back after, so an edit someone made since discovery is merged, not overwritten.
+/// </summary>
+public sealed class PlanExecutor(ApplyContext context)
+{
+    /// <summary>How often a key policy is re-merged when a read-back shows it was changed under us.</summary>
+    private const int KeyPolicyAttempts = 5;
+
+    private readonly Dictionary<string, string> copies = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ImmutableArray<string>> copySnapshots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> keyPolicies = new(StringComparer.Ordinal);
+
+    /// <summary>Each key policy this executor wrote or found current, as KMS last returned it, by key ARN.</summary>
+    public IReadOnlyDictionary<string, string> KeyPolicies => keyPolicies;
+
+    public async Task<ImmutableArray<StepOutcome>> ApplyAsync(SharePlan plan, LedgerRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(run);
+        if (plan.IsBlocked)
+        {
+            throw new InvalidOperationException("A blocked plan cannot be applied.");
+        }
+
+        foreach (var (key, step) in run.Steps)
+        {
+            if (step.Completed && step.Result is { } copyId && key.StartsWith(nameof(PlanAction.CopyImageUnderCustomerKey), StringComparison.Ordinal))
+            {
+                copies[PlanStep.CopyOf(key.Split('|')[1])] = copyId;
+            }
+        }
+
+        var outcomes = ImmutableArray.CreateBuilder<StepOutcome>();
+        for (var index = 0; index < plan.Steps.Length; index++)
+        {
+            var step = plan.Steps[index];
+            if (step.Status == StepStatus.AlreadyDone)
+            {
+                outcomes.Add(new StepOutcome(step, step.Resource, StepOutcomeKind.AlreadyDone, step.Reason));
+                continue;
+            }
+
+            if (step.Status == StepStatus.Informational)
+            {
+                outcomes.Add(new StepOutcome(step, step.Resource, StepOutcomeKind.ActionRequired, step.Reason));
+                continue;
+            }
+
+            context.Progress?.Report(new ExecutionProgress(index, plan.Steps.Length, step, Describe(step)));
+            var stepKey = KeyOf(step);
+            await context.Ledger.StepStartedAsync(run.Id, stepKey, cancellationToken).ConfigureAwait(false);
+            await CheckpointAsync(index, step, CheckpointPhase.BeforeCall, cancellationToken).ConfigureAwait(false);
+            var outcome = await ApplyStepAsync(index, step, run, cancellationToken).ConfigureAwait(false);
+            await CheckpointAsync(index, step, CheckpointPhase.AfterCall, cancellationToken).ConfigureAwait(false);
+            await context.Ledger.StepCompletedAsync(run.Id, stepKey, outcome.Kind.ToString(), outcome.Step.Action == PlanAction.CopyImageUnderCustomerKey ? outcome.Resource : null, cancellationToken).ConfigureAwait(false);
+            outcomes.Add(outcome);
+        }
+
+        return outcomes.ToImmutable();
+    }
+
+    /// <summary>The ledger's key for a step: stable across reruns that plan the same step.</summary>
+    public static string KeyOf(PlanStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return $"{step.Action}|{step.Resource}|{step.Target}";
+    }
+
+    /// <summary>A run's fingerprint: the same command, arguments and source account resume the same run.</summary>
+    public static string Fingerprint(string command, string sourceAccount, IEnumerable<string> arguments)
+    {
+        var text = command + "\n" + sourceAccount + "\n" + string.Join("\n", arguments.Order(StringComparer.Ordinal));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    private ValueTask CheckpointAsync(int index, PlanStep step, CheckpointPhase phase, CancellationToken cancellationToken) =>
+        context.Checkpoint?.Invoke(new StepCheckpoint(index, step, phase), cancellationToken) ?? ValueTask.CompletedTask;
+
+    private async Task<StepOutcome> ApplyStepAsync(int index, PlanStep step, LedgerRun run, CancellationToken cancellationToken)
+    {
+        switch (step.Details)
+        {
+            case CopyImageDetails copy:
+                return await CopyAsync(index, step, copy, run, cancellationToken).ConfigureAwait(false);
+            case KeyPolicyDetails keyPolicy:
+                return await PutKeyPolicyAsync(step, keyPolicy, cancellationToken).ConfigureAwait(false);
+            case PermissionDetails permission when step.Action is PlanAction.AddLaunchPermission or PlanAction.RemoveLaunchPermission:
+                {
+                    var imageId = Resolve(step.Resource);
+                    var region = await RegionOfImageAsync(index, step, imageId, cancellationToken).ConfigureAwait(false);
+                    var add = step.Action == PlanAction.AddLaunchPermission ? permission.Targets : [];
+                    var remove = step.Action == PlanAction.RemoveLaunchPermission ? permission.Targets : [];
+                    await context.Source.ModifyLaunchPermissionsAsync(region, imageId, add, remove, cancellationToken).ConfigureAwait(false);
+                    return new StepOutcome(step, imageId, StepOutcomeKind.Applied, $"{(add.IsEmpty ? "removed" : "added")} launch permission for {string.Join(", ", permission.Targets)}");
+                }
+
+            case PermissionDetails permission:
+                {
+                    var accounts = permission.Targets.Where(t => t.IsAccount).Select(t => t.Value).ToList();
+                    var snapshots = !permission.Snapshots.IsDefaultOrEmpty
+                        ? permission.Snapshots
+                        : copySnapshots.TryGetValue(Resolve(step.Resource), out var known) ? known : [];
+                    var region = RegionOf(step);
+                    foreach (var snapshot in snapshots)
+                    {
+                        var add = step.Action == PlanAction.AddCreateVolumePermission ? accounts : [];
+                        var remove = step.Action == PlanAction.RemoveCreateVolumePermission ? accounts : [];
+                        await context.Source.ModifyCreateVolumePermissionsAsync(region, snapshot, add, remove, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return new StepOutcome(step, string.Join(", ", snapshots), StepOutcomeKind.Applied, $"createVolumePermission {(step.Action == PlanAction.AddCreateVolumePermission ? "added for" : "removed from")} {string.Join(", ", accounts)}");
+                }
+
+            case AsgGrantDetails grant when step.Action == PlanAction.CreateAsgGrant:
+                return await CreateAsgGrantAsync(step, grant, cancellationToken).ConfigureAwait(false);
+            case AsgGrantDetails grant:
+                await context.Source.RevokeGrantAsync(grant.KeyArn, grant.GrantId!, cancellationToken).ConfigureAwait(false);
+                return new StepOutcome(step, grant.KeyArn, StepOutcomeKind.Applied, $"revoked grant {grant.GrantId}");
+            default:
+                throw new InvalidOperationException($"Step {step.Action} on {step.Resource} has no executor.");
+        }
+    }
+
+    private async Task<StepOutcome> CopyAsync(int index, PlanStep step, CopyImageDetails copy, LedgerRun run, CancellationToken cancellationToken)
+    {
+        // The token is the run's and the image's: a resumed run asks for the same copy and gets the one already made.
+        var token = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(run.Id + "|" + copy.SourceImageId + "|" + copy.KeyArn)))[..32];
+        var tags = ImmutableDictionary<string, string>.Empty.Add(ImageDescription.CopyTag, copy.SourceImageId);
+        var imageId = await context.Source.CopyImageAsync(new CopyImageCommand(copy.Region, copy.Region, copy.SourceImageId, copy.CopyName, copy.KeyArn, token, tags), cancellationToken).ConfigureAwait(false);
+        copies[PlanStep.CopyOf(copy.SourceImageId)] = imageId;
+        var image = await WaitForImageAsync(index, step, copy.Region, imageId, cancellationToken).ConfigureAwait(false);
+        copySnapshots[imageId] = [.. image.BlockDevices.Select(d => d.SnapshotId).OfType<string>()];
+        return new StepOutcome(step, imageId, StepOutcomeKind.Applied, $"{copy.SourceImageId} copied to {imageId} under {copy.KeyArn}");
+    }
+
+    private async Task<ImageDescription> WaitForImageAsync(int index, PlanStep step, string region, string imageId, CancellationToken cancellationToken)
+    {
+        var deadline = context.Time.GetUtcNow() + context.CopyTimeout;
+        while (true)
+        {
+            var found = await context.Source.DescribeOwnedImagesAsync(region, new ImageQuery(ImageIds: [imageId]), cancellationToken).ConfigureAwait(false);
+            var image = found.FirstOrDefault();
+            switch (image?.State)
+            {
+                case "available":
+                    return image;
+                case "failed" or "deregistered" or "disabled":
+                    throw new CloudOperationException(
+                        CloudErrorKind.InvalidState,
+                        "CopyImage",
+                        "CopyFailed",
+                        $"The copy {imageId} ended {image.State}: {image.StateReason ?? "no reason given"}.",
+                        "Check that the source credentials may use both keys (kms:Decrypt on the source key, kms:GenerateDataKeyWithoutPlaintext and kms:CreateGrant on the new one), deregister the failed copy, and rerun.");
+            }
+
+            if (context.Time.GetUtcNow() > deadline)
+            {
+                throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyTimedOut", $"The copy {imageId} was still {image?.State ?? "not visible"} after {context.CopyTimeout}.", "Rerun later: the run resumes and waits for the same copy.");
+            }
+
+            context.Progress?.Report(new ExecutionProgress(index, 0, step, $"waiting for {imageId} ({image?.State ?? "not visible yet"})", Waiting: true));
+            await Task.Delay(context.PollInterval, context.Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes AmiShare's part of a key policy into whatever the policy is now: re-read, merge, write, read back. A
+    /// read-back that lost AmiShare's statements (a concurrent writer won) is merged again. KMS has no conditional
+    /// put, so an edit landing between one attempt's read and write is the one case the read-back cannot see.
+    /// </summary>
+    private async Task<StepOutcome> PutKeyPolicyAsync(PlanStep step, KeyPolicyDetails details, CancellationToken cancellationToken)
+    {
+        var current = await context.Source.GetKeyPolicyAsync(details.KeyArn, cancellationToken).ConfigureAwait(false);
+        var merged = current == details.ExpectedCurrentPolicy ? details.NewPolicy : Merge(current, details);
+        var concurrent = current != details.ExpectedCurrentPolicy;
+        for (var attempt = 1; ; attempt++)
+        {
+            if (merged == current)
+            {
+                keyPolicies[details.KeyArn] = current;
+                return new StepOutcome(step, details.KeyArn, StepOutcomeKind.AlreadyDone, concurrent ? "the key policy was edited since discovery and already admits the targets" : "nothing to change");
+            }
+
+            await context.Source.PutKeyPolicyAsync(details.KeyArn, merged, cancellationToken).ConfigureAwait(false);
+            var readBack = await context.Source.GetKeyPolicyAsync(details.KeyArn, cancellationToken).ConfigureAwait(false);
+            var again = Merge(readBack, details);
+            if (again == readBack)
+            {
+                keyPolicies[details.KeyArn] = readBack;
+                return new StepOutcome(step, details.KeyArn, StepOutcomeKind.Applied, concurrent ? "merged into a policy edited since discovery; the other edit is kept" : "key policy updated");
+            }
+
+            if (attempt >= KeyPolicyAttempts)
+            {
+                throw new CloudOperationException(CloudErrorKind.Service, "PutKeyPolicy", "ConcurrentKeyPolicyEdits", $"The policy of {details.KeyArn} kept changing under AmiShare ({attempt} attempts).", "Find the other writer (CloudTrail PutKeyPolicy events), let it finish, and rerun.");
+            }
+
+            (current, merged, concurrent) = (readBack, again, true);
+        }
+    }
+
+    private string Merge(string policy, KeyPolicyDetails details)
+    {
+        var shared = details.Added.IsEmpty ? policy : KeyPolicyBuilder.Share(policy, details.Region, details.Added, context.Organization) switch
+        {
+            { IsRefused: true } refused => throw new CloudOperationException(CloudErrorKind.InvalidRequest, "PutKeyPolicy", "KeyPolicyTooLarge", refused.Findings.First().Message, "Share with an organization or OU instead of many accounts."),
+            var change => change.PolicyJson,
+        };
+        return details.Removed.IsEmpty ? shared : KeyPolicyBuilder.Unshare(shared, details.Region, details.Removed).PolicyJson;
+    }
+
+    private async Task<StepOutcome> CreateAsgGrantAsync(PlanStep step, AsgGrantDetails grant, CancellationToken cancellationToken)
+    {
+        if (context.Target is not { } target || (await target.GetCallerIdentityAsync(cancellationToken).ConfigureAwait(false)).Account != grant.TargetAccount)
+        {
+            return new StepOutcome(step, grant.KeyArn, StepOutcomeKind.ActionRequired, $"Run in {grant.TargetAccount}: {grant.TargetCommand}");
+        }
+
+        // A grant for the Auto Scaling role must come from the target account: the key policy admits it there.
+        var id = await target.CreateGrantAsync(grant.KeyArn, grant.GranteePrincipal, grant.Operations, "AmiShareAutoScaling", cancellationToken).ConfigureAwait(false);
+        return new StepOutcome(step, grant.KeyArn, StepOutcomeKind.Applied, $"grant {id} created from {grant.TargetAccount} for {grant.GranteePrincipal}");
+    }
+
+    private async Task<string> RegionOfImageAsync(int index, PlanStep step, string imageId, CancellationToken cancellationToken)
+    {
+        var region = RegionOf(step);
+        if (context.PendingImages?.Contains(imageId) == true)
+        {
+            await WaitForImageAsync(index, step, region, imageId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return region;
+    }
+
+    private string Resolve(string resource) =>
+        PlanStep.IsSymbolic(resource)
+            ? copies.TryGetValue(resource, out var id) ? id : throw new InvalidOperationException($"{resource} was not copied before a step that needs it.")
+            : resource;
+
+    private static string RegionOf(PlanStep step) => step.Details switch
+    {
+        KeyPolicyDetails k => k.Region,
+        CopyImageDetails c => c.Region,
+        PermissionDetails { Region: { } region } => region,
+        _ => throw new InvalidOperationException($"Step {step.Action} on {step.Resource} does not say its region."),
+    };
+
+    private static string Describe(PlanStep step) => $"{step.Action} {step.Resource}" + (step.Target.Length > 0 ? $" → {step.Target}" : string.Empty);
+}

@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+using AmiShare.Core.KeyPolicies;
+using AmiShare.Core.Model;
+using AmiShare.Policy.Evaluation;
+
+namespace AmiShare.Core.Workflow;
+
+/// <param name="Who">The audience entry checked: a principal ARN, an organization id or an OU path.</param>
+/// <param name="Expected">True when the entry should be admitted (after a share), false after an unshare.</param>
+public sealed record KeyAccessFinding(string KeyArn, string Who, string Action, bool Allowed, bool Expected, string Explanation)
+{
+    public bool Passed => Allowed == Expected;
+}
+
+/// <summary>
+/// Evaluates the key-policy side of a target's KMS use through EC2 with the policy engine: the identity side is
+/// taken as allowing everything, so the decision is the key policy's alone. Pure: the policy text comes in.
+/// </summary>
+public static class KeyAccessCheck
+{
+    /// <summary>What EC2 asks of KMS for a launch from a shared encrypted image (aws-facts §3).</summary>
+    public static readonly ImmutableArray<string> Ec2Actions =
+        ["kms:DescribeKey", "kms:Decrypt", "kms:ReEncryptFrom", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"];
+
+    private const string CheckAccountOutsideAnyOrg = "000000000000";
+
+    private static readonly CompiledPolicy AllowAllKms = CompiledPolicy.Parse(
+        """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}""", "identity (assumed to allow)").Policy!;
+
+    public static IEnumerable<KeyAccessFinding> Check(string keyPolicy, string keyArn, string sourceAccount, KeyAudience audience, bool expected)
+    {
+        ArgumentNullException.ThrowIfNull(audience);
+        var (resource, _) = CompiledPolicy.Parse(keyPolicy, "key policy");
+        var region = Arns.RegionOf(keyArn);
+        foreach (var principal in audience.Principals)
+        {
+            var account = Arns.AccountOf(principal);
+            var caller = principal.EndsWith(":root", StringComparison.Ordinal)
+                ? $"arn:aws:sts::{account}:assumed-role/AmiShareCheck/check"
+                : principal.Replace(":iam::", ":sts::", StringComparison.Ordinal).Replace(":role/", ":assumed-role/", StringComparison.Ordinal) + "/check";
+            foreach (var finding in Evaluate(resource, keyArn, sourceAccount, region, principal, caller, null, null, expected))
+            {
+                yield return finding;
+            }
+        }
+
+        foreach (var organization in audience.OrganizationIds)
+        {
+            var caller = $"arn:aws:sts::{CheckAccountOutsideAnyOrg}:assumed-role/AmiShareCheck/check";
+            foreach (var finding in Evaluate(resource, keyArn, sourceAccount, region, organization, caller, organization, $"{organization}/r-0000/", expected))
+            {
+                yield return finding;
+            }
+        }
+
+        foreach (var path in audience.OrgPaths)
+        {
+            // A pattern such as o-x/*/ou-y/* stands for any account below that OU.
+            var concrete = path.Replace("/*/", "/r-0000/", StringComparison.Ordinal).TrimEnd('*');
+            var organization = concrete.Split('/')[0];
+            var caller = $"arn:aws:sts::{CheckAccountOutsideAnyOrg}:assumed-role/AmiShareCheck/check";
+            foreach (var finding in Evaluate(resource, keyArn, sourceAccount, region, path, caller, organization, concrete, expected))
+            {
+                yield return finding;
+            }
+        }
+    }
+
+    private static IEnumerable<KeyAccessFinding> Evaluate(CompiledPolicy? resource, string keyArn, string sourceAccount, string region, string who, string callerArn, string? org, string? path, bool expected)
+    {
+        var caller = CallerPrincipal.Parse(callerArn);
+        if (resource is null || caller is null)
+        {
+            yield return new KeyAccessFinding(keyArn, who, "kms:*", false, expected, resource is null ? "The key policy could not be parsed." : $"{who} is not a principal the engine can evaluate.");
+            yield break;
+        }
+
+        foreach (var action in Ec2Actions)
+        {
+            KeyValuePair<string, string[]>[] context = action == "kms:CreateGrant"
+                ? [new("kms:ViaService", [Arns.Ec2ViaService(region)]), new("kms:GrantIsForAWSResource", ["true"]), new("kms:CallerAccount", [caller.AccountId!])]
+                : [new("kms:ViaService", [Arns.Ec2ViaService(region)]), new("kms:CallerAccount", [caller.AccountId!])];
+            var request = AuthorizationRequest.Create(caller, action, keyArn, context, org, path is null ? null : [path]);
+            var result = PolicyEvaluator.Evaluate(request, new PolicyInputs
+            {
+                IdentityPolicies = [AllowAllKms],
+                ResourcePolicy = resource,
+                ResourcePolicyIsRequired = true,
+                ResourceAccount = sourceAccount,
+                PrincipalOrgId = org,
+                PrincipalOrgPaths = path is null ? [] : [path],
+            });
+            yield return new KeyAccessFinding(keyArn, who, action, result.IsAllowed, expected, result.Explanation);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Collections.Immutable;
+using AmiShare.Core.Iam;
+using AmiShare.Core.KeyPolicies;
+using AmiShare.Core.Model;
+using AmiShare.Core.Ports;
+
+namespace AmiShare.Core.Workflow;
+
+public enum CheckStatus
+{
+    Pass,
+    Fail,
+
+    /// <summary>Could not be decided with the credentials at hand; the detail says which are missing.</summary>
+    Unknown,
+}
+
+/// <param name="Fix">What to do when it fails: the command or the statement to add.</param>
+public sealed record VerifyCheck(string Name, CheckStatus Status, string Detail, string? Fix = null);
+
+/// <param name="Image">AMI id (or, with source credentials, an exact name); AmiShare's copy of it is verified when there is one.</param>
+public sealed record VerifyRequest(string Image, string Region, bool Asg = false, bool Launch = false, string InstanceType = "t3.micro", string? SubnetId = null);
+
+/// <param name="ImageId">The image verified (AmiShare's copy when the named image was re-encrypted).</param>
+/// <param name="InstanceId">The test instance, with <c>--launch</c>.</param>
+/// <param name="RootVolumeId">Its root volume while it ran, for a content comparison.</param>
+public sealed record VerifyReport(string TargetAccount, string TargetPrincipal, string ImageId, ImmutableArray<VerifyCheck> Checks, string? InstanceId = null, string? RootVolumeId = null)
+{
+    public bool Passed => Checks.All(c => c.Status == CheckStatus.Pass);
+}
+
+/// <summary>
+/// Proves from the target's own credentials that a launch will work (design "Data flow", step 4). The key checks
+/// follow the path EC2 really takes: AmiShare's key-policy statements are scoped to kms:ViaService = EC2, so a
+/// direct DescribeKey or GenerateDataKeyWithoutPlaintext from the target is refused by design and would prove
+/// nothing. Instead the key policy (read with the source credentials) is evaluated by the policy engine with the
+/// context EC2 adds, and the target's IAM side by IAM's own SimulatePrincipalPolicy; the target's default EBS key,
+/// which the target calls directly, is tried with a real GenerateDataKeyWithoutPlaintext DryRun; <c>--launch</c>
+/// settles it with a real instance.
+/// </summary>
+public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, TimeProvider time)
+{
+    /// <summary>How often a test launch is polled.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan LaunchTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    public async Task<VerifyReport> VerifyAsync(VerifyRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var caller = await target.GetCallerIdentityAsync(cancellationToken).ConfigureAwait(false);
+        var checks = ImmutableArray.CreateBuilder<VerifyCheck>();
+        var imageId = await ResolveImageAsync(request, cancellationToken).ConfigureAwait(false);
+
+        progress?.Report($"checking {imageId} from {caller.Arn}");
+        var visible = await target.DescribeVisibleImageAsync(request.Region, imageId, cancellationToken).ConfigureAwait(false);
+        checks.Add(visible is null
+            ? new VerifyCheck("image visible", CheckStatus.Fail, $"{imageId} is not visible to {caller.Account} in {request.Region}: it has no launch permission for the account, its organization or OU.", $"amishare share {imageId} --with {caller.Account} --region {request.Region}")
+            : new VerifyCheck("image visible", CheckStatus.Pass, $"{imageId} ({visible.Name}) is visible to {caller.Account}, state {visible.State}."));
+
+        checks.Add(await DryRunLaunchAsync(request, imageId, caller, cancellationToken).ConfigureAwait(false));
+
+        var keys = await SourceKeysAsync(request.Region, imageId, checks, cancellationToken).ConfigureAwait(false);
+        foreach (var key in keys)
+        {
+            await CheckSourceKeyAsync(request, imageId, key, caller, checks, cancellationToken).ConfigureAwait(false);
+        }
+
+        checks.Add(await CheckDefaultEbsKeyAsync(request.Region, caller, cancellationToken).ConfigureAwait(false));
+
+        string? instanceId = null, volumeId = null;
+        if (request.Launch)
+        {
+            progress?.Report($"launching {imageId} in {caller.Account}");
+            (var launch, instanceId, volumeId) = await LaunchAsync(request, imageId, progress, cancellationToken).ConfigureAwait(false);
+            checks.Add(launch);
+        }
+
+        return new VerifyReport(caller.Account, caller.Arn, imageId, checks.ToImmutable(), instanceId, volumeId);
+    }
+
+    /// <summary>The image to check: the named one, or AmiShare's copy of it when the source credentials show one (an aws/ebs image is shared as a copy).</summary>
+    private async Task<string> ResolveImageAsync(VerifyRequest request, CancellationToken cancellationToken)
+    {
+        if (source is null)
+        {
+            return request.Image;
+        }
+
+        var isId = request.Image.StartsWith("ami-", StringComparison.Ordinal);
+        var named = await source.DescribeOwnedImagesAsync(request.Region, isId ? new ImageQuery(ImageIds: [request.Image]) : new ImageQuery(Names: [request.Image]), cancellationToken).ConfigureAwait(false);
+        if (named.Count == 0)
+        {
+            return request.Image;
+        }
+
+        var copies = await source.DescribeOwnedImagesAsync(request.Region, new ImageQuery(CopiesOf: [named[0].Id]), cancellationToken).ConfigureAwait(false);
+        return copies.Where(c => c.State == "available").Select(c => c.Id).FirstOrDefault() ?? named[0].Id;
+    }
+
+    private async Task<VerifyCheck> DryRunLaunchAsync(VerifyRequest request, string imageId, CallerIdentity caller, CancellationToken cancellationToken)
+    {
+        const string name = "RunInstances dry run";
+        try
+        {
+            await target.RunInstanceAsync(request.Region, imageId, request.InstanceType, request.SubnetId, dryRun: true, cancellationToken).ConfigureAwait(false);
+            return new VerifyCheck(name, CheckStatus.Pass, $"{caller.Arn} may call ec2:RunInstances with {imageId}.");
+        }
+        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
+        {
+            return new VerifyCheck(name, CheckStatus.Fail, $"ec2:RunInstances is denied to {caller.Arn}: {e.ServiceMessage}", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints (it allows ec2:RunInstances) to the launching principal in {caller.Account}");
+        }
+        catch (CloudOperationException e) when (e.Kind is CloudErrorKind.NotFound or CloudErrorKind.InvalidState or CloudErrorKind.InvalidRequest)
+        {
+            return new VerifyCheck(name, CheckStatus.Fail, $"{e.Code}: {e.ServiceMessage}", $"amishare share {imageId} --with {caller.Account} --region {request.Region}");
+        }
+    }
+
+    private async Task<List<string>> SourceKeysAsync(string region, string imageId, ImmutableArray<VerifyCheck>.Builder checks, CancellationToken cancellationToken)
+    {
+        if (source is null)
+        {
+            checks.Add(new VerifyCheck("source keys", CheckStatus.Unknown, "Without source credentials the image's keys and their policies cannot be read (EC2 shows a shared snapshot's key only to its owner).", "rerun with the source account's credentials (--profile or --role-arn) as well as the target's"));
+            return [];
+        }
+
+        var image = (await source.DescribeOwnedImagesAsync(region, new ImageQuery(ImageIds: [imageId]), cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+        var snapshotIds = image?.BlockDevices.Select(d => d.SnapshotId).OfType<string>().ToList() ?? [];
+        if (snapshotIds.Count == 0)
+        {
+            return [];
+        }
+
+        var snapshots = await source.DescribeSnapshotsAsync(region, snapshotIds, cancellationToken).ConfigureAwait(false);
+        var unencrypted = snapshots.Where(s => !s.Encrypted).Select(s => s.Id).ToList();
+        if (unencrypted.Count > 0)
+        {
+            checks.Add(new VerifyCheck("snapshots encrypted", CheckStatus.Fail, $"{string.Join(", ", unencrypted)} of {imageId} are not encrypted.", $"amishare share {imageId} --reencrypt-key KEY shares an encrypted copy instead"));
+        }
+
+        return [.. snapshots.Select(s => s.KmsKeyId).OfType<string>().Distinct(StringComparer.Ordinal)];
+    }
+
+    private async Task CheckSourceKeyAsync(VerifyRequest request, string imageId, string keyArn, CallerIdentity caller, ImmutableArray<VerifyCheck>.Builder checks, CancellationToken cancellationToken)
+    {
+        var key = await source!.DescribeKeyAsync(Arns.RegionOf(keyArn), keyArn, cancellationToken).ConfigureAwait(false);
+        checks.Add(key.State == KeyStatus.Enabled
+            ? new VerifyCheck($"key enabled: {key.Arn}", CheckStatus.Pass, "The key is Enabled.")
+            : new VerifyCheck($"key enabled: {key.Arn}", CheckStatus.Fail, $"The key is {key.State}; EC2 cannot decrypt the snapshots for anyone, and the instance would go from pending to terminated (Client.InvalidKMSKey.InvalidState).", $"aws kms enable-key --region {Arns.RegionOf(key.Arn)} --key-id {key.Arn}"));
+        if (key.Manager == KeyManager.Aws)
+        {
+            checks.Add(new VerifyCheck($"key shareable: {key.Arn}", CheckStatus.Fail, "The snapshots are encrypted with alias/aws/ebs, which is AWS managed: its policy cannot admit another account.", $"amishare share {imageId} --with {caller.Account} --reencrypt-key KEY"));
+            return;
+        }
+
+        var policy = await source.GetKeyPolicyAsync(key.Arn, cancellationToken).ConfigureAwait(false);
+        var principal = PrincipalOf(caller);
+        var keySide = KeyAccessCheck.Check(policy, key.Arn, Arns.AccountOf(key.Arn), KeyAudience.Of(principals: [principal]), expected: true).Where(f => !f.Allowed).ToList();
+        checks.Add(keySide.Count == 0
+            ? new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Pass, $"The key policy allows {string.Join(", ", KeyAccessCheck.Ec2Actions)} via ec2.{Arns.RegionOf(key.Arn)}.amazonaws.com for {principal}.")
+            : new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Fail, $"The key policy does not allow {string.Join(", ", keySide.Select(f => f.Action))} for {principal}: {keySide[0].Explanation}", $"amishare share {imageId} --with {caller.Account} --region {request.Region}"));
+
+        checks.Add(await CheckTargetIamAsync(key.Arn, caller, principal, cancellationToken).ConfigureAwait(false));
+        if (request.Asg)
+        {
+            var role = Arns.AutoScalingServiceRole(caller.Account, caller.Partition);
+            var grants = await source.ListGrantsAsync(key.Arn, cancellationToken).ConfigureAwait(false);
+            checks.Add(grants.Any(g => g.GranteePrincipal == role)
+                ? new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Pass, $"{role} has a grant on the key.")
+                : new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Fail, $"No grant on the key names {role}; Auto Scaling launches would fail with Client.InvalidKMSKey.InvalidState.", $"run in {caller.Account}: aws kms create-grant --region {Arns.RegionOf(key.Arn)} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', Planning.SharePlanner.AsgGrantOperations)}"));
+        }
+    }
+
+    private async Task<VerifyCheck> CheckTargetIamAsync(string keyArn, CallerIdentity caller, string principal, CancellationToken cancellationToken)
+    {
+        var name = $"target IAM allows key: {keyArn}";
+        if (principal.EndsWith(":root", StringComparison.Ordinal))
+        {
+            return new VerifyCheck(name, CheckStatus.Pass, $"{caller.Arn} is the account's root user; identity policies do not limit it.");
+        }
+
+        var context = new Dictionary<string, string> { ["kms:ViaService"] = Arns.Ec2ViaService(Arns.RegionOf(keyArn)), ["kms:CallerAccount"] = caller.Account };
+        IReadOnlyList<SimulatedDecision> decisions;
+        try
+        {
+            decisions = await target.SimulatePrincipalPolicyAsync(principal, KeyAccessCheck.Ec2Actions, keyArn, context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
+        {
+            return new VerifyCheck(name, CheckStatus.Unknown, $"IAM's policy simulator is denied to {caller.Arn}, so its own policies cannot be checked.", $"allow iam:SimulatePrincipalPolicy on {principal} for {caller.Arn}");
+        }
+
+        var denied = decisions.Where(d => !d.IsAllowed).ToList();
+        return denied.Count == 0
+            ? new VerifyCheck(name, CheckStatus.Pass, $"{principal}'s IAM policies allow the KMS actions EC2 needs on the key.")
+            : new VerifyCheck(name, CheckStatus.Fail, $"{principal}'s IAM policies do not allow {string.Join(", ", denied.Select(d => $"{d.Action} ({d.Decision})"))} on {keyArn}; cross-account use needs the target's IAM to allow it as well as the key policy.", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints to {principal}");
+    }
+
+    private async Task<VerifyCheck> CheckDefaultEbsKeyAsync(string region, CallerIdentity caller, CancellationToken cancellationToken)
+    {
+        const string name = "target default EBS key usable";
+        string keyId;
+        KeyDescription key;
+        try
+        {
+            keyId = await target.GetEbsDefaultKmsKeyIdAsync(region, cancellationToken).ConfigureAwait(false);
+            key = await target.DescribeKeyAsync(region, keyId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudOperationException e) when (e.Kind is CloudErrorKind.AccessDenied or CloudErrorKind.NotFound)
+        {
+            return new VerifyCheck(name, CheckStatus.Fail, $"The target's default EBS key cannot be read: {e.Code}: {e.ServiceMessage}", $"allow ec2:GetEbsDefaultKmsKeyId and kms:DescribeKey for {caller.Arn}, or point the default at a usable key with aws ec2 modify-ebs-default-kms-key-id --region {region} --kms-key-id KEY");
+        }
+
+        if (key.State != KeyStatus.Enabled)
+        {
+            return new VerifyCheck(name, CheckStatus.Fail, $"The default EBS key {key.Arn} of {caller.Account} is {key.State}; volumes EC2 encrypts by default in the target would fail.", $"aws kms enable-key --region {region} --key-id {key.Arn} (in {caller.Account}), or aws ec2 modify-ebs-default-kms-key-id --region {region} --kms-key-id KEY");
+        }
+
+        try
+        {
+            await target.GenerateDataKeyWithoutPlaintextDryRunAsync(key.Arn, cancellationToken).ConfigureAwait(false);
+            return new VerifyCheck(name, CheckStatus.Pass, $"{key.Arn} is Enabled and {caller.Arn} may generate data keys under it (DryRun).");
+        }
+        catch (CloudOperationException e) when (e.Kind is CloudErrorKind.AccessDenied or CloudErrorKind.InvalidState)
+        {
+            return new VerifyCheck(name, CheckStatus.Fail, $"GenerateDataKeyWithoutPlaintext on the default EBS key {key.Arn} is refused: {e.Code}: {e.ServiceMessage}", $"allow kms:GenerateDataKeyWithoutPlaintext, kms:Decrypt and kms:CreateGrant on {key.Arn} for {PrincipalOf(caller)} (key policy and IAM)");
+        }
+    }
+
+    private async Task<(VerifyCheck Check, string? InstanceId, string? VolumeId)> LaunchAsync(VerifyRequest request, string imageId, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        const string name = "test launch";
+        string instanceId;
+        try
+        {
+            instanceId = (await target.RunInstanceAsync(request.Region, imageId, request.InstanceType, request.SubnetId, dryRun: false, cancellationToken).ConfigureAwait(false))!;
+        }
+        catch (CloudOperationException e)
+        {
+            return (new VerifyCheck(name, CheckStatus.Fail, $"RunInstances failed: {e.Code}: {e.ServiceMessage}", e.Fix), null, null);
+        }
+
+        var deadline = time.GetUtcNow() + LaunchTimeout;
+        string? volumeId = null;
+        try
+        {
+            while (true)
+            {
+                var instance = await target.DescribeInstanceAsync(request.Region, instanceId, cancellationToken).ConfigureAwait(false);
+                volumeId ??= instance?.RootVolumeId;
+                switch (instance?.State)
+                {
+                    case "running":
+                        return (new VerifyCheck(name, CheckStatus.Pass, $"{instanceId} reached running; it is being terminated."), instanceId, volumeId);
+                    case "terminated" or "shutting-down":
+                        return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} went to {instance.State}: {instance.StateReasonCode}: {instance.StateReasonMessage}", "the checks above name the missing permission; Client.InvalidKMSKey.InvalidState means a KMS permission or a disabled key"), instanceId, volumeId);
+                }
+
+                if (time.GetUtcNow() > deadline)
+                {
+                    return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} was still {instance?.State ?? "not visible"} after {LaunchTimeout}.", "look at the instance in the console; it is being terminated"), instanceId, volumeId);
+                }
+
+                progress?.Report($"waiting for {instanceId} ({instance?.State ?? "not visible yet"})");
+                await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // The test instance never outlives the check, even when the check is cancelled.
+            await target.TerminateInstanceAsync(request.Region, instanceId, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The IAM principal behind the caller: an assumed-role session stands for its role.</summary>
+    public static string PrincipalOf(CallerIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var parts = caller.Arn.Split(':', 6);
+        if (parts.Length == 6 && parts[2] == "sts" && parts[5].StartsWith("assumed-role/", StringComparison.Ordinal))
+        {
+            var role = parts[5].Split('/')[1];
+            return $"arn:{parts[1]}:iam::{parts[4]}:role/{role}";
+        }
+
+        return caller.Arn;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Collections.Immutable;
+using AmiShare.Core.Discovery;
+using AmiShare.Core.Execution;
+using AmiShare.Core.Model;
+using AmiShare.Core.Planning;
+using AmiShare.Core.Ports;
+
+namespace AmiShare.Core.Workflow;
+
+/// <summary>A discovered state and the plan made from it; <see cref="Fingerprint"/> names the run in the ledger.</summary>
+public sealed record PlannedChange(string Command, DiscoveredState State, SharePlan Plan, string Fingerprint, ImmutableArray<string> Regions);
+
+/// <summary>What an apply did, and the source-side checks made after it.</summary>
+public sealed record AppliedChange(PlannedChange Planned, LedgerRun Run, ImmutableArray<StepOutcome> Outcomes, ImmutableArray<KeyAccessFinding> KeyChecks)
+{
+    public bool KeyChecksPass => KeyChecks.All(c => c.Allowed == c.Expected);
+}
+
+/// <summary>
+/// The share and unshare jobs end to end, minus rendering: discover → plan → (the caller confirms) → apply with the
+/// ledger → check from the source side. The CLI calls it; so do the demo, the tests and the scale bench.
+/// </summary>
+public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
+{
+    public async Task<PlannedChange> PlanShareAsync(ShareRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var regions = request.RegionsOrEmpty.IsEmpty ? [defaultRegion] : request.RegionsOrEmpty;
+        var scope = new DiscoveryScope(request.Images, regions, request.ReencryptKey, WithGrants: request.Asg, WithVolumePermissions: request.AllowCopy, Targets: request.Targets);
+        var state = await new ShareDiscovery(source).DiscoverAsync(scope, cancellationToken).ConfigureAwait(false);
+        var plan = SharePlanner.Plan(request with { Regions = regions }, state);
+        var arguments = request.Images.Concat(request.Targets.Select(t => "with=" + t.Value)).Concat(regions.Select(r => "region=" + r))
+            .Concat(request.PrincipalsOrEmpty.Select(p => "principal=" + p))
+            .Append($"allow-copy={request.AllowCopy}").Append($"asg={request.Asg}").Append("reencrypt=" + request.ReencryptKey);
+        return new PlannedChange("share", state, plan, PlanExecutor.Fingerprint("share", state.SourceAccount, arguments), regions);
+    }
+
+    public async Task<PlannedChange> PlanUnshareAsync(UnshareRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var regions = request.RegionsOrEmpty.IsEmpty ? [defaultRegion] : request.RegionsOrEmpty;
+
+        // Every owned image is read: a key keeps a target while another image under it is still shared with it.
+        var scope = new DiscoveryScope([], regions, WithGrants: true, WithVolumePermissions: true, Targets: request.Targets);
+        var state = await new ShareDiscovery(source).DiscoverAsync(scope, cancellationToken).ConfigureAwait(false);
+        var plan = UnsharePlanner.Plan(request with { Regions = regions }, state);
+        var arguments = request.Images.Concat(request.Targets.Select(t => "from=" + t.Value)).Concat(regions.Select(r => "region=" + r));
+        return new PlannedChange("unshare", state, plan, PlanExecutor.Fingerprint("unshare", state.SourceAccount, arguments), regions);
+    }
+
+    /// <summary>Applies the plan's pending steps, resuming an unfinished run of the same command and arguments.</summary>
+    public async Task<AppliedChange> ApplyAsync(PlannedChange planned, ApplyOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(planned);
+        ArgumentNullException.ThrowIfNull(options);
+        var run = await options.Ledger.BeginOrResumeAsync(planned.Fingerprint, planned.Command, cancellationToken).ConfigureAwait(false);
+        var pending = planned.State.Images.Where(i => i.State == ImageAvailability.Pending).Select(i => i.Id).ToImmutableHashSet(StringComparer.Ordinal);
+        var context = new ApplyContext(source, options.Ledger, options.Time, options.Target, planned.State.Organization, pending, options.Checkpoint, options.Progress)
+        {
+            PollInterval = options.PollInterval,
+        };
+        var executor = new PlanExecutor(context);
+        var outcomes = await executor.ApplyAsync(planned.Plan, run, cancellationToken).ConfigureAwait(false);
+        await options.Ledger.FinishAsync(run.Id, succeeded: true, cancellationToken).ConfigureAwait(false);
+        return new AppliedChange(planned, run, outcomes, CheckKeys(planned, executor.KeyPolicies));
+    }
+
+    /// <summary>
+    /// The source-side proof after an apply: each key policy, as KMS now returns it, evaluated by the policy engine
+    /// for each target's use through EC2 (admitted after a share, no longer admitted after an unshare).
+    /// </summary>
+    private static ImmutableArray<KeyAccessFinding> CheckKeys(PlannedChange planned, IReadOnlyDictionary<string, string> written)
+    {
+        var findings = ImmutableArray.CreateBuilder<KeyAccessFinding>();
+        var share = planned.Command == "share";
+        foreach (var step in planned.Plan.Steps.Where(s => s.Action == PlanAction.PutKeyPolicy))
+        {
+            var details = (KeyPolicyDetails)step.Details!;
+            var audience = share ? details.Added : details.Removed;
+            if (audience.IsEmpty)
+            {
+                continue;
+            }
+
+            var policy = written.TryGetValue(details.KeyArn, out var readBack) ? readBack : details.ExpectedCurrentPolicy;
+            findings.AddRange(KeyAccessCheck.Check(policy, details.KeyArn, planned.State.SourceAccount, audience, expected: share));
+        }
+
+        return findings.ToImmutable();
+    }
+}
+
+/// <param name="Target">Target-account credentials, for Auto Scaling grants.</param>
+/// <param name="Checkpoint">The fault-injection hook (tests): runs before and after each step's cloud call.</param>
+public sealed record ApplyOptions(
+    IShareLedger Ledger,
+    TimeProvider Time,
+    ICloudAccount? Target = null,
+    Func<StepCheckpoint, CancellationToken, ValueTask>? Checkpoint = null,
+    IProgress<ExecutionProgress>? Progress = null)
+{
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(15);
+}
