@@ -1,5 +1,7 @@
 using AmiShare.Cli.Commands.Local;
 using AmiShare.Cli.Commands.Policy;
+using AmiShare.Cli.Commands.Share;
+using AmiShare.Core.Ports;
 using AmiShare.Cli.Infrastructure;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -39,7 +41,7 @@ public static class CliApp
         return [.. joined];
     }
 
-    public static int Run(string[] args, IAnsiConsole console, CliIO io)
+    public static int Run(string[] args, IAnsiConsole console, CliIO io, CliServices? services = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(console);
@@ -50,9 +52,27 @@ public static class CliApp
             config.SetApplicationName("amishare");
             config.Settings.Registrar.RegisterInstance(console);
             config.Settings.Registrar.RegisterInstance(io);
+            config.Settings.Registrar.RegisterInstance(services ?? CliServices.Default);
             config.ConfigureConsole(console);
             config.PropagateExceptions();
             config.UseStrictParsing();
+            config.AddCommand<ShareCommand>("share")
+                .WithDescription("Share encrypted AMIs with accounts, an organization or OUs: discover, plan (each step with its reason), confirm, apply idempotently, check.")
+                .WithExample("share", "ami-0123456789abcdef0", "--with", "222222222222", "--dry-run")
+                .WithExample("share", "golden-2026-11", "--with", "222222222222,333333333333", "--allow-copy", "--yes")
+                .WithExample("share", "ami-0123456789abcdef0", "--with", "arn:aws:organizations::100000000000:ou/o-amishare01/ou-ams1-prodacct", "--reencrypt-key", "alias/golden", "--yes")
+                .WithExample("share", "ami-0123456789abcdef0", "--with", "222222222222", "--iac", "terraform", "--output", "json");
+            config.AddCommand<VerifyCommand>("verify")
+                .WithDescription("From the target's own credentials: is the image visible, may it launch, do the key policy and the target's IAM admit the KMS use EC2 makes, is the target's default EBS key usable? PASS/FAIL with fixes; exits 1 on a failure.")
+                .WithExample("verify", "ami-0123456789abcdef0", "--target-profile", "prod")
+                .WithExample("verify", "ami-0123456789abcdef0", "--target-role-arn", "arn:aws:iam::222222222222:role/ImageLauncher", "--launch", "--asg");
+            config.AddCommand<AdoptCommand>("adopt")
+                .WithDescription("In the target: copy a shared image under the target's own KMS key, wait until it is available, print the new id.")
+                .WithExample("adopt", "ami-0123456789abcdef0", "--key", "alias/prod-ebs", "--target-profile", "prod");
+            config.AddCommand<UnshareCommand>("unshare")
+                .WithDescription("Take shares back: launch and volume permissions, AmiShare's key-policy principals and grants for those targets (kept where another shared image still needs them). Other statements are never touched.")
+                .WithExample("unshare", "ami-0123456789abcdef0", "--from", "222222222222", "--dry-run")
+                .WithExample("unshare", "golden-2026-11", "--from", "222222222222", "--yes");
             config.AddBranch("local", local =>
             {
                 local.SetDescription("Run LocalCloud, the embedded policy-enforcing emulator of EC2, KMS, STS, IAM and CloudTrail.");
@@ -84,6 +104,16 @@ public static class CliApp
         {
             console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return ex.ExitCode;
+        }
+        catch (CloudOperationException ex)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            if (ex.Fix is { } fix)
+            {
+                console.MarkupLineInterpolated($"[yellow]fix:[/] {fix}");
+            }
+
+            return ExitCodes.ServiceError;
         }
         catch (CommandParseException ex)
         {

@@ -1,0 +1,76 @@
+using AmiShare.Cli.Infrastructure;
+using AmiShare.Cli.Ledger;
+using AmiShare.Core.Execution;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace AmiShare.Cli.Commands.Share;
+
+/// <summary>
+/// What every command that talks to the cloud shares: connecting (and disposing the clients), the ledger, and a
+/// progress display that animates on a terminal and prints plain lines in a log. Commands stay thin on top.
+/// </summary>
+public abstract class CloudCommand<TSettings>(IAnsiConsole console, CliIO io, CliServices services) : AsyncCommand<TSettings>
+    where TSettings : CloudSettings
+{
+    protected IAnsiConsole Console { get; } = console;
+
+    protected CliIO IO { get; } = io;
+
+    protected CliServices Services { get; } = services;
+
+    public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
+    {
+        using var connector = Services.Connector?.Invoke() ?? throw new CliException("No cloud connector is configured.");
+        var code = await RunAsync(settings, connector, cancellationToken).ConfigureAwait(false);
+        if (settings.Verbose && settings.Output == OutputFormat.Table)
+        {
+            Console.MarkupLineInterpolated($"[grey]API calls: {string.Join(", ", connector.CallCounts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"))}[/]");
+        }
+
+        return code;
+    }
+
+    protected abstract Task<int> RunAsync(TSettings settings, ICloudConnector connector, CancellationToken cancellationToken);
+
+    protected static SqliteShareLedger OpenLedger(CloudSettings settings, TimeProvider time)
+    {
+        var path = settings.Ledger ?? SqliteShareLedger.DefaultPath;
+        try
+        {
+            return SqliteShareLedger.Open(path, time);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            throw new CliException($"Cannot open the ledger at '{path}': {ex.Message}. Pass --ledger FILE (or set AMISHARE_LEDGER) to a writable path.");
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> with a spinner on a terminal, or plain progress lines otherwise; nothing in JSON mode.</summary>
+    protected async Task<T> WithProgressAsync<T>(CloudSettings settings, string title, Func<SynchronousProgress, Task<T>> work)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(work);
+        if (settings.Output == OutputFormat.Json)
+        {
+            return await work(new SynchronousProgress(_ => { })).ConfigureAwait(false);
+        }
+
+        if (Console.Profile.Capabilities.Interactive)
+        {
+            return await Console.Status().StartAsync(title, async status =>
+                await work(new SynchronousProgress(message => status.Status($"{title}: {Markup.Escape(message)}"))).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+
+        Console.MarkupLineInterpolated($"[grey]{title}…[/]");
+        return await work(new SynchronousProgress(message => Console.MarkupLineInterpolated($"[grey]  {message}[/]"))).ConfigureAwait(false);
+    }
+
+    /// <summary>Reports on the caller's thread, in order: Progress&lt;T&gt; posts to the thread pool and can reorder or outlive the work.</summary>
+    protected sealed class SynchronousProgress(Action<string> report) : IProgress<string>, IProgress<ExecutionProgress>
+    {
+        public void Report(string value) => report(value);
+
+        public void Report(ExecutionProgress value) => report(Rendering.PlanRendering.Progress(value));
+    }
+}

@@ -1,0 +1,91 @@
+using AmiShare.Cli.Infrastructure;
+using AmiShare.Cli.Rendering;
+using AmiShare.Core.Workflow;
+using Spectre.Console;
+
+namespace AmiShare.Cli.Commands.Share;
+
+internal sealed record ApplyChoices(bool DryRun, bool Yes, IacFormat Iac);
+
+/// <summary>The part share and unshare have in common: show the plan, stop or confirm, apply, show what happened.</summary>
+public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io, CliServices services) : CloudCommand<TSettings>(console, io, services)
+    where TSettings : CloudSettings
+{
+    internal async Task<int> ConfirmAndApplyAsync(TSettings settings, PlannedChange planned, ShareWorkflow workflow, ICloudConnector connector, ApplyChoices choices, CancellationToken cancellationToken)
+    {
+        var json = settings.Output == OutputFormat.Json;
+        if (!json)
+        {
+            PlanRendering.PlanTable(Console, planned, choices.DryRun ? $"Plan for {planned.Command} (dry run: nothing changes)" : $"Plan for {planned.Command}");
+        }
+
+        if (planned.Plan.IsBlocked)
+        {
+            WriteJson(json, planned, null, "refused");
+            if (!json)
+            {
+                Console.MarkupLine("[red]Nothing was changed[/]: fix what is listed above and rerun.");
+            }
+
+            return ExitCodes.CheckFailed;
+        }
+
+        if (choices.DryRun || !planned.Plan.HasPendingSteps)
+        {
+            WriteJson(json, planned, null, choices.DryRun ? "dry-run" : "nothing-to-do");
+            if (!json)
+            {
+                Console.MarkupLine(choices.DryRun ? "Dry run: nothing was changed." : "[green]Nothing to do[/]: every step is already in place.");
+                PlanRendering.IamPolicy(Console, IO.Out, planned.Plan, choices.Iac);
+            }
+
+            return ExitCodes.Success;
+        }
+
+        if (!choices.Yes)
+        {
+            if (!Console.Profile.Capabilities.Interactive || json)
+            {
+                throw new CliException($"{planned.Plan.Pending.Count()} step(s) would change the account, and there is no terminal to confirm them on. Review the plan (--dry-run) and rerun with --yes.");
+            }
+
+            if (!await Console.ConfirmAsync($"Apply {planned.Plan.Pending.Count()} step(s)?", defaultValue: false, cancellationToken).ConfigureAwait(false))
+            {
+                Console.MarkupLine("Nothing was changed.");
+                return ExitCodes.Success;
+            }
+        }
+
+        using var ledger = OpenLedger(settings, Services.Clock);
+        var target = settings.HasTarget ? connector.ConnectTarget(settings) : null;
+        var applied = await WithProgressAsync(settings, "Applying", progress =>
+            workflow.ApplyAsync(
+                planned,
+                new ApplyOptions(ledger, Services.Clock, target, Services.Checkpoint, progress)
+                {
+                    PollInterval = Services.PollInterval ?? TimeSpan.FromSeconds(15),
+                },
+                cancellationToken)).ConfigureAwait(false);
+
+        WriteJson(json, planned, applied, "applied");
+        if (!json)
+        {
+            PlanRendering.Outcomes(Console, applied);
+            if (planned.Command == "share")
+            {
+                PlanRendering.IamPolicy(Console, IO.Out, planned.Plan, choices.Iac);
+            }
+        }
+
+        return applied.KeyChecksPass ? ExitCodes.Success : ExitCodes.CheckFailed;
+    }
+
+    private void WriteJson(bool json, PlannedChange planned, AppliedChange? applied, string mode)
+    {
+        if (json)
+        {
+            IO.Out.WriteLine(PlanRendering.Json(planned, applied, mode));
+            IO.Out.Flush();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Collections.Immutable;
+using System.ComponentModel;
+using AmiShare.Cli.Infrastructure;
+using AmiShare.Cli.Rendering;
+using AmiShare.Core.Model;
+using AmiShare.Core.Workflow;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace AmiShare.Cli.Commands.Share;
+
+public sealed class ShareSettings : CloudSettings
+{
+    [CommandArgument(0, "<IMAGE>")]
+    [Description("AMI ids or exact image names owned by the source account.")]
+    public string[] Images { get; init; } = [];
+
+    [CommandOption("--with <TARGET>")]
+    [Description("Whom to share with (repeat, or comma-separate): a 12-digit account id, an organization ARN or an OU ARN.")]
+    public string[] With { get; init; } = [];
+
+    [CommandOption("--allow-copy")]
+    [Description("Also grant createVolumePermission on the snapshots so account targets can copy the image.")]
+    public bool AllowCopy { get; init; }
+
+    [CommandOption("--principal <ARN>")]
+    [Description("Name these IAM roles or users of the targets in the key policy instead of the account roots (repeatable).")]
+    public string[] Principals { get; init; } = [];
+
+    [CommandOption("--asg")]
+    [Description("Also let the targets' Auto Scaling service-linked role use the key (a grant, created from the target).")]
+    public bool Asg { get; init; }
+
+    [CommandOption("--reencrypt-key <KEY>")]
+    [Description("Customer managed key (ARN, id or alias) to copy aws/ebs-encrypted or unencrypted images under; the copy is shared.")]
+    public string? ReencryptKey { get; init; }
+
+    [CommandOption("--dry-run")]
+    [Description("Discover and print the plan; change nothing.")]
+    public bool DryRun { get; init; }
+
+    [CommandOption("-y|--yes")]
+    [Description("Apply without asking for confirmation (needed when not at a terminal).")]
+    public bool Yes { get; init; }
+
+    [CommandOption("--iac <FORMAT>")]
+    [Description("Print the target IAM policy as a [green]terraform[/] or [green]cloudformation[/] snippet instead of JSON.")]
+    [DefaultValue(IacFormat.None)]
+    public IacFormat Iac { get; init; } = IacFormat.None;
+
+    public override ValidationResult Validate()
+    {
+        if (Images.Length == 0)
+        {
+            return ValidationResult.Error("Name at least one image (AMI id or exact name).");
+        }
+
+        if (Targets.Problem is { } problem)
+        {
+            return ValidationResult.Error(problem);
+        }
+
+        return Targets.Targets.IsEmpty
+            ? ValidationResult.Error("Name at least one target with --with: a 12-digit account id, an organization ARN or an OU ARN.")
+            : ValidationResult.Success();
+    }
+
+    internal (ImmutableArray<ShareTarget> Targets, string? Problem) Targets => TargetList.Parse(With);
+}
+
+/// <summary>Parses repeated, comma-separated targets; the first bad one is reported with its fix.</summary>
+internal static class TargetList
+{
+    public static (ImmutableArray<ShareTarget> Targets, string? Problem) Parse(IEnumerable<string> values)
+    {
+        var targets = ImmutableArray.CreateBuilder<ShareTarget>();
+        foreach (var text in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var parsed = ShareTarget.Parse(text);
+            if (parsed.Target is null)
+            {
+                return ([], parsed.Error);
+            }
+
+            if (!targets.Any(t => t.Value == parsed.Target.Value))
+            {
+                targets.Add(parsed.Target);
+            }
+        }
+
+        return (targets.ToImmutable(), null);
+    }
+}
+
+/// <summary><c>amishare share</c>: discover, plan, confirm, apply with the ledger, check from the source side.</summary>
+public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices services) : PlanApplyCommand<ShareSettings>(console, io, services)
+{
+    protected override async Task<int> RunAsync(ShareSettings settings, ICloudConnector connector, CancellationToken cancellationToken)
+    {
+        var source = connector.ConnectSource(settings);
+        var request = new ShareRequest(
+            [.. settings.Images],
+            settings.Targets.Targets,
+            settings.Region is null ? [] : [settings.Region],
+            settings.AllowCopy,
+            [.. settings.Principals],
+            settings.Asg,
+            settings.ReencryptKey);
+        var workflow = new ShareWorkflow(source.Account, source.Region);
+        var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanShareAsync(request, cancellationToken)).ConfigureAwait(false);
+        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,54 @@
+using System.ComponentModel;
+using AmiShare.Cli.Infrastructure;
+using AmiShare.Cli.Rendering;
+using AmiShare.Core.Model;
+using AmiShare.Core.Workflow;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace AmiShare.Cli.Commands.Share;
+
+public sealed class UnshareSettings : CloudSettings
+{
+    [CommandArgument(0, "<IMAGE>")]
+    [Description("AMI ids or exact names; AmiShare's re-encrypted copies of them are unshared too.")]
+    public string[] Images { get; init; } = [];
+
+    [CommandOption("--from <TARGET>")]
+    [Description("Whom to take the share back from (repeat, or comma-separate): account id, organization ARN or OU ARN.")]
+    public string[] From { get; init; } = [];
+
+    [CommandOption("--dry-run")]
+    [Description("Discover and print the plan; change nothing.")]
+    public bool DryRun { get; init; }
+
+    [CommandOption("-y|--yes")]
+    [Description("Apply without asking for confirmation (needed when not at a terminal).")]
+    public bool Yes { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (Images.Length == 0)
+        {
+            return ValidationResult.Error("Name at least one image (AMI id or exact name).");
+        }
+
+        var (targets, problem) = TargetList.Parse(From);
+        return problem is not null ? ValidationResult.Error(problem)
+            : targets.IsEmpty ? ValidationResult.Error("Name at least one target with --from: a 12-digit account id, an organization ARN or an OU ARN.")
+            : ValidationResult.Success();
+    }
+}
+
+/// <summary><c>amishare unshare</c>: removes what AmiShare added for the targets, keeping what other images still need.</summary>
+public sealed class UnshareCommand(IAnsiConsole console, CliIO io, CliServices services) : PlanApplyCommand<UnshareSettings>(console, io, services)
+{
+    protected override async Task<int> RunAsync(UnshareSettings settings, ICloudConnector connector, CancellationToken cancellationToken)
+    {
+        var source = connector.ConnectSource(settings);
+        var request = new UnshareRequest([.. settings.Images], TargetList.Parse(settings.From).Targets, settings.Region is null ? [] : [settings.Region]);
+        var workflow = new ShareWorkflow(source.Account, source.Region);
+        var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanUnshareAsync(request, cancellationToken)).ConfigureAwait(false);
+        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, IacFormat.None), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,38 @@
+using System.ComponentModel;
+using Spectre.Console.Cli;
+
+namespace AmiShare.Cli.Infrastructure;
+
+/// <summary>Options of every command that talks to AWS (or LocalCloud): whose credentials, where, and the ledger.</summary>
+public class CloudSettings : CommonSettings
+{
+    [CommandOption("--profile <NAME>")]
+    [Description("Shared-config profile for the source account (default: the standard credential chain: environment, AWS_PROFILE, default profile, SSO, instance role).")]
+    public string? Profile { get; init; }
+
+    [CommandOption("--region <REGION>")]
+    [Description("Region of the images (default: AWS_REGION, then the profile's region).")]
+    public string? Region { get; init; }
+
+    [CommandOption("--endpoint-url <URL>")]
+    [Description("Send every request to this endpoint, e.g. LocalCloud's (also AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_EC2/_KMS/_STS/_IAM).")]
+    public string? EndpointUrl { get; init; }
+
+    [CommandOption("--role-arn <ARN>")]
+    [Description("Assume this role for the source side (the cross-account-role practice).")]
+    public string? RoleArn { get; init; }
+
+    [CommandOption("--target-profile <NAME>")]
+    [Description("Profile with credentials in the target account: verify, adopt and Auto Scaling grants use it.")]
+    public string? TargetProfile { get; init; }
+
+    [CommandOption("--target-role-arn <ARN>")]
+    [Description("Role in the target account to assume (with --target-profile's credentials, else the source's).")]
+    public string? TargetRoleArn { get; init; }
+
+    [CommandOption("--ledger <FILE>")]
+    [Description("SQLite journal of applied steps, so an interrupted run resumes (default: AMISHARE_LEDGER, else ~/.amishare/ledger.db).")]
+    public string? Ledger { get; init; }
+
+    public bool HasTarget => TargetProfile is not null || TargetRoleArn is not null;
+}

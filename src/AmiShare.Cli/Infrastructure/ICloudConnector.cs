@@ -1,0 +1,38 @@
+using AmiShare.Core.Execution;
+using AmiShare.Core.Ports;
+
+namespace AmiShare.Cli.Infrastructure;
+
+/// <summary>Turns the connection options into accounts to call; owns them and disposes their clients.</summary>
+public interface ICloudConnector : IDisposable
+{
+    /// <summary>The source account and the region to work in.</summary>
+    SourceConnection ConnectSource(CloudSettings settings);
+
+    /// <summary>The target account, from --target-profile / --target-role-arn; null when neither was given.</summary>
+    ICloudAccount? ConnectTarget(CloudSettings settings);
+
+    /// <summary>API calls made so far, by operation (for --verbose and the scale bench).</summary>
+    IReadOnlyDictionary<string, int> CallCounts { get; }
+}
+
+public sealed record SourceConnection(ICloudAccount Account, string Region);
+
+/// <summary>
+/// What the command tree needs from outside: how to reach the cloud, the clock, and the test hooks. Program uses
+/// the defaults (the AWS SDK, the system clock); tests and the demo pass their own.
+/// </summary>
+/// <param name="Connector">Null: the AWS SDK adapter with the standard credential chain.</param>
+/// <param name="Checkpoint">Fault injection between a step's cloud calls (tests: kill-and-resume, concurrent edits).</param>
+/// <param name="PollInterval">How often copies and launches are polled; tests use a short one.</param>
+public sealed record CliServices(
+    Func<ICloudConnector>? Connector = null,
+    TimeProvider? Time = null,
+    Func<StepCheckpoint, CancellationToken, ValueTask>? Checkpoint = null,
+    TimeSpan? PollInterval = null)
+{
+    /// <summary>What the installed tool uses: the AWS SDK adapter and the system clock.</summary>
+    public static CliServices Default { get; } = new();
+
+    public TimeProvider Clock => Time ?? TimeProvider.System;
+}
