@@ -8,7 +8,11 @@ internal static class CliRunner
 {
     public sealed record Outcome(int ExitCode, string Console, string Out);
 
-    public static Outcome RunWithInput(string? standardInput, params string[] args)
+    public static Outcome RunWithInput(string? standardInput, params string[] args) => Execute(standardInput, null, args);
+
+    public static Outcome RunWith(CliServices services, params string[] args) => Execute(null, services, args);
+
+    private static Outcome Execute(string? standardInput, CliServices? services, string[] args)
     {
         var consoleText = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -20,7 +24,7 @@ internal static class CliRunner
         });
         console.Profile.Width = 100;
         var output = new StringWriter();
-        var exitCode = CliApp.Run(args, console, new CliIO(new StringReader(standardInput ?? string.Empty), output));
+        var exitCode = CliApp.Run(args, console, new CliIO(new StringReader(standardInput ?? string.Empty), output), services);
         return new Outcome(exitCode, consoleText.ToString(), output.ToString());
     }
 

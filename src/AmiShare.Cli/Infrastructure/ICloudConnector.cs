@@ -7,13 +7,13 @@ namespace AmiShare.Cli.Infrastructure;
 public interface ICloudConnector : IDisposable
 {
     /// <summary>The source account and the region to work in.</summary>
-    SourceConnection ConnectSource(CloudSettings settings);
+    Task<SourceConnection> ConnectSourceAsync(CloudSettings settings, CancellationToken cancellationToken);
 
     /// <summary>The target account, from --target-profile / --target-role-arn; null when neither was given.</summary>
-    ICloudAccount? ConnectTarget(CloudSettings settings);
+    Task<ICloudAccount?> ConnectTargetAsync(CloudSettings settings, CancellationToken cancellationToken);
 
     /// <summary>API calls made so far, by operation (for --verbose and the scale bench).</summary>
-    IReadOnlyDictionary<string, int> CallCounts { get; }
+    IReadOnlyDictionary<string, long> CallCounts { get; }
 }
 
 public sealed record SourceConnection(ICloudAccount Account, string Region);
@@ -35,4 +35,6 @@ public sealed record CliServices(
     public static CliServices Default { get; } = new();
 
     public TimeProvider Clock => Time ?? TimeProvider.System;
+
+    public ICloudConnector CreateConnector() => Connector?.Invoke() ?? new AwsCloudConnector(new Aws.AwsAdapterSettings { TimeProvider = Clock });
 }

@@ -36,8 +36,8 @@ public sealed class AdoptCommand(IAnsiConsole console, CliIO io, CliServices ser
 {
     protected override async Task<int> RunAsync(AdoptSettings settings, ICloudConnector connector, CancellationToken cancellationToken)
     {
-        var source = connector.ConnectSource(settings);
-        var target = settings.HasTarget ? connector.ConnectTarget(settings)! : source.Account;
+        var source = await connector.ConnectSourceAsync(settings, cancellationToken).ConfigureAwait(false);
+        var target = settings.HasTarget ? (await connector.ConnectTargetAsync(settings, cancellationToken).ConfigureAwait(false))! : source.Account;
         var adoption = new ImageAdoption(target, Services.Clock) { PollInterval = Services.PollInterval ?? TimeSpan.FromSeconds(15) };
         var result = await WithProgressAsync(settings, "Adopting", progress => adoption.AdoptAsync(new AdoptRequest(settings.Image, source.Region, settings.Key!, settings.Name), progress, cancellationToken)).ConfigureAwait(false);
         if (settings.Output == OutputFormat.Json)

@@ -21,7 +21,7 @@ public abstract class CloudCommand<TSettings>(IAnsiConsole console, CliIO io, Cl
 
     public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
-        using var connector = Services.Connector?.Invoke() ?? throw new CliException("No cloud connector is configured.");
+        using var connector = Services.CreateConnector();
         var code = await RunAsync(settings, connector, cancellationToken).ConfigureAwait(false);
         if (settings.Verbose && settings.Output == OutputFormat.Table)
         {

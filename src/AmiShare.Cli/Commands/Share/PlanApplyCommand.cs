@@ -57,7 +57,7 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
         }
 
         using var ledger = OpenLedger(settings, Services.Clock);
-        var target = settings.HasTarget ? connector.ConnectTarget(settings) : null;
+        var target = settings.HasTarget ? await connector.ConnectTargetAsync(settings, cancellationToken).ConfigureAwait(false) : null;
         var applied = await WithProgressAsync(settings, "Applying", progress =>
             workflow.ApplyAsync(
                 planned,

@@ -97,7 +97,7 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
 {
     protected override async Task<int> RunAsync(ShareSettings settings, ICloudConnector connector, CancellationToken cancellationToken)
     {
-        var source = connector.ConnectSource(settings);
+        var source = await connector.ConnectSourceAsync(settings, cancellationToken).ConfigureAwait(false);
         var request = new ShareRequest(
             [.. settings.Images],
             settings.Targets.Targets,

@@ -45,7 +45,7 @@ public sealed class UnshareCommand(IAnsiConsole console, CliIO io, CliServices s
 {
     protected override async Task<int> RunAsync(UnshareSettings settings, ICloudConnector connector, CancellationToken cancellationToken)
     {
-        var source = connector.ConnectSource(settings);
+        var source = await connector.ConnectSourceAsync(settings, cancellationToken).ConfigureAwait(false);
         var request = new UnshareRequest([.. settings.Images], TargetList.Parse(settings.From).Targets, settings.Region is null ? [] : [settings.Region]);
         var workflow = new ShareWorkflow(source.Account, source.Region);
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanUnshareAsync(request, cancellationToken)).ConfigureAwait(false);

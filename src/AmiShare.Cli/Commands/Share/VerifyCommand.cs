@@ -44,8 +44,8 @@ public sealed class VerifyCommand(IAnsiConsole console, CliIO io, CliServices se
 
     protected override async Task<int> RunAsync(VerifySettings settings, ICloudConnector connector, CancellationToken cancellationToken)
     {
-        var source = connector.ConnectSource(settings);
-        var target = connector.ConnectTarget(settings)!;
+        var source = await connector.ConnectSourceAsync(settings, cancellationToken).ConfigureAwait(false);
+        var target = (await connector.ConnectTargetAsync(settings, cancellationToken).ConfigureAwait(false))!;
         var verifier = new ShareVerifier(target, source.Account, Services.Clock) { PollInterval = Services.PollInterval ?? TimeSpan.FromSeconds(5) };
         var request = new VerifyRequest(settings.Image, source.Region, settings.Asg, settings.Launch, settings.InstanceType, settings.Subnet);
         var report = await WithProgressAsync(settings, "Verifying", progress => verifier.VerifyAsync(request, progress, cancellationToken)).ConfigureAwait(false);
