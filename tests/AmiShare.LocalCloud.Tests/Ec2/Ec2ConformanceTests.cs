@@ -36,7 +36,10 @@ public sealed class Ec2ConformanceTests
 
         async Task Call(string operation, params (string, string)[] parameters) => calls.Add((operation, await q.CallAsync(operation, parameters)));
 
+        await Call("CreateTags", ("ResourceId.1", image), ("Tag.1.Key", "team"), ("Tag.1.Value", "images"), ("Tag.2.Key", "stage"));
         await Call("DescribeImages", ("Owner.1", "self"));
+        await Call("DescribeImages", ("Owner.1", "self"), ("Filter.1.Name", "tag:team"), ("Filter.1.Value.1", "images"));
+        await Call("DeleteTags", ("ResourceId.1", image), ("Tag.1.Key", "stage"));
         await Call("DescribeImages", ("ImageId.1", PublicImageId));
         await Call("ModifyImageAttribute", ("ImageId", image), ("LaunchPermission.Add.1.UserId", Prod), ("LaunchPermission.Add.2.OrganizationArn", OrganizationArn));
         await Call("DescribeImageAttribute", ("ImageId", image), ("Attribute", "launchPermission"));
@@ -49,6 +52,7 @@ public sealed class Ec2ConformanceTests
         await Call("ResetSnapshotAttribute", ("SnapshotId", snapshot), ("Attribute", "createVolumePermission"));
         await Call("CopySnapshot", ("SourceSnapshotId", snapshot), ("SourceRegion", Region));
         await Call("CopyImage", ("SourceImageId", image), ("SourceRegion", Region), ("Name", "conformance-copy"));
+        await Call("CopyImage", ("SourceImageId", image), ("SourceRegion", Region), ("Name", "conformance-tagged-copy"), ("TagSpecification.1.ResourceType", "image"), ("TagSpecification.1.Tag.1.Key", "amishare:copy-of"), ("TagSpecification.1.Tag.1.Value", image));
         await Call("RegisterImage", ("Name", "conformance-registered"), ("RootDeviceName", "/dev/xvda"), ("BlockDeviceMapping.1.DeviceName", "/dev/xvda"), ("BlockDeviceMapping.1.Ebs.SnapshotId", snapshot));
         await Call("CreateImage", ("InstanceId", instance), ("Name", "conformance-created"));
         await Call("DescribeVolumes");

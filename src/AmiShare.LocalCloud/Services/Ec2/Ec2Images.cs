@@ -10,7 +10,7 @@ public sealed partial class Ec2Operations
 {
     private const int LaunchPermissionQuota = 1000;
 
-    private static readonly string[] ImageFilters = ["name", "state", "owner-id", "owner-alias", "is-public", "image-id", "block-device-mapping.snapshot-id", "block-device-mapping.encrypted", "description", "architecture", "root-device-name", "source-image-id"];
+    private static readonly string[] ImageFilters = ["name", "state", "owner-id", "owner-alias", "is-public", "image-id", "block-device-mapping.snapshot-id", "block-device-mapping.encrypted", "description", "architecture", "root-device-name", "source-image-id", "tag-key", "tag:"];
 
     private OperationResponse DescribeImages(OperationRequest request)
     {
@@ -32,7 +32,8 @@ public sealed partial class Ec2Operations
             .Where(i => CanSee(request, i) && (i.State != "disabled" || includeDisabled || ids.Contains(i.ImageId)))
             .ToList();
 
-        var selected = Requested(all, ids, i => i.ImageId, ImageNotFound, filters, ImageFilterValues)
+        // Tags are not shared with an image: only its owner sees them, so only the owner can match on them.
+        var selected = Requested(all, ids, i => i.ImageId, ImageNotFound, filters, (i, name) => ImageFilterValues(i, name, i.OwnerId == caller))
             .Where(i => owners.Count == 0 || owners.Any(o => o switch
             {
                 "self" => i.OwnerId == caller,
@@ -54,8 +55,10 @@ public sealed partial class Ec2Operations
             Optional("nextToken", next));
     }
 
-    private static string?[] ImageFilterValues(Ec2Image image, string name) => name switch
+    private static string?[] ImageFilterValues(Ec2Image image, string name, bool owner) => name switch
     {
+        "tag-key" => owner ? [.. image.Tags.Keys] : [],
+        _ when name.StartsWith("tag:", StringComparison.Ordinal) => owner && image.Tags.TryGetValue(name[4..], out var value) ? [value] : [],
         "name" => [image.Name],
         "state" => [image.State],
         "owner-id" => [image.OwnerId],
@@ -96,6 +99,11 @@ public sealed partial class Ec2Operations
         yield return Optional("sourceInstanceId", image.OwnerId == request.Caller.AccountId ? image.SourceInstanceId : null);
         yield return Optional("sourceImageId", image.SourceImageId);
         yield return Optional("sourceImageRegion", image.SourceImageRegion);
+        if (image.OwnerId == request.Caller.AccountId && image.Tags.Count > 0)
+        {
+            yield return TagSetXml(image.Tags);
+        }
+
         if (image.StateReasonCode is not null)
         {
             yield return StateReason(image.StateReasonCode, image.StateReasonMessage);
@@ -573,9 +581,15 @@ public sealed partial class Ec2Operations
             throw Error("InvalidParameterCombination", "KmsKeyId requires Encrypted=true.");
         }
 
+        var tags = CopyImageTags(p);
         var source = VisibleImage(request, sourceRegion, sourceImageId);
         request.Authorize("ec2:CopyImage", source.Arn, launchPermissions: source.Sharing);
         request.Authorize("ec2:CopyImage", $"arn:aws:ec2:{region}::image/*");
+        if (tags.Count > 0)
+        {
+            // As on AWS, tagging on create also needs ec2:CreateTags, with ec2:CreateAction naming the creating call.
+            request.Authorize("ec2:CreateTags", $"arn:aws:ec2:{region}::image/*", TagContext(tags, "CopyImage"));
+        }
 
         // A copy reads the storage: every backing snapshot needs createVolumePermission for the caller.
         var sourceSnapshots = cloud.State.Read(view => source.BlockDevices.Select(d => FindSnapshot(view, sourceRegion, d.SnapshotId)).ToList());
@@ -652,6 +666,7 @@ public sealed partial class Ec2Operations
             SourceImageRegion = sourceRegion,
             ClientToken = clientToken,
             ClientTokenRequest = clientToken is null ? null : fingerprint,
+            Tags = tags,
             State = failure is null ? "available" : "failed",
             StateReasonCode = failure is null ? null : "Client.InvalidKMSKey.InvalidState",
             StateReasonMessage = failure is null ? null : "Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state (" + failure + ")",
@@ -692,4 +707,173 @@ public sealed partial class Ec2Operations
         Content = result.Content,
         SourceSnapshotId = source.SnapshotId,
     };
+
+    // ---------- tags (images only) ----------
+
+    private const int TagsPerResource = 50;
+
+    private static XElement TagSetXml(IReadOnlyDictionary<string, string> tags) =>
+        Items("tagSet", tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new XElement?[] { new XElement("key", t.Key), new XElement("value", t.Value) }));
+
+    /// <summary><c>TagSpecification.N.ResourceType</c> + <c>TagSpecification.N.Tag.M.Key/Value</c> of CopyImage.</summary>
+    private static Dictionary<string, string> CopyImageTags(QueryParameters p)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var specification in p.GetStructureList("TagSpecification"))
+        {
+            var type = specification.GetString("ResourceType");
+            if (type != "image")
+            {
+                throw Error("InvalidParameterValue", $"'{type}' is not a valid taggable resource type for this operation; LocalCloud tags the new image only (ResourceType=image).");
+            }
+
+            foreach (var (key, value) in ParseTags(specification.GetStructureList("Tag"), valueRequired: false))
+            {
+                tags[key] = value ?? string.Empty;
+            }
+        }
+
+        return CheckTagCount(tags);
+    }
+
+    private static List<(string Key, string? Value)> ParseTags(IReadOnlyList<QueryParameters> entries, bool valueRequired)
+    {
+        var tags = new List<(string, string?)>();
+        foreach (var entry in entries)
+        {
+            var key = entry.GetString("Key") ?? throw Error("InvalidParameterValue", "Tag keys must not be empty.");
+            var value = entry.GetString("Value");
+            if (key.Length is 0 or > 128)
+            {
+                throw Error("InvalidParameterValue", $"Tag key '{key}' must be 1 to 128 characters long.");
+            }
+
+            if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Error("InvalidParameterValue", $"Tag keys starting with 'aws:' are reserved for internal use ('{key}').");
+            }
+
+            if (value is { Length: > 256 })
+            {
+                throw Error("InvalidParameterValue", $"The value of tag '{key}' must be at most 256 characters long.");
+            }
+
+            if (valueRequired && value is null)
+            {
+                value = string.Empty;
+            }
+
+            if (tags.Any(t => t.Item1 == key))
+            {
+                throw Error("InvalidParameterValue", $"Duplicate tag key '{key}' specified.");
+            }
+
+            tags.Add((key, value));
+        }
+
+        return tags;
+    }
+
+    private static Dictionary<string, string> CheckTagCount(Dictionary<string, string> tags) => tags.Count <= TagsPerResource ? tags
+        : throw Error("TagLimitExceeded", $"The maximum number of tags for a resource ({TagsPerResource}) has been reached.");
+
+    /// <summary>The tag condition keys of a tagging request: aws:TagKeys, aws:RequestTag/KEY and, on create, ec2:CreateAction.</summary>
+    private static Dictionary<string, IReadOnlyList<string>> TagContext(IEnumerable<KeyValuePair<string, string?>> tags, string? createAction = null)
+    {
+        var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+        var keys = new List<string>();
+        foreach (var (key, value) in tags)
+        {
+            keys.Add(key);
+            if (value is not null)
+            {
+                context["aws:RequestTag/" + key] = [value];
+            }
+        }
+
+        context["aws:TagKeys"] = keys;
+        if (createAction is not null)
+        {
+            context["ec2:CreateAction"] = [createAction];
+        }
+
+        return context;
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> TagContext(Dictionary<string, string> tags, string createAction) =>
+        TagContext(tags.Select(t => KeyValuePair.Create(t.Key, (string?)t.Value)), createAction);
+
+    /// <summary>The images named by <c>ResourceId.N</c>; LocalCloud tags images only, and only their owner may.</summary>
+    private List<Ec2Image> TaggedImages(OperationRequest request)
+    {
+        var ids = request.Parameters.GetList("ResourceId");
+        if (ids.Count == 0)
+        {
+            throw Error("MissingParameter", "The request must contain the parameter resourceIdSet");
+        }
+
+        return [.. ids.Select(id => id.StartsWith("ami-", StringComparison.Ordinal)
+            ? OwnedImage(request, id)
+            : throw Error("InvalidParameterValue", $"LocalCloud tags images only; '{id}' is not an image id (ami-...)."))];
+    }
+
+    private OperationResponse CreateTags(OperationRequest request)
+    {
+        var tags = ParseTags(request.Parameters.GetStructureList("Tag"), valueRequired: true);
+        if (tags.Count == 0)
+        {
+            throw Error("MissingParameter", "The request must contain the parameter tagSet");
+        }
+
+        var images = TaggedImages(request);
+        var context = TagContext(tags.Select(t => KeyValuePair.Create(t.Key, t.Value)));
+        foreach (var image in images)
+        {
+            request.Authorize("ec2:CreateTags", image.Arn, context);
+            request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
+        }
+
+        request.StopIfDryRun();
+        foreach (var image in images)
+        {
+            UpdateImage(image, i =>
+            {
+                var merged = new Dictionary<string, string>(i.Tags, StringComparer.Ordinal);
+                foreach (var (key, value) in tags)
+                {
+                    merged[key] = value ?? string.Empty;
+                }
+
+                return i with { Tags = CheckTagCount(merged) };
+            });
+        }
+
+        return Respond(Return());
+    }
+
+    /// <summary>DeleteTags: no Tag list removes every tag; a Tag with a Value removes it only when the value matches.</summary>
+    private OperationResponse DeleteTags(OperationRequest request)
+    {
+        var tags = ParseTags(request.Parameters.GetStructureList("Tag"), valueRequired: false);
+        var images = TaggedImages(request);
+        foreach (var image in images)
+        {
+            var keys = tags.Count > 0 ? tags.Select(t => t.Key) : image.Tags.Keys;
+            request.Authorize("ec2:DeleteTags", image.Arn, TagContext(keys.Select(k => KeyValuePair.Create(k, (string?)null))));
+            request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
+        }
+
+        request.StopIfDryRun();
+        foreach (var image in images)
+        {
+            UpdateImage(image, i => i with
+            {
+                Tags = tags.Count == 0
+                    ? new Dictionary<string, string>(StringComparer.Ordinal)
+                    : i.Tags.Where(t => !tags.Any(d => d.Key == t.Key && (d.Value is null || d.Value == t.Value))).ToDictionary(StringComparer.Ordinal),
+            });
+        }
+
+        return Respond(Return());
+    }
 }

@@ -53,6 +53,8 @@ public sealed partial class Ec2Operations : IServiceOperations, IContentDigestSo
         ["DisableImage"] = Sync(DisableImage),
         ["EnableImage"] = Sync(EnableImage),
         ["CopyImage"] = Sync(CopyImage),
+        ["CreateTags"] = Sync(CreateTags),
+        ["DeleteTags"] = Sync(DeleteTags),
         ["DescribeSnapshots"] = Sync(DescribeSnapshots),
         ["DescribeSnapshotAttribute"] = Sync(DescribeSnapshotAttribute),
         ["ModifySnapshotAttribute"] = Sync(ModifySnapshotAttribute),
@@ -329,7 +331,10 @@ public sealed partial class Ec2Operations : IServiceOperations, IContentDigestSo
         foreach (var filter in request.Parameters.GetStructureList("Filter"))
         {
             var name = filter.GetRequiredString("Name");
-            if (!supported.Contains(name))
+
+            // "tag:" in the supported list stands for every tag:KEY filter (the key is the user's).
+            var tagFilter = name.Length > 4 && name.StartsWith("tag:", StringComparison.Ordinal) && supported.Contains("tag:");
+            if (!supported.Contains(name) && !tagFilter)
             {
                 throw Error("InvalidParameterValue", $"The filter '{name}' is invalid");
             }

@@ -68,6 +68,9 @@ public sealed record Ec2Image
 
     public string? ClientTokenRequest { get; init; }
 
+    /// <summary>The owner's tags (key → value). Defaulted so images stored before tags existed still load.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     public bool IsPublic => LaunchPermissions.Any(p => p.IsPublic);
 
     public ResourceSharing Sharing => new(OwnerId, [.. LaunchPermissions.Select(p => p.ToSharingEntry())]);
