@@ -1,3 +1,4 @@
+using AmiShare.Cli.Commands.Demo;
 using AmiShare.Cli.Commands.Local;
 using AmiShare.Cli.Commands.Policy;
 using AmiShare.Cli.Commands.Share;
@@ -56,6 +57,10 @@ public static class CliApp
             config.ConfigureConsole(console);
             config.PropagateExceptions();
             config.UseStrictParsing();
+            config.AddCommand<DemoCommand>("demo")
+                .WithDescription("Tell the classic story on an embedded LocalCloud: an aws/ebs golden image, share refused and explained, shared re-encrypted, verified, launched with equal content, adopted, unshared, verify failing. No AWS account needed.")
+                .WithExample("demo")
+                .WithExample("demo", "--keep-running");
             config.AddCommand<ShareCommand>("share")
                 .WithDescription("Share encrypted AMIs with accounts, an organization or OUs: discover, plan (each step with its reason), confirm, apply idempotently, check.")
                 .WithExample("share", "ami-0123456789abcdef0", "--with", "222222222222", "--dry-run")

@@ -26,7 +26,7 @@ internal static class PlanRendering
         console.MarkupLineInterpolated($"[bold]{title}[/] (source account {planned.State.SourceAccount}, {string.Join(", ", planned.Regions)})");
         if (planned.Plan.Steps.Length > 0)
         {
-            var table = new Table().Border(TableBorder.Rounded).Expand();
+            var table = new Table().Border(TableBorder.Rounded);
             table.AddColumns("#", "step", "resource", "target", "status", "why");
             var number = 0;
             foreach (var step in planned.Plan.Steps)
@@ -62,7 +62,7 @@ internal static class PlanRendering
             console.MarkupLineInterpolated($"Resumed the interrupted run {applied.Run.Id} ({applied.Run.CompletedCount} step(s) were already journalled as done).");
         }
 
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        var table = new Table().Border(TableBorder.Rounded);
         table.AddColumns("step", "resource", "outcome", "detail");
         foreach (var outcome in applied.Outcomes)
         {

@@ -65,6 +65,29 @@ public static class TargetIamPolicyBuilder
                 },
                 new JsonObject
                 {
+                    // A launch re-encrypts the new volumes under the target's own key (the mapping's, else its default
+                    // EBS key, aws-facts §3), which this template cannot name; any key of the caller's account, only
+                    // through EC2, covers both without widening beyond EBS use.
+                    ["Sid"] = "AmiShareUseOwnKeysViaEc2",
+                    ["Effect"] = "Allow",
+                    ["Action"] = List(KeyActions),
+                    ["Resource"] = List(regionList.Select(r => $"arn:{partition}:kms:{r}:${{aws:PrincipalAccount}}:key/*")),
+                    ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["kms:ViaService"] = List(regionList.Select(Arns.Ec2ViaService)) } },
+                },
+                new JsonObject
+                {
+                    ["Sid"] = "AmiShareGrantOwnKeysToEbs",
+                    ["Effect"] = "Allow",
+                    ["Action"] = "kms:CreateGrant",
+                    ["Resource"] = List(regionList.Select(r => $"arn:{partition}:kms:{r}:${{aws:PrincipalAccount}}:key/*")),
+                    ["Condition"] = new JsonObject
+                    {
+                        ["StringEquals"] = new JsonObject { ["kms:ViaService"] = List(regionList.Select(Arns.Ec2ViaService)) },
+                        ["Bool"] = new JsonObject { ["kms:GrantIsForAWSResource"] = "true" },
+                    },
+                },
+                new JsonObject
+                {
                     ["Sid"] = "AmiShareLaunchSourceImages",
                     ["Effect"] = "Allow",
                     ["Action"] = "ec2:RunInstances",
@@ -85,6 +108,45 @@ public static class TargetIamPolicyBuilder
 
         var json = document.ToJsonString(Indented);
         return new TargetIamPolicy(json, Terraform(json), CloudFormation(json), keys);
+    }
+
+    /// <summary>
+    /// What <c>amishare verify</c> reads with the target's credentials, beyond the launch policy: the image, the
+    /// default EBS key and its policy, the test instance, and IAM's simulator on the principal itself.
+    /// </summary>
+    public static string VerifyReadsPolicy(string principalArn, IEnumerable<string> regions)
+    {
+        var regionList = regions.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var partition = Arns.PartitionOf(principalArn);
+        var document = new JsonObject
+        {
+            ["Version"] = "2012-10-17",
+            ["Statement"] = new JsonArray
+            {
+                new JsonObject
+                {
+                    ["Sid"] = "AmiShareVerifyReads",
+                    ["Effect"] = "Allow",
+                    ["Action"] = List(["ec2:DescribeImages", "ec2:DescribeInstances", "ec2:GetEbsDefaultKmsKeyId", "kms:DescribeKey", "kms:GetKeyPolicy"]),
+                    ["Resource"] = "*",
+                },
+                new JsonObject
+                {
+                    ["Sid"] = "AmiShareVerifyTestLaunch",
+                    ["Effect"] = "Allow",
+                    ["Action"] = "ec2:TerminateInstances",
+                    ["Resource"] = List(regionList.Select(r => $"arn:{partition}:ec2:{r}:${{aws:PrincipalAccount}}:instance/*")),
+                },
+                new JsonObject
+                {
+                    ["Sid"] = "AmiShareVerifySimulateSelf",
+                    ["Effect"] = "Allow",
+                    ["Action"] = "iam:SimulatePrincipalPolicy",
+                    ["Resource"] = principalArn,
+                },
+            },
+        };
+        return document.ToJsonString(Indented);
     }
 
     /// <summary>

@@ -179,7 +179,13 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
             return new VerifyCheck(name, CheckStatus.Pass, $"{caller.Arn} is the account's root user; identity policies do not limit it.");
         }
 
-        var context = new Dictionary<string, string> { ["kms:ViaService"] = Arns.Ec2ViaService(Arns.RegionOf(keyArn)), ["kms:CallerAccount"] = caller.Account };
+        // EC2's CreateGrant carries GrantIsForAWSResource; the other actions ignore the key, so one context serves all.
+        var context = new Dictionary<string, string>
+        {
+            ["kms:ViaService"] = Arns.Ec2ViaService(Arns.RegionOf(keyArn)),
+            ["kms:CallerAccount"] = caller.Account,
+            ["kms:GrantIsForAWSResource"] = "true",
+        };
         IReadOnlyList<SimulatedDecision> decisions;
         try
         {
@@ -196,24 +202,29 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
             : new VerifyCheck(name, CheckStatus.Fail, $"{principal}'s IAM policies do not allow {string.Join(", ", denied.Select(d => $"{d.Action} ({d.Decision})"))} on {keyArn}; cross-account use needs the target's IAM to allow it as well as the key policy.", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints to {principal}");
     }
 
+    /// <summary>
+    /// The launch re-encrypts the volumes under the target's default EBS key (aws-facts §3). A direct DryRun is the
+    /// strongest proof and is tried first; when the key's policy or the principal's IAM limit use to EC2 (as
+    /// AmiShare's launch policy does), the direct call is refused by design and both sides are evaluated instead.
+    /// </summary>
     private async Task<VerifyCheck> CheckDefaultEbsKeyAsync(string region, CallerIdentity caller, CancellationToken cancellationToken)
     {
         const string name = "target default EBS key usable";
-        string keyId;
+        var principal = PrincipalOf(caller);
         KeyDescription key;
         try
         {
-            keyId = await target.GetEbsDefaultKmsKeyIdAsync(region, cancellationToken).ConfigureAwait(false);
+            var keyId = await target.GetEbsDefaultKmsKeyIdAsync(region, cancellationToken).ConfigureAwait(false);
             key = await target.DescribeKeyAsync(region, keyId, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudOperationException e) when (e.Kind is CloudErrorKind.AccessDenied or CloudErrorKind.NotFound)
         {
-            return new VerifyCheck(name, CheckStatus.Fail, $"The target's default EBS key cannot be read: {e.Code}: {e.ServiceMessage}", $"allow ec2:GetEbsDefaultKmsKeyId and kms:DescribeKey for {caller.Arn}, or point the default at a usable key with aws ec2 modify-ebs-default-kms-key-id --region {region} --kms-key-id KEY");
+            return new VerifyCheck(name, CheckStatus.Unknown, $"The target's default EBS key cannot be read: {e.Code}: {e.ServiceMessage}", $"allow ec2:GetEbsDefaultKmsKeyId, kms:DescribeKey and kms:GetKeyPolicy for {principal} (TargetIamPolicyBuilder.VerifyReadsPolicy, docs/share-plan.md)");
         }
 
         if (key.State != KeyStatus.Enabled)
         {
-            return new VerifyCheck(name, CheckStatus.Fail, $"The default EBS key {key.Arn} of {caller.Account} is {key.State}; volumes EC2 encrypts by default in the target would fail.", $"aws kms enable-key --region {region} --key-id {key.Arn} (in {caller.Account}), or aws ec2 modify-ebs-default-kms-key-id --region {region} --kms-key-id KEY");
+            return new VerifyCheck(name, CheckStatus.Fail, $"The default EBS key {key.Arn} of {caller.Account} is {key.State}; a launch re-encrypts the volumes under it and would end terminated (Client.InvalidKMSKey.InvalidState).", $"aws kms enable-key --region {region} --key-id {key.Arn} (in {caller.Account}), or aws ec2 modify-ebs-default-kms-key-id --region {region} --kms-key-id KEY");
         }
 
         try
@@ -221,10 +232,40 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
             await target.GenerateDataKeyWithoutPlaintextDryRunAsync(key.Arn, cancellationToken).ConfigureAwait(false);
             return new VerifyCheck(name, CheckStatus.Pass, $"{key.Arn} is Enabled and {caller.Arn} may generate data keys under it (DryRun).");
         }
-        catch (CloudOperationException e) when (e.Kind is CloudErrorKind.AccessDenied or CloudErrorKind.InvalidState)
+        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
         {
-            return new VerifyCheck(name, CheckStatus.Fail, $"GenerateDataKeyWithoutPlaintext on the default EBS key {key.Arn} is refused: {e.Code}: {e.ServiceMessage}", $"allow kms:GenerateDataKeyWithoutPlaintext, kms:Decrypt and kms:CreateGrant on {key.Arn} for {PrincipalOf(caller)} (key policy and IAM)");
+            // Refused directly: decide the EC2 path instead.
         }
+
+        if (key.Manager == KeyManager.Aws)
+        {
+            return new VerifyCheck(name, CheckStatus.Pass, $"{key.Arn} (aws/ebs) is Enabled; its AWS-managed policy admits every principal of {caller.Account} through EC2.");
+        }
+
+        var fix = $"allow kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKeyWithoutPlaintext and kms:CreateGrant (with kms:GrantIsForAWSResource) on {key.Arn} via ec2.{region}.amazonaws.com for {principal}, in its IAM policy (the AmiShareUseOwnKeysViaEc2 statements) and in the key policy";
+        string policy;
+        try
+        {
+            policy = await target.GetKeyPolicyAsync(key.Arn, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
+        {
+            return new VerifyCheck(name, CheckStatus.Unknown, $"{key.Arn} is Enabled, but its policy cannot be read to decide the EC2 path: {e.ServiceMessage}", $"allow kms:GetKeyPolicy on {key.Arn} for {principal}");
+        }
+
+        var keySide = KeyAccessCheck.Check(policy, key.Arn, caller.Account, KeyAudience.Of(principals: [principal]), expected: true).Where(f => !f.Allowed).ToList();
+        if (keySide.Count > 0)
+        {
+            return new VerifyCheck(name, CheckStatus.Fail, $"The policy of the default EBS key {key.Arn} does not allow {string.Join(", ", keySide.Select(f => f.Action))} for {principal}: {keySide[0].Explanation}", fix);
+        }
+
+        var identity = await CheckTargetIamAsync(key.Arn, caller, principal, cancellationToken).ConfigureAwait(false);
+        return identity.Status switch
+        {
+            CheckStatus.Pass => new VerifyCheck(name, CheckStatus.Pass, $"{key.Arn} is Enabled and admits {principal} through EC2 (key policy by the policy engine, IAM by SimulatePrincipalPolicy)."),
+            CheckStatus.Fail => new VerifyCheck(name, CheckStatus.Fail, $"The default EBS key {key.Arn}: {identity.Detail}", fix),
+            _ => identity with { Name = name },
+        };
     }
 
     private async Task<(VerifyCheck Check, string? InstanceId, string? VolumeId)> LaunchAsync(VerifyRequest request, string imageId, IProgress<string>? progress, CancellationToken cancellationToken)

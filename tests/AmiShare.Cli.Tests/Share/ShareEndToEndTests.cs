@@ -215,13 +215,13 @@ public sealed class ShareEndToEndTests
         await using var cloud = await StartAsync();
         var key = await cloud.CreateKeyAsync(Images);
         var (image, snapshot) = await cloud.CreateImageAsync(Images, "golden-adopt", key);
-        var (_, json) = cloud.RunJson(Images, "share", image, "--with", Prod, "--yes");
+        var (_, json) = cloud.RunJson(Images, "share", image, "--with", Prod, "--allow-copy", "--yes");
         var prodKey = await cloud.CreateKeyAsync(Prod, "alias/prod-ebs");
         await cloud.CreateRoleAsync(
             Prod,
             Images,
             ("launch", EmittedIamPolicy(json)),
-            ("own", $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:*"],"Resource":"{{prodKey}}"},{"Effect":"Allow","Action":["ec2:CopyImage","ec2:CreateTags","ec2:DescribeImages"],"Resource":"*"}]}"""));
+            ("own", $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:*"],"Resource":"{{prodKey}}"},{"Effect":"Allow","Action":["ec2:CopyImage","ec2:CopySnapshot","ec2:CreateTags","ec2:DescribeImages"],"Resource":"*"}]}"""));
 
         var (outcome, adopted) = cloud.RunJson(Images, "adopt", image, "--key", "alias/prod-ebs", "--target-role-arn", LauncherArn(Prod));
 

@@ -118,9 +118,12 @@ internal sealed class ShareScenario : IAsyncDisposable
     /// <summary>A role in <paramref name="account"/> that <paramref name="trusted"/> may assume, with inline policies.</summary>
     public async Task CreateRoleAsync(string account, string trusted, params (string Name, string Document)[] policies)
     {
-        using var iam = IamAdministration.Create(Server.Endpoint, Region, Root(account), TimeProvider.System);
+        using var iam = await IamAdministration.CreateAsync(Server.Endpoint, Region, Root(account), TimeProvider.System, Deadline);
         var trust = $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{trusted}}:root"},"Action":"sts:AssumeRole"}]}""";
         await iam.CreateRoleAsync(LauncherRole, trust, Deadline);
+
+        // What verify itself reads (the image, default key, simulator); not part of the launch policy under test.
+        await iam.PutRolePolicyAsync(LauncherRole, "verify-reads", Core.Iam.TargetIamPolicyBuilder.VerifyReadsPolicy(LauncherArn(account), [Region]), Deadline);
         foreach (var (name, document) in policies)
         {
             await iam.PutRolePolicyAsync(LauncherRole, name, document, Deadline);
@@ -136,7 +139,7 @@ internal sealed class ShareScenario : IAsyncDisposable
     public async Task<List<string>> LaunchPermissionsAsync(string owner, string imageId)
     {
         var attribute = await Ec2(owner).DescribeImageAttributeAsync(new DescribeImageAttributeRequest { ImageId = imageId, Attribute = ImageAttributeName.LaunchPermission }, Deadline);
-        return [.. attribute.LaunchPermissions.Select(p => p.UserId ?? p.OrganizationArn ?? p.OrganizationalUnitArn ?? p.Group?.Value ?? string.Empty)];
+        return [.. (attribute.ImageAttribute.LaunchPermissions ?? []).Select(p => p.UserId ?? p.OrganizationArn ?? p.OrganizationalUnitArn ?? p.Group?.Value ?? string.Empty)];
     }
 
     public async Task<List<Amazon.EC2.Model.Image>> ImagesAsync(string owner) =>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.KeyManagementService.Model;
 using AmiShare.Cli.Infrastructure;

@@ -52,9 +52,14 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
         {
             var ok = await story.TellAsync(cancellationToken).ConfigureAwait(false);
             console.WriteLine();
-            console.MarkupLineInterpolated(ok
-                ? $"[green]The story ended as it should[/] in {clock.Elapsed.TotalSeconds:0.0} s."
-                : $"[red]The story did not end as it should[/] ({clock.Elapsed.TotalSeconds:0.0} s): a chapter above says which.");
+            if (ok)
+            {
+                console.MarkupLineInterpolated($"[green]The story ended as it should[/] in {clock.Elapsed.TotalSeconds:0.0} s.");
+            }
+            else
+            {
+                console.MarkupLineInterpolated($"[red]The story did not end as it should[/] ({clock.Elapsed.TotalSeconds:0.0} s): a chapter above says which.");
+            }
             if (settings.KeepRunning)
             {
                 console.MarkupLineInterpolated($"LocalCloud stays up at [bold]{endpoint}[/]; press Ctrl+C to stop.");
@@ -99,8 +104,8 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
             Chapter("Sharing it as it is must fail: an aws/ebs image cannot be shared, and AmiShare says what to do.");
             var ok = Expect(Run(source, null, "share", GoldenName, "--with", Target, "--yes"), ExitCodes.CheckFailed);
 
-            Chapter("Share a copy re-encrypted under the customer managed key. AmiShare plans each step with its reason and applies it.");
-            ok &= Expect(Run(source, null, "share", GoldenName, "--with", Target, "--reencrypt-key", "alias/golden-images", "--yes"), ExitCodes.Success);
+            Chapter("Share a copy re-encrypted under the customer managed key (and let prod copy it: --allow-copy). AmiShare plans each step with its reason and applies it.");
+            ok &= Expect(Run(source, null, "share", GoldenName, "--with", Target, "--reencrypt-key", "alias/golden-images", "--allow-copy", "--yes"), ExitCodes.Success);
 
             Chapter($"The prod team attaches the IAM policy AmiShare printed to its launching role {LauncherRole} (trusted by {Source}, the cross-account-role practice).");
             await CreateLauncherRoleAsync(target, keyArn, cancellationToken).ConfigureAwait(false);
@@ -127,7 +132,8 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
                 var adoptedId = adopted.RootElement.GetProperty("imageId").GetString();
                 var adoptedSnapshot = adopted.RootElement.GetProperty("snapshotIds")[0].GetString()!;
                 var adoptedDigest = await DigestAsync(adoptedSnapshot, cancellationToken).ConfigureAwait(false);
-                console.MarkupLineInterpolated($"  adopted as {adoptedId} under {adopted.RootElement.GetProperty("keyArn").GetString()}; snapshot {adoptedSnapshot} SHA-256 {Short(adoptedDigest)} — {(adoptedDigest == sourceDigest ? "[green]equal[/]" : "[red]different[/]")} to the golden image's");
+                console.MarkupLineInterpolated($"  adopted as {adoptedId} under {adopted.RootElement.GetProperty("keyArn").GetString()}; snapshot {adoptedSnapshot} SHA-256 {Short(adoptedDigest)}");
+                console.MarkupLine(Verdict(adoptedDigest == sourceDigest));
                 ok &= adoptedDigest == sourceDigest;
             }
 
@@ -228,24 +234,35 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
 
         private async Task CreateLauncherRoleAsync(AWSCredentials credentials, string sourceKeyArn, CancellationToken cancellationToken)
         {
-            using var iam = IamAdministration.Create(new Uri(endpoint), Region, credentials, services.Clock);
+            using var iam = await IamAdministration.CreateAsync(new Uri(endpoint), Region, credentials, services.Clock, cancellationToken).ConfigureAwait(false);
             var trust = $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{Source}}:root"},"Action":"sts:AssumeRole"}]}""";
             await iam.CreateRoleAsync(LauncherRole, trust, cancellationToken).ConfigureAwait(false);
             var policy = TargetIamPolicyBuilder.Build([sourceKeyArn], [Region], Source);
             await iam.PutRolePolicyAsync(LauncherRole, TargetIamPolicyBuilder.PolicyName, policy.PolicyJson, cancellationToken).ConfigureAwait(false);
+            await iam.PutRolePolicyAsync(LauncherRole, "AmiShareVerifyReads", TargetIamPolicyBuilder.VerifyReadsPolicy(LauncherRoleArn, [Region]), cancellationToken).ConfigureAwait(false);
         }
 
         private async Task AllowOwnKeyAsync(AWSCredentials credentials, string keyArn, CancellationToken cancellationToken)
         {
-            using var iam = IamAdministration.Create(new Uri(endpoint), Region, credentials, services.Clock);
-            var document = $$"""{"Version":"2012-10-17","Statement":[{"Sid":"UseProdEbsKey","Effect":"Allow","Action":["kms:DescribeKey","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKeyWithoutPlaintext","kms:CreateGrant"],"Resource":"{{keyArn}}"},{"Sid":"ReadImages","Effect":"Allow","Action":["ec2:DescribeImages","ec2:CopyImage","ec2:CreateTags","ec2:DescribeSnapshots"],"Resource":"*"}]}""";
+            using var iam = await IamAdministration.CreateAsync(new Uri(endpoint), Region, credentials, services.Clock, cancellationToken).ConfigureAwait(false);
+            var document = $$"""{"Version":"2012-10-17","Statement":[{"Sid":"UseProdEbsKey","Effect":"Allow","Action":["kms:DescribeKey","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKeyWithoutPlaintext","kms:CreateGrant"],"Resource":"{{keyArn}}"},{"Sid":"ReadImages","Effect":"Allow","Action":["ec2:DescribeImages","ec2:CopyImage","ec2:CopySnapshot","ec2:CreateTags","ec2:DescribeSnapshots"],"Resource":"*"}]}""";
             await iam.PutRolePolicyAsync(LauncherRole, "UseProdEbsKey", document, cancellationToken).ConfigureAwait(false);
         }
 
         private async Task<bool> LaunchAndCompareAsync(ICloudAccount prod, string imageId, string sourceDigest, CancellationToken cancellationToken)
         {
             console.MarkupLineInterpolated($"[blue]  RunInstances {imageId} as {LauncherRoleArn}[/]");
-            var instanceId = (await prod.RunInstanceAsync(Region, imageId, "t3.micro", null, dryRun: false, cancellationToken).ConfigureAwait(false))!;
+            string instanceId;
+            try
+            {
+                instanceId = (await prod.RunInstanceAsync(Region, imageId, "t3.micro", null, dryRun: false, cancellationToken).ConfigureAwait(false))!;
+            }
+            catch (CloudOperationException e)
+            {
+                console.MarkupLineInterpolated($"  [red]{e.Message}[/]");
+                return false;
+            }
+
             try
             {
                 for (var attempt = 0; attempt < 200; attempt++)
@@ -255,7 +272,8 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
                     {
                         var digest = await DigestAsync(volume, cancellationToken).ConfigureAwait(false);
                         var equal = digest == sourceDigest;
-                        console.MarkupLineInterpolated($"  {instanceId} is running; volume {volume} SHA-256 {Short(digest)} — {(equal ? "[green]equal[/]" : "[red]different[/]")} to the golden image's {Short(sourceDigest)}");
+                        console.MarkupLineInterpolated($"  {instanceId} is running; volume {volume} SHA-256 {Short(digest)}, golden image {Short(sourceDigest)}");
+                        console.MarkupLine(Verdict(equal));
                         return equal;
                     }
 
@@ -285,6 +303,10 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
             using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
             return body.RootElement.GetProperty("sha256").GetString()!;
         }
+
+        private static string Verdict(bool equal) => equal
+            ? "  [green]the content is equal[/], byte for byte, after two re-encryptions"
+            : "  [red]the content differs[/]";
 
         private static string Short(string digest) => digest.Length > 16 ? digest[..16] + "…" : digest;
     }

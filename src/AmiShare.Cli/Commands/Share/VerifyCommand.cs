@@ -73,7 +73,7 @@ public sealed class VerifyCommand(IAnsiConsole console, CliIO io, CliServices se
         }
 
         Console.MarkupLineInterpolated($"[bold]Verify {report.ImageId}[/] from {report.TargetPrincipal}");
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        var table = new Table().Border(TableBorder.Rounded);
         table.AddColumns("check", "result", "detail", "fix");
         foreach (var check in report.Checks)
         {

@@ -8,6 +8,13 @@ namespace AmiShare.LocalCloud.Services.Ec2;
 /// <summary>Images: describe, attributes and sharing, create, register, copy, deregister.</summary>
 public sealed partial class Ec2Operations
 {
+    /// <summary>
+    /// The <c>ec2:Owner</c> condition key of an image resource, as IAM policies test it: "amazon" for Amazon's
+    /// images, else the owner's account id (policies such as "launch only the golden account's images" depend on it).
+    /// </summary>
+    internal static Dictionary<string, IReadOnlyList<string>> ImageOwnerContext(Ec2Image image) =>
+        new(StringComparer.OrdinalIgnoreCase) { ["ec2:Owner"] = [image.OwnerAlias ?? image.OwnerId] };
+
     private const int LaunchPermissionQuota = 1000;
 
     private static readonly string[] ImageFilters = ["name", "state", "owner-id", "owner-alias", "is-public", "image-id", "block-device-mapping.snapshot-id", "block-device-mapping.encrypted", "description", "architecture", "root-device-name", "source-image-id", "tag-key", "tag:"];
@@ -583,7 +590,7 @@ public sealed partial class Ec2Operations
 
         var tags = CopyImageTags(p);
         var source = VisibleImage(request, sourceRegion, sourceImageId);
-        request.Authorize("ec2:CopyImage", source.Arn, launchPermissions: source.Sharing);
+        request.Authorize("ec2:CopyImage", source.Arn, ImageOwnerContext(source), launchPermissions: source.Sharing);
         request.Authorize("ec2:CopyImage", $"arn:aws:ec2:{region}::image/*");
         if (tags.Count > 0)
         {

@@ -43,7 +43,7 @@ public sealed partial class Ec2Operations
             throw Error("InvalidAMIID.Unavailable", $"The image id '[{imageId}]' is not available (it is {image.State}).");
         }
 
-        request.Authorize("ec2:RunInstances", image.Arn, launchPermissions: image.Sharing);
+        request.Authorize("ec2:RunInstances", image.Arn, ImageOwnerContext(image), launchPermissions: image.Sharing);
         request.Authorize("ec2:RunInstances", $"arn:aws:ec2:{region}:{account}:instance/*");
         request.Authorize("ec2:RunInstances", $"arn:aws:ec2:{region}:{account}:volume/*");
         var devices = LaunchDevices(request, image);
