@@ -107,6 +107,11 @@ public sealed class PolicyEvalCommandTests
     [Theory]
     [InlineData("local-serve-help.txt", "local", "serve", "--help")]
     [InlineData("root-help.txt", "--help")]
+    [InlineData("share-help.txt", "share", "--help")]
+    [InlineData("unshare-help.txt", "unshare", "--help")]
+    [InlineData("verify-help.txt", "verify", "--help")]
+    [InlineData("adopt-help.txt", "adopt", "--help")]
+    [InlineData("demo-help.txt", "demo", "--help")]
     public void Help_Command_MatchesSnapshot(string snapshot, params string[] args)
     {
         var outcome = CliRunner.Run(args);

@@ -57,6 +57,25 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
         return new SqliteShareLedger(connection, time);
     }
 
+    /// <summary>The newest unfinished run with this fingerprint, without beginning one.</summary>
+    public async Task<LedgerRun?> FindUnfinishedAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var find = connection.CreateCommand();
+            find.CommandText = "SELECT id FROM runs WHERE fingerprint = $f AND finished IS NULL ORDER BY started DESC LIMIT 1";
+            find.Parameters.AddWithValue("$f", fingerprint);
+            return await find.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string id
+                ? new LedgerRun(id, true, await StepsAsync(id, cancellationToken).ConfigureAwait(false))
+                : null;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     public async Task<LedgerRun> BeginOrResumeAsync(string fingerprint, string command, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -100,7 +100,7 @@ internal static class PlanRendering
         output.Flush();
     }
 
-    public static string Json(PlannedChange planned, AppliedChange? applied, string mode)
+    public static string Json(PlannedChange planned, AppliedChange? applied, string mode, LedgerRun? closedRun = null)
     {
         var root = JsonNode.Parse(SharePlanJson.Write(planned.Plan))!.AsObject();
         root.Insert(0, "mode", mode);
@@ -127,6 +127,11 @@ internal static class PlanRendering
                 ["expected"] = c.Expected,
                 ["passed"] = c.Passed,
             })]);
+        }
+
+        if (closedRun is not null)
+        {
+            root["run"] = new JsonObject { ["id"] = closedRun.Id, ["resumed"] = true };
         }
 
         return root.ToJsonString(Indented);

@@ -27,7 +27,8 @@ public static class KeyAccessCheck
     private static readonly CompiledPolicy AllowAllKms = CompiledPolicy.Parse(
         """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}""", "identity (assumed to allow)").Policy!;
 
-    public static IEnumerable<KeyAccessFinding> Check(string keyPolicy, string keyArn, string sourceAccount, KeyAudience audience, bool expected)
+    /// <param name="principalOrganization">The organization id and one OU path of the named principals, when known.</param>
+    public static IEnumerable<KeyAccessFinding> Check(string keyPolicy, string keyArn, string sourceAccount, KeyAudience audience, bool expected, (string OrgId, string OrgPath)? principalOrganization = null)
     {
         ArgumentNullException.ThrowIfNull(audience);
         var (resource, _) = CompiledPolicy.Parse(keyPolicy, "key policy");
@@ -38,7 +39,7 @@ public static class KeyAccessCheck
             var caller = principal.EndsWith(":root", StringComparison.Ordinal)
                 ? $"arn:aws:sts::{account}:assumed-role/AmiShareCheck/check"
                 : principal.Replace(":iam::", ":sts::", StringComparison.Ordinal).Replace(":role/", ":assumed-role/", StringComparison.Ordinal) + "/check";
-            foreach (var finding in Evaluate(resource, keyArn, sourceAccount, region, principal, caller, null, null, expected))
+            foreach (var finding in Evaluate(resource, keyArn, sourceAccount, region, principal, caller, principalOrganization?.OrgId, principalOrganization?.OrgPath, expected))
             {
                 yield return finding;
             }

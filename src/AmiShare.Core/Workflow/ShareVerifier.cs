@@ -156,6 +156,11 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         var policy = await source.GetKeyPolicyAsync(key.Arn, cancellationToken).ConfigureAwait(false);
         var principal = PrincipalOf(caller);
         var keySide = KeyAccessCheck.Check(policy, key.Arn, Arns.AccountOf(key.Arn), KeyAudience.Of(principals: [principal]), expected: true).Where(f => !f.Allowed).ToList();
+        if (keySide.Count > 0)
+        {
+            keySide = await KeySideThroughOrganizationAsync(request.Region, imageId, policy, key.Arn, principal, caller, cancellationToken).ConfigureAwait(false) ?? keySide;
+        }
+
         checks.Add(keySide.Count == 0
             ? new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Pass, $"The key policy allows {string.Join(", ", KeyAccessCheck.Ec2Actions)} via ec2.{Arns.RegionOf(key.Arn)}.amazonaws.com for {principal}.")
             : new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Fail, $"The key policy does not allow {string.Join(", ", keySide.Select(f => f.Action))} for {principal}: {keySide[0].Explanation}", $"amishare share {imageId} --with {caller.Account} --region {request.Region}"));
@@ -169,6 +174,32 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
                 ? new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Pass, $"{role} has a grant on the key.")
                 : new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Fail, $"No grant on the key names {role}; Auto Scaling launches would fail with Client.InvalidKMSKey.InvalidState.", $"run in {caller.Account}: aws kms create-grant --region {Arns.RegionOf(key.Arn)} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', Planning.SharePlanner.AsgGrantOperations)}"));
         }
+    }
+
+    /// <summary>
+    /// Without the Organizations API the target's organization is unknown, but a launch permission tells it: an image
+    /// the target sees, shared with an organization or OU and not with the account by id, is seen through membership.
+    /// Each such org/OU is tried as the caller's; null when none admits the principal (or none applies).
+    /// </summary>
+    private async Task<List<KeyAccessFinding>?> KeySideThroughOrganizationAsync(string region, string imageId, string policy, string keyArn, string principal, CallerIdentity caller, CancellationToken cancellationToken)
+    {
+        var permissions = await source!.GetLaunchPermissionsAsync(region, imageId, cancellationToken).ConfigureAwait(false);
+        if (permissions.Targets.Any(t => t.IsAccount && t.Value == caller.Account))
+        {
+            return null;
+        }
+
+        foreach (var target in permissions.Targets.Where(t => !t.IsAccount))
+        {
+            var path = target.OuId is null ? $"{target.OrganizationId}/r-0000/" : $"{target.OrganizationId}/r-0000/{target.OuId}/";
+            var denied = KeyAccessCheck.Check(policy, keyArn, Arns.AccountOf(keyArn), KeyAudience.Of(principals: [principal]), expected: true, (target.OrganizationId!, path)).Where(f => !f.Allowed).ToList();
+            if (denied.Count == 0)
+            {
+                return denied;
+            }
+        }
+
+        return null;
     }
 
     private async Task<VerifyCheck> CheckTargetIamAsync(string keyArn, CallerIdentity caller, string principal, CancellationToken cancellationToken)

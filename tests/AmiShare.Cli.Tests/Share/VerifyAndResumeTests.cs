@@ -153,9 +153,9 @@ public sealed class VerifyAndResumeTests
         Assert.True((bool)json["run"]!["resumed"]!);
         var copies = (await cloud.ImagesAsync(Images)).Where(i => i.ImageId != image).ToList();
         var copy = Assert.Single(copies);
-        Assert.Equal([Dev, Prod], (await cloud.LaunchPermissionsAsync(Images, copy.ImageId)).Order(StringComparer.Ordinal));
+        Assert.Equal([Prod, Dev], (await cloud.LaunchPermissionsAsync(Images, copy.ImageId)).Order(StringComparer.Ordinal));
         var volume = await cloud.Ec2(Images).DescribeSnapshotAttributeAsync(new DescribeSnapshotAttributeRequest { SnapshotId = copy.BlockDeviceMappings[0].Ebs.SnapshotId, Attribute = SnapshotAttributeName.CreateVolumePermission }, Deadline);
-        Assert.Equal([Dev, Prod], volume.CreateVolumePermissions.Select(p => p.UserId).Order(StringComparer.Ordinal));
+        Assert.Equal([Prod, Dev], volume.CreateVolumePermissions.Select(p => p.UserId).Order(StringComparer.Ordinal));
 
         var (_, again) = cloud.RunJson(Images, share);
         Assert.Equal("nothing-to-do", (string?)again["mode"]);

@@ -32,7 +32,13 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
 
         if (choices.DryRun || !planned.Plan.HasPendingSteps)
         {
-            WriteJson(json, planned, null, choices.DryRun ? "dry-run" : "nothing-to-do");
+            var closed = choices.DryRun ? null : await CloseInterruptedRunAsync(settings, planned, cancellationToken).ConfigureAwait(false);
+            WriteJson(json, planned, null, choices.DryRun ? "dry-run" : "nothing-to-do", closed);
+            if (closed is not null && !json)
+            {
+                Console.MarkupLineInterpolated($"An interrupted run ({closed.Id}) had finished its work before it stopped; it is now closed in the ledger.");
+            }
+
             if (!json)
             {
                 Console.MarkupLine(choices.DryRun ? "Dry run: nothing was changed." : "[green]Nothing to do[/]: every step is already in place.");
@@ -80,11 +86,24 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
         return applied.KeyChecksPass ? ExitCodes.Success : ExitCodes.CheckFailed;
     }
 
-    private void WriteJson(bool json, PlannedChange planned, AppliedChange? applied, string mode)
+    /// <summary>A run killed after its last cloud call leaves nothing to do but is still open in the ledger: close it.</summary>
+    private async Task<Core.Execution.LedgerRun?> CloseInterruptedRunAsync(TSettings settings, PlannedChange planned, CancellationToken cancellationToken)
+    {
+        using var ledger = OpenLedger(settings, Services.Clock);
+        var run = await ledger.FindUnfinishedAsync(planned.Fingerprint, cancellationToken).ConfigureAwait(false);
+        if (run is not null)
+        {
+            await ledger.FinishAsync(run.Id, succeeded: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return run;
+    }
+
+    private void WriteJson(bool json, PlannedChange planned, AppliedChange? applied, string mode, Core.Execution.LedgerRun? closed = null)
     {
         if (json)
         {
-            IO.Out.WriteLine(PlanRendering.Json(planned, applied, mode));
+            IO.Out.WriteLine(PlanRendering.Json(planned, applied, mode, closed));
             IO.Out.Flush();
         }
     }
