@@ -1,0 +1,20 @@
+using AmiShare.Cli.Infrastructure;
+
+namespace AmiShare.Cli.Tests.Share;
+
+public sealed class DemoCommandTests
+{
+    [Fact]
+    public void Demo_DefaultSeed_TellsTheWholeStoryAndExitsZero()
+    {
+        var outcome = CliRunner.Run("demo", "--no-color");
+
+        Assert.True(outcome.ExitCode == ExitCodes.Success, outcome.Console);
+        Assert.Contains("alias/aws/ebs is AWS managed and cannot be shared", outcome.Console, StringComparison.Ordinal);
+        Assert.Contains("Every check passed", outcome.Console, StringComparison.Ordinal);
+        Assert.Equal(2, CountOf(outcome.Console, "the content is equal"));
+        Assert.Contains("The story ended as it should", outcome.Console, StringComparison.Ordinal);
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
+}
