@@ -30,7 +30,9 @@ public sealed record TrailServiceEvent(
 /// LocalCloud's CloudTrail: turns every authenticated API call into the record AWS would write (who, what, where,
 /// parameters without secrets, outcome, resources), delivers a copy to each other account whose resource the call
 /// touched (one <c>sharedEventID</c>), records calls services made on the caller's behalf and service events, and
-/// keeps each account's per-region event history for <c>LookupEvents</c>. Persisted with the rest of the state.
+/// keeps each account's per-region event history for <c>LookupEvents</c>. Persisted in the state's database, but
+/// outside its transactions: the history lives in memory (<see cref="TrailEventIndex"/>, complete as soon as a record
+/// call returns) and a <see cref="TrailEventWriter"/> stores it in batches behind the requests.
 /// </summary>
 public sealed class CloudTrailRecorder
 {
@@ -55,6 +57,7 @@ public sealed class CloudTrailRecorder
     private readonly IdentifierFactory ids;
     private readonly HashSet<string> accounts;
     private readonly TrailEventIndex index = new();
+    private readonly TrailEventWriter writer;
     private long sequence;
 
     internal CloudTrailRecorder(LocalCloudState state, TimeProvider time, IdentifierFactory ids, IEnumerable<string> accountIds)
@@ -63,11 +66,15 @@ public sealed class CloudTrailRecorder
         this.time = time;
         this.ids = ids;
         accounts = new HashSet<string>(accountIds, StringComparer.Ordinal);
-        foreach (var stored in state.Read(view => view.List(CloudTrailKinds.Event)))
+        // The index is the one in-memory copy of the history; the state keeps only the rows on disk.
+        foreach (var stored in state.Detach(CloudTrailKinds.Event))
         {
             index.Add(stored);
             sequence = Math.Max(sequence, stored.Sequence);
         }
+
+        writer = new TrailEventWriter(state);
+        state.DisposeWith(writer);
     }
 
     /// <summary>
@@ -172,6 +179,9 @@ public sealed class CloudTrailRecorder
 
     public int Count(string accountId, string region) => index.Count(accountId, region);
 
+    /// <summary>Blocks until every event recorded so far is stored in the database (lookups never need this).</summary>
+    public void Flush() => writer.Flush();
+
     private IReadOnlyList<TrailEventRecord> RecordSharedSnapshotEvent(string eventName, string ownerAccountId, string actingAccountId, string region, string snapshotId)
     {
         ArgumentException.ThrowIfNullOrEmpty(ownerAccountId);
@@ -194,7 +204,7 @@ public sealed class CloudTrailRecorder
     }
 
     // Gives every draft its copies (the acting account, then each other known account owning a noted resource),
-    // writes them in one transaction and indexes them.
+    // indexes them (LookupEvents sees them from here on) and queues them for the database.
     private List<TrailEventRecord> Store(string region, string homeAccountId, IReadOnlyList<Draft> drafts)
     {
         var now = time.GetUtcNow();
@@ -225,13 +235,7 @@ public sealed class CloudTrailRecorder
 
         if (records.Count > 0)
         {
-            state.Write(tx =>
-            {
-                foreach (var record in records)
-                {
-                    tx.Put(CloudTrailKinds.Event, CloudTrailKinds.Key(record), record);
-                }
-            });
+            writer.Enqueue(records);
             foreach (var record in records)
             {
                 index.Add(record);
