@@ -8,11 +8,13 @@ namespace AmiShare.LocalCloud.State;
 /// loaded back at start. Writers are serialized and each <see cref="Write{T}"/> is all-or-nothing: if the callback
 /// throws, neither memory nor the database changes. Readers take no lock: a commit publishes a new immutable
 /// <see cref="StateSnapshot"/> in one reference write, and <see cref="Read{T}"/> works on whichever version is
-/// current when it starts, so a slow write (SQLite included) never holds up a read.
+/// current when it starts, so a slow write never holds up a read.
 /// </summary>
 /// <remarks>
-/// SQLite work runs synchronously under the write lock on purpose: Microsoft.Data.Sqlite's async methods complete
-/// synchronously anyway, and a lock cannot be held across an await.
+/// SQLite work runs outside the write lock: a commit queues its rows on the <see cref="SqliteJournal"/>, publishes,
+/// releases the lock and then waits until the journal thread has written them, so concurrent commits share one
+/// SQLite transaction and a returned Write is on disk. A reader may see a change a moment before it is on disk.
+/// If SQLite ever fails, that Write and every later one throws (the memory state is kept, the file is behind).
 /// </remarks>
 public sealed class LocalCloudState : IDisposable
 {
@@ -23,6 +25,7 @@ public sealed class LocalCloudState : IDisposable
 
     private readonly Lock writeGate = new();
     private readonly SqliteEntityStore store;
+    private readonly SqliteJournal journal;
     private readonly List<IDisposable> companions = [];
     private readonly HashSet<string> detachedKinds = new(StringComparer.Ordinal);
     private StateSnapshot committed;
@@ -32,6 +35,7 @@ public sealed class LocalCloudState : IDisposable
         this.store = store;
         DataFilePath = dataFilePath;
         committed = StateSnapshot.Load(store.LoadAll());
+        journal = new SqliteJournal(store);
     }
 
     /// <summary>Opens the state: a private in-memory database when <paramref name="dataFilePath"/> is null, else that file.</summary>
@@ -63,13 +67,21 @@ public sealed class LocalCloudState : IDisposable
     public T Write<T>(Func<StateTransaction, T> write)
     {
         ArgumentNullException.ThrowIfNull(write);
+        T result;
+        long ticket;
         lock (writeGate)
         {
             var transaction = new StateTransaction(this);
-            var result = write(transaction);
-            Commit(transaction);
-            return result;
+            result = write(transaction);
+            ticket = Commit(transaction);
         }
+
+        if (ticket > 0)
+        {
+            journal.WaitFor(ticket);
+        }
+
+        return result;
     }
 
     public void Write(Action<StateTransaction> write)
@@ -95,8 +107,12 @@ public sealed class LocalCloudState : IDisposable
             companions.Clear();
         }
 
+        journal.Dispose();
         store.Dispose();
     }
+
+    /// <summary>Blocks until every change and appended row so far is in SQLite (a Write already waits for its own).</summary>
+    internal void Flush() => journal.Flush();
 
     /// <summary>
     /// Takes a kind out of the in-memory tables and hands back its stored records in key order. For append-only
@@ -119,25 +135,25 @@ public sealed class LocalCloudState : IDisposable
     }
 
     /// <summary>
-    /// Writes rows of a detached kind to SQLite in one transaction, without touching the in-memory state; safe to call
-    /// from any thread, concurrently with <see cref="Write{T}"/>.
+    /// Queues rows of a detached kind for SQLite without waiting and without touching the in-memory state; they are
+    /// serialized and written on the journal thread, batched with whatever else is queued. Any thread may call it.
+    /// Throws once SQLite has failed or the state is disposed.
     /// </summary>
-    internal void AppendDetached<T>(EntityKind<T> kind, IReadOnlyList<(EntityKey Key, T Value)> rows)
+    internal void AppendDetached<T>(EntityKind<T> kind, IEnumerable<(EntityKey Key, T Value)> rows)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(kind);
         ArgumentNullException.ThrowIfNull(rows);
-        // Serialized before the connection is taken, so a state commit waits only for the inserts.
-        var changes = rows.Select(r => (kind.Name, r.Key, (string?)JsonSerializer.Serialize(r.Value, Json))).ToList();
-        store.Apply(changes);
+        journal.Append(rows.Select(r => new JournalRow(kind.Name, r.Key, null, r.Value)));
     }
 
-    private void Commit(StateTransaction transaction)
+    // Publishes the transaction's changes and queues them for SQLite; returns the journal ticket (0: nothing changed).
+    private long Commit(StateTransaction transaction)
     {
         var changes = transaction.Changes.ToList();
         if (changes.Count == 0)
         {
-            return;
+            return 0;
         }
 
         foreach (var change in changes)
@@ -148,9 +164,12 @@ public sealed class LocalCloudState : IDisposable
             }
         }
 
-        store.Apply([.. changes.Select(c => (c.Kind, c.Key, c.Value is null ? null : JsonSerializer.Serialize(c.Value, c.Value.GetType(), Json)))]);
+        // Serialized here, under the lock, so a record that cannot be stored fails its Write before anything changes.
+        List<JournalRow> rows = [.. changes.Select(c => new JournalRow(c.Kind, c.Key, c.Value is null ? null : JsonSerializer.Serialize(c.Value, c.Value.GetType(), Json)))];
+        var ticket = journal.Append(rows);
         // Built from the current version, not the one the transaction started from: a Write nested in this one's
         // callback (the lock is reentrant) has already published its changes and they must stay.
         Volatile.Write(ref committed, committed.With(changes));
+        return ticket;
     }
 }

@@ -32,7 +32,8 @@ public sealed record TrailServiceEvent(
 /// touched (one <c>sharedEventID</c>), records calls services made on the caller's behalf and service events, and
 /// keeps each account's per-region event history for <c>LookupEvents</c>. Persisted in the state's database, but
 /// outside its transactions: the history lives in memory (<see cref="TrailEventIndex"/>, complete as soon as a record
-/// call returns) and a <see cref="TrailEventWriter"/> stores it in batches behind the requests.
+/// call returns) and the state's journal thread stores it in batches behind the requests: a SQLite transaction per
+/// call on the request path was the server's bottleneck.
 /// </summary>
 public sealed class CloudTrailRecorder
 {
@@ -57,7 +58,6 @@ public sealed class CloudTrailRecorder
     private readonly IdentifierFactory ids;
     private readonly HashSet<string> accounts;
     private readonly TrailEventIndex index = new();
-    private readonly TrailEventWriter writer;
     private long sequence;
 
     internal CloudTrailRecorder(LocalCloudState state, TimeProvider time, IdentifierFactory ids, IEnumerable<string> accountIds)
@@ -72,9 +72,6 @@ public sealed class CloudTrailRecorder
             index.Add(stored);
             sequence = Math.Max(sequence, stored.Sequence);
         }
-
-        writer = new TrailEventWriter(state);
-        state.DisposeWith(writer);
     }
 
     /// <summary>
@@ -180,7 +177,7 @@ public sealed class CloudTrailRecorder
     public int Count(string accountId, string region) => index.Count(accountId, region);
 
     /// <summary>Blocks until every event recorded so far is stored in the database (lookups never need this).</summary>
-    public void Flush() => writer.Flush();
+    internal void Flush() => state.Flush();
 
     private IReadOnlyList<TrailEventRecord> RecordSharedSnapshotEvent(string eventName, string ownerAccountId, string actingAccountId, string region, string snapshotId)
     {
@@ -235,7 +232,7 @@ public sealed class CloudTrailRecorder
 
         if (records.Count > 0)
         {
-            writer.Enqueue(records);
+            state.AppendDetached(CloudTrailKinds.Event, records.Select(r => (CloudTrailKinds.Key(r), r)));
             foreach (var record in records)
             {
                 index.Add(record);
