@@ -11,10 +11,11 @@ namespace AmiShare.LocalCloud.State;
 /// current when it starts, so a slow write never holds up a read.
 /// </summary>
 /// <remarks>
-/// SQLite work runs outside the write lock: a commit queues its rows on the <see cref="SqliteJournal"/>, publishes,
-/// releases the lock and then waits until the journal thread has written them, so concurrent commits share one
-/// SQLite transaction and a returned Write is on disk. A reader may see a change a moment before it is on disk.
-/// If SQLite ever fails, that Write and every later one throws (the memory state is kept, the file is behind).
+/// SQLite work runs outside the write lock: a commit queues its rows on the <see cref="SqliteJournal"/>, publishes and
+/// releases the lock. With a data file it then waits until the journal thread has written them, so concurrent
+/// commits share one SQLite transaction and a returned Write is on disk; a reader may see a change a moment before
+/// it is. The private in-memory database is never read back, so there a Write does not wait (its rows still follow).
+/// If SQLite ever fails, the waiting Write and every later one throws (the memory state is kept, the file is behind).
 /// </remarks>
 public sealed class LocalCloudState : IDisposable
 {
@@ -76,7 +77,7 @@ public sealed class LocalCloudState : IDisposable
             ticket = Commit(transaction);
         }
 
-        if (ticket > 0)
+        if (ticket > 0 && DataFilePath is not null)
         {
             journal.WaitFor(ticket);
         }
@@ -144,7 +145,7 @@ public sealed class LocalCloudState : IDisposable
     {
         ArgumentNullException.ThrowIfNull(kind);
         ArgumentNullException.ThrowIfNull(rows);
-        journal.Append(rows.Select(r => new JournalRow(kind.Name, r.Key, null, r.Value)));
+        journal.AppendUnawaited([.. rows.Select(r => new JournalRow(kind.Name, r.Key, null, r.Value))]);
     }
 
     // Publishes the transaction's changes and queues them for SQLite; returns the journal ticket (0: nothing changed).

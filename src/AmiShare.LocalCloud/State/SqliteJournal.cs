@@ -1,30 +1,36 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 
 namespace AmiShare.LocalCloud.State;
 
 /// <summary>
-/// The one path from memory to SQLite: rows are queued in commit order and a dedicated thread writes whatever has
-/// accumulated in one SQLite transaction (group commit). Under load one transaction carries many requests' rows,
-/// and nobody holds the state's write lock while SQLite works. A state commit waits for its own rows
-/// (<see cref="WaitFor"/>), so a returned <see cref="LocalCloudState.Write{T}"/> is on disk as before; appends of
-/// detached kinds (CloudTrail events) do not wait at all. <see cref="Dispose"/> writes everything queued first.
+/// The one path from memory to SQLite: rows are queued and a dedicated thread writes whatever has accumulated in
+/// one SQLite transaction (group commit). Under load one transaction carries many requests' rows, and nobody holds
+/// the state's write lock while SQLite works. A state commit can wait for its own rows (<see cref="WaitFor"/>);
+/// appends of detached kinds (CloudTrail events) never wait. <see cref="Flush"/> and <see cref="Dispose"/> return
+/// once everything queued before them is written, so a clean shutdown loses nothing.
 /// </summary>
 /// <remarks>
-/// A dedicated thread rather than a pool task: request threads block in <see cref="WaitFor"/>, and the thread that
-/// releases them must not queue behind them on a two-core machine's thread pool.
+/// Appending takes no lock (every request appends its CloudTrail events): a lock-free queue, and the writer is woken
+/// only when it has gone idle. Commits are queued under the state's write lock, so queue order is ticket order and
+/// "ticket N written" means every earlier ticket is too. The writer is a dedicated thread rather than a pool task:
+/// request threads block in <see cref="WaitFor"/>, and the thread that releases them must not queue behind them.
 /// </remarks>
 internal sealed class SqliteJournal : IDisposable
 {
-    // Monitor rather than Lock: writers wait on it for their rows, the writer thread for work.
-    private readonly object gate = new();
     private readonly SqliteEntityStore store;
+    private readonly ConcurrentQueue<Entry> queue = new();
+    private readonly SemaphoreSlim wake = new(0);
     private readonly Thread writer;
-    private List<JournalRow> queued = [];
-    private long appended;
-    private long written;
-    private long failedFrom = long.MaxValue;
+
+    // Monitor: ticket waiters sleep on it and the writer pulses it after each batch.
+    private readonly object written = new();
+    private long tickets;
+    private long writtenTicket;
+    private long failedTicket = long.MaxValue;
     private Exception? failure;
-    private bool closing;
+    private int idle;
+    private int closing;
 
     public SqliteJournal(SqliteEntityStore store)
     {
@@ -33,94 +39,142 @@ internal sealed class SqliteJournal : IDisposable
         writer.Start();
     }
 
-    /// <summary>Queues rows (written in this order, after every earlier append); returns the ticket to wait for.</summary>
-    public long Append(IEnumerable<JournalRow> rows)
+    /// <summary>
+    /// Queues rows that are written after everything queued before; returns the ticket to <see cref="WaitFor"/>.
+    /// Callers that want tickets in order must append under one lock (the state's write lock does).
+    /// </summary>
+    public long Append(IReadOnlyList<JournalRow> rows)
     {
-        lock (gate)
-        {
-            ThrowIfUnusable();
-            queued.AddRange(rows);
-            appended++;
-            Monitor.PulseAll(gate);
-            return appended;
-        }
+        ThrowIfUnusable();
+        var ticket = Interlocked.Increment(ref tickets);
+        Enqueue(new Entry(rows, ticket, null));
+        return ticket;
+    }
+
+    /// <summary>Queues rows without a ticket (nobody waits for them).</summary>
+    public void AppendUnawaited(IReadOnlyList<JournalRow> rows)
+    {
+        ThrowIfUnusable();
+        Enqueue(new Entry(rows, 0, null));
     }
 
     /// <summary>Blocks until the rows of <paramref name="ticket"/> (and all before them) are in SQLite.</summary>
     public void WaitFor(long ticket)
     {
-        lock (gate)
+        lock (written)
         {
-            while (written < ticket && failure is null)
+            while (Volatile.Read(ref writtenTicket) < ticket && failure is null)
             {
-                Monitor.Wait(gate);
+                Monitor.Wait(written);
             }
 
-            if (failure is not null && ticket >= failedFrom)
+            if (failure is not null && ticket >= failedTicket)
             {
                 throw Unusable();
             }
         }
     }
 
-    /// <summary>Blocks until everything appended so far is in SQLite.</summary>
+    /// <summary>Blocks until everything queued before the call is in SQLite (or the write failed: then throws).</summary>
     public void Flush()
     {
-        long ticket;
-        lock (gate)
+        if (Volatile.Read(ref closing) != 0)
         {
-            ticket = appended;
+            writer.Join();
+        }
+        else
+        {
+            using var done = new ManualResetEventSlim();
+            Enqueue(new Entry([], 0, done));
+            done.Wait();
         }
 
-        WaitFor(ticket);
+        ThrowIfFailed();
     }
 
     public void Dispose()
     {
-        lock (gate)
+        if (Interlocked.Exchange(ref closing, 1) != 0)
         {
-            if (closing)
-            {
-                return;
-            }
-
-            closing = true;
-            Monitor.PulseAll(gate);
+            writer.Join();
+            return;
         }
 
+        // The semaphore is not disposed: a late Enqueue racing shutdown may still release it (it holds no handle).
+        wake.Release();
         writer.Join();
+    }
+
+    private void Enqueue(Entry entry)
+    {
+        queue.Enqueue(entry);
+        if (Interlocked.CompareExchange(ref idle, 0, 1) == 1)
+        {
+            wake.Release();
+        }
     }
 
     private void Run()
     {
+        var batch = new List<JournalRow>();
+        var barriers = new List<ManualResetEventSlim>();
         while (true)
         {
-            List<JournalRow> batch;
-            long upTo, from;
-            lock (gate)
+            long maxTicket = 0, firstTicket = 0;
+            while (queue.TryDequeue(out var entry))
             {
-                while (queued.Count == 0 && !closing)
+                batch.AddRange(entry.Rows);
+                if (entry.Ticket > 0)
                 {
-                    Monitor.Wait(gate);
+                    firstTicket = firstTicket == 0 ? entry.Ticket : firstTicket;
+                    maxTicket = entry.Ticket;
                 }
 
-                if (queued.Count == 0)
+                if (entry.Barrier is { } barrier)
+                {
+                    // Everything before the barrier is in this batch; release it once the batch is written.
+                    barriers.Add(barrier);
+                    break;
+                }
+            }
+
+            if (batch.Count == 0 && barriers.Count == 0)
+            {
+                if (Volatile.Read(ref closing) != 0 && queue.IsEmpty)
                 {
                     return;
                 }
 
-                (batch, queued) = (queued, []);
-                from = written + 1;
-                upTo = appended;
+                // Go idle, then look again: an entry queued before the flag was set would otherwise wake nobody.
+                Volatile.Write(ref idle, 1);
+                if (!queue.IsEmpty && Interlocked.CompareExchange(ref idle, 0, 1) == 1)
+                {
+                    continue;
+                }
+
+                wake.Wait();
+                continue;
             }
 
-            Exception? error = null;
+            Write(batch, firstTicket, maxTicket);
+            batch.Clear();
+            foreach (var barrier in barriers)
+            {
+                barrier.Set();
+            }
+
+            barriers.Clear();
+        }
+    }
+
+    private void Write(List<JournalRow> batch, long firstTicket, long maxTicket)
+    {
+        Exception? error = null;
+        if (batch.Count > 0 && Volatile.Read(ref failure) is null)
+        {
             try
             {
-                if (Volatile.Read(ref failure) is null)
-                {
-                    store.Apply([.. batch.Select(r => (r.Kind, r.Key, r.Json ?? (r.Value is null ? null : JsonSerializer.Serialize(r.Value, r.Value.GetType(), LocalCloudState.Json))))]);
-                }
+                store.Apply([.. batch.Select(r => (r.Kind, r.Key, r.Json ?? (r.Value is null ? null : JsonSerializer.Serialize(r.Value, r.Value.GetType(), LocalCloudState.Json))))]);
             }
 #pragma warning disable CA1031 // The thread must go on releasing waiters: the failure is kept and thrown to them and to later writers.
             catch (Exception caught)
@@ -128,33 +182,45 @@ internal sealed class SqliteJournal : IDisposable
             {
                 error = caught;
             }
+        }
 
-            lock (gate)
+        lock (written)
+        {
+            if (error is not null && failure is null)
             {
-                if (error is not null && failure is null)
-                {
-                    failure = error;
-                    failedFrom = from;
-                }
-
-                written = upTo;
-                Monitor.PulseAll(gate);
+                failure = error;
+                // A batch without tickets (events only) fails every later ticket; one with tickets, its own first.
+                failedTicket = firstTicket > 0 ? firstTicket : Volatile.Read(ref writtenTicket) + 1;
             }
+
+            if (maxTicket > 0)
+            {
+                Volatile.Write(ref writtenTicket, maxTicket);
+            }
+
+            Monitor.PulseAll(written);
         }
     }
 
     private void ThrowIfUnusable()
     {
-        if (failure is not null)
+        ThrowIfFailed();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref closing) != 0, this);
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (Volatile.Read(ref failure) is not null)
         {
             throw Unusable();
         }
-
-        ObjectDisposedException.ThrowIf(closing, this);
     }
 
     private InvalidOperationException Unusable() =>
         new("LocalCloud could not save its state to SQLite; the data file misses the changes since. Restart the cloud.", failure);
+
+    /// <summary>Rows queued together; a ticket (0: none) to report written, or a flush barrier to release.</summary>
+    private sealed record Entry(IReadOnlyList<JournalRow> Rows, long Ticket, ManualResetEventSlim? Barrier);
 }
 
 /// <summary>
