@@ -20,7 +20,10 @@ internal sealed class SqliteJournal : IDisposable
 {
     private readonly SqliteEntityStore store;
     private readonly ConcurrentQueue<Entry> queue = new();
-    private readonly SemaphoreSlim wake = new(0);
+
+    // Monitor the idle writer sleeps on. Not a SemaphoreSlim: that spins before it sleeps, and on two cores the
+    // spinning took CPU from the requests that would have given it work.
+    private readonly object wake = new();
     private readonly Thread writer;
 
     // Monitor: ticket waiters sleep on it and the writer pulses it after each batch.
@@ -100,8 +103,7 @@ internal sealed class SqliteJournal : IDisposable
             return;
         }
 
-        // The semaphore is not disposed: a late Enqueue racing shutdown may still release it (it holds no handle).
-        wake.Release();
+        Wake();
         writer.Join();
     }
 
@@ -110,7 +112,15 @@ internal sealed class SqliteJournal : IDisposable
         queue.Enqueue(entry);
         if (Interlocked.CompareExchange(ref idle, 0, 1) == 1)
         {
-            wake.Release();
+            Wake();
+        }
+    }
+
+    private void Wake()
+    {
+        lock (wake)
+        {
+            Monitor.Pulse(wake);
         }
     }
 
@@ -145,14 +155,20 @@ internal sealed class SqliteJournal : IDisposable
                     return;
                 }
 
-                // Go idle, then look again: an entry queued before the flag was set would otherwise wake nobody.
-                Volatile.Write(ref idle, 1);
-                if (!queue.IsEmpty && Interlocked.CompareExchange(ref idle, 0, 1) == 1)
+                // Go idle, then look again under the monitor: an entry queued before the flag was set would otherwise
+                // wake nobody, and a Pulse cannot slip in between the look and the Wait.
+                lock (wake)
                 {
-                    continue;
+                    // A full fence (not a plain store): the look at the queue must not move before the flag is set.
+                    Interlocked.Exchange(ref idle, 1);
+                    if (queue.IsEmpty && Volatile.Read(ref closing) == 0)
+                    {
+                        Monitor.Wait(wake);
+                    }
+
+                    Volatile.Write(ref idle, 0);
                 }
 
-                wake.Wait();
                 continue;
             }
 
