@@ -224,9 +224,9 @@ public sealed class CloudTrailRecorder
             }
 
             var sharedEventId = recipients.Count > 1 ? NewEventId() : null;
-            foreach (var recipient in recipients)
+            for (var i = 0; i < recipients.Count; i++)
             {
-                records.Add(draft.Complete(recipient, region, eventTime, NewEventId(), sharedEventId, Interlocked.Increment(ref sequence)));
+                records.Add(draft.Complete(recipients[i], region, eventTime, NewEventId(), sharedEventId, Interlocked.Increment(ref sequence), last: i == recipients.Count - 1));
             }
         }
 
@@ -357,9 +357,10 @@ public sealed class CloudTrailRecorder
     {
         public JsonObject? ServiceEventDetails { get; init; }
 
-        public TrailEventRecord Complete(string recipient, string region, DateTimeOffset eventTime, string eventId, string? sharedEventId, long sequence)
+        /// <param name="last">The draft's last copy: it may take the draft's own tree instead of a clone (most calls have one copy).</param>
+        public TrailEventRecord Complete(string recipient, string region, DateTimeOffset eventTime, string eventId, string? sharedEventId, long sequence, bool last)
         {
-            var json = (JsonObject)Json.DeepClone();
+            var json = last ? Json : (JsonObject)Json.DeepClone();
             json["eventTime"] = Timestamp(eventTime);
             json["eventID"] = eventId;
             json["readOnly"] = ReadOnly;
@@ -383,7 +384,7 @@ public sealed class CloudTrailRecorder
 
             if (ServiceEventDetails is not null)
             {
-                json["serviceEventDetails"] = ServiceEventDetails.DeepClone();
+                json["serviceEventDetails"] = last ? ServiceEventDetails : ServiceEventDetails.DeepClone();
             }
 
             json["eventCategory"] = "Management";
