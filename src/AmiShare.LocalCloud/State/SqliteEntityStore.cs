@@ -8,11 +8,13 @@ internal sealed record EntityRow(string Kind, EntityKey Key, string Json);
 /// <summary>
 /// The SQLite side of <see cref="LocalCloudState"/>: one <c>entities</c> table of JSON rows, so new entity kinds
 /// need no migration. It holds a single connection for the server's lifetime; for the in-memory mode that open
-/// connection is what keeps the named shared-cache database alive.
+/// connection is what keeps the named shared-cache database alive. A connection is not safe for concurrent use
+/// and both the state's commits and the CloudTrail writer's batches go through this one, so each call takes its lock.
 /// </summary>
 internal sealed class SqliteEntityStore : IDisposable
 {
     private readonly SqliteConnection connection;
+    private readonly Lock gate = new();
 
     private SqliteEntityStore(SqliteConnection connection)
     {
@@ -68,6 +70,36 @@ internal sealed class SqliteEntityStore : IDisposable
 
     public List<EntityRow> LoadAll()
     {
+        lock (gate)
+        {
+            return LoadAllUnlocked();
+        }
+    }
+
+    /// <summary>Applies one transaction's changes atomically; a <c>null</c> JSON deletes the row.</summary>
+    public void Apply(IReadOnlyList<(string Kind, EntityKey Key, string? Json)> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            ApplyUnlocked(changes);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            connection.Dispose();
+        }
+    }
+
+    private List<EntityRow> LoadAllUnlocked()
+    {
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT kind, account, region, id, json FROM entities";
         using var reader = command.ExecuteReader();
@@ -83,14 +115,8 @@ internal sealed class SqliteEntityStore : IDisposable
         return rows;
     }
 
-    /// <summary>Applies one transaction's changes atomically; a <c>null</c> JSON deletes the row.</summary>
-    public void Apply(IReadOnlyList<(string Kind, EntityKey Key, string? Json)> changes)
+    private void ApplyUnlocked(IReadOnlyList<(string Kind, EntityKey Key, string? Json)> changes)
     {
-        if (changes.Count == 0)
-        {
-            return;
-        }
-
         using var transaction = connection.BeginTransaction();
         using var upsert = connection.CreateCommand();
         upsert.Transaction = transaction;
@@ -101,18 +127,21 @@ internal sealed class SqliteEntityStore : IDisposable
         using var delete = connection.CreateCommand();
         delete.Transaction = transaction;
         delete.CommandText = "DELETE FROM entities WHERE kind = $kind AND account = $account AND region = $region AND id = $id";
+        // Parameters are made once per command and only their values change, so each statement is prepared once per batch.
+        var upsertKey = KeyParameters(upsert);
+        var json = upsert.Parameters.Add("$json", SqliteType.Text);
+        var deleteKey = KeyParameters(delete);
 
-        foreach (var (kind, key, json) in changes)
+        foreach (var change in changes)
         {
-            var command = json is null ? delete : upsert;
-            command.Parameters.Clear();
-            command.Parameters.AddWithValue("$kind", kind);
-            command.Parameters.AddWithValue("$account", key.AccountId);
-            command.Parameters.AddWithValue("$region", key.Region);
-            command.Parameters.AddWithValue("$id", key.Id);
-            if (json is not null)
+            var (command, key) = change.Json is null ? (delete, deleteKey) : (upsert, upsertKey);
+            key.Kind.Value = change.Kind;
+            key.Account.Value = change.Key.AccountId;
+            key.Region.Value = change.Key.Region;
+            key.Id.Value = change.Key.Id;
+            if (change.Json is not null)
             {
-                command.Parameters.AddWithValue("$json", json);
+                json.Value = change.Json;
             }
 
             command.ExecuteNonQuery();
@@ -121,7 +150,11 @@ internal sealed class SqliteEntityStore : IDisposable
         transaction.Commit();
     }
 
-    public void Dispose() => connection.Dispose();
+    private static (SqliteParameter Kind, SqliteParameter Account, SqliteParameter Region, SqliteParameter Id) KeyParameters(SqliteCommand command) => (
+        command.Parameters.Add("$kind", SqliteType.Text),
+        command.Parameters.Add("$account", SqliteType.Text),
+        command.Parameters.Add("$region", SqliteType.Text),
+        command.Parameters.Add("$id", SqliteType.Text));
 
     private static void Execute(SqliteConnection connection, string sql)
     {

@@ -1,8 +1,8 @@
 namespace AmiShare.LocalCloud.State;
 
 /// <summary>
-/// The view handed to a <see cref="LocalCloudState.Write{T}"/> callback: reads see this transaction's own
-/// pending changes; changes reach memory and SQLite together when the callback returns.
+/// The view handed to a <see cref="LocalCloudState.Write{T}"/> callback: reads see the committed state plus this
+/// transaction's own pending changes; changes reach memory and SQLite together when the callback returns.
 /// </summary>
 public sealed class StateTransaction : IStateView
 {
@@ -22,15 +22,22 @@ public sealed class StateTransaction : IStateView
         where T : class
     {
         ArgumentNullException.ThrowIfNull(kind);
-        return pending.TryGetValue((kind.Name, key), out var value) ? (T?)value : state.FindCommitted(kind, key);
+        // The state's current version, read live: a Write nested in this one's callback commits before this one does.
+        return pending.TryGetValue((kind.Name, key), out var value) ? (T?)value : state.Committed.Find(kind, key);
     }
 
     public IReadOnlyList<T> List<T>(EntityKind<T> kind, string? accountId = null, string? region = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(kind);
+        var committed = state.Committed;
+        if (!order.Exists(k => k.Kind == kind.Name))
+        {
+            return committed.List(kind, accountId, region);
+        }
+
         var merged = new SortedDictionary<EntityKey, T>();
-        foreach (var (key, value) in state.ListCommitted(kind))
+        foreach (var (key, value) in committed.Entries(kind))
         {
             merged[key] = value;
         }

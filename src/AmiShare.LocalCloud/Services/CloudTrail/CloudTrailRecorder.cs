@@ -30,7 +30,10 @@ public sealed record TrailServiceEvent(
 /// LocalCloud's CloudTrail: turns every authenticated API call into the record AWS would write (who, what, where,
 /// parameters without secrets, outcome, resources), delivers a copy to each other account whose resource the call
 /// touched (one <c>sharedEventID</c>), records calls services made on the caller's behalf and service events, and
-/// keeps each account's per-region event history for <c>LookupEvents</c>. Persisted with the rest of the state.
+/// keeps each account's per-region event history for <c>LookupEvents</c>. Persisted in the state's database, but
+/// outside its transactions: the history lives in memory (<see cref="TrailEventIndex"/>, complete as soon as a record
+/// call returns) and the state's journal thread stores it in batches behind the requests: a SQLite transaction per
+/// call on the request path was the server's bottleneck.
 /// </summary>
 public sealed class CloudTrailRecorder
 {
@@ -63,7 +66,8 @@ public sealed class CloudTrailRecorder
         this.time = time;
         this.ids = ids;
         accounts = new HashSet<string>(accountIds, StringComparer.Ordinal);
-        foreach (var stored in state.Read(view => view.List(CloudTrailKinds.Event)))
+        // The index is the one in-memory copy of the history; the state keeps only the rows on disk.
+        foreach (var stored in state.Detach(CloudTrailKinds.Event))
         {
             index.Add(stored);
             sequence = Math.Max(sequence, stored.Sequence);
@@ -172,6 +176,9 @@ public sealed class CloudTrailRecorder
 
     public int Count(string accountId, string region) => index.Count(accountId, region);
 
+    /// <summary>Blocks until every event recorded so far is stored in the database (lookups never need this).</summary>
+    internal void Flush() => state.Flush();
+
     private IReadOnlyList<TrailEventRecord> RecordSharedSnapshotEvent(string eventName, string ownerAccountId, string actingAccountId, string region, string snapshotId)
     {
         ArgumentException.ThrowIfNullOrEmpty(ownerAccountId);
@@ -194,7 +201,7 @@ public sealed class CloudTrailRecorder
     }
 
     // Gives every draft its copies (the acting account, then each other known account owning a noted resource),
-    // writes them in one transaction and indexes them.
+    // indexes them (LookupEvents sees them from here on) and queues them for the database.
     private List<TrailEventRecord> Store(string region, string homeAccountId, IReadOnlyList<Draft> drafts)
     {
         var now = time.GetUtcNow();
@@ -217,21 +224,15 @@ public sealed class CloudTrailRecorder
             }
 
             var sharedEventId = recipients.Count > 1 ? NewEventId() : null;
-            foreach (var recipient in recipients)
+            for (var i = 0; i < recipients.Count; i++)
             {
-                records.Add(draft.Complete(recipient, region, eventTime, NewEventId(), sharedEventId, Interlocked.Increment(ref sequence)));
+                records.Add(draft.Complete(recipients[i], region, eventTime, NewEventId(), sharedEventId, Interlocked.Increment(ref sequence), last: i == recipients.Count - 1));
             }
         }
 
         if (records.Count > 0)
         {
-            state.Write(tx =>
-            {
-                foreach (var record in records)
-                {
-                    tx.Put(CloudTrailKinds.Event, CloudTrailKinds.Key(record), record);
-                }
-            });
+            state.AppendDetached(CloudTrailKinds.Event, records.Select(r => (CloudTrailKinds.Key(r), r)));
             foreach (var record in records)
             {
                 index.Add(record);
@@ -356,9 +357,10 @@ public sealed class CloudTrailRecorder
     {
         public JsonObject? ServiceEventDetails { get; init; }
 
-        public TrailEventRecord Complete(string recipient, string region, DateTimeOffset eventTime, string eventId, string? sharedEventId, long sequence)
+        /// <param name="last">The draft's last copy: it may take the draft's own tree instead of a clone (most calls have one copy).</param>
+        public TrailEventRecord Complete(string recipient, string region, DateTimeOffset eventTime, string eventId, string? sharedEventId, long sequence, bool last)
         {
-            var json = (JsonObject)Json.DeepClone();
+            var json = last ? Json : (JsonObject)Json.DeepClone();
             json["eventTime"] = Timestamp(eventTime);
             json["eventID"] = eventId;
             json["readOnly"] = ReadOnly;
@@ -382,7 +384,7 @@ public sealed class CloudTrailRecorder
 
             if (ServiceEventDetails is not null)
             {
-                json["serviceEventDetails"] = ServiceEventDetails.DeepClone();
+                json["serviceEventDetails"] = last ? ServiceEventDetails : ServiceEventDetails.DeepClone();
             }
 
             json["eventCategory"] = "Management";

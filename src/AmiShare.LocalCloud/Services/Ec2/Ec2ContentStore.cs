@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -127,7 +128,10 @@ public sealed class Ec2ContentStore : IDisposable
             var stored = StoredBatch(source, first, size);
             var output = new byte[size][];
             var start = first;
-            InParallel(size, j => output[j] = TransformBlock(source, sourceKey, start + j, stored?[j], newContentId, destinationKey));
+            InParallel(
+                size,
+                () => new BlockWorker(source.GeneratorSeed, sourceKey, destinationKey),
+                (j, worker) => output[j] = TransformBlock(worker, source, start + j, stored?[j], newContentId));
             yield return output;
         }
     }
@@ -163,6 +167,23 @@ public sealed class Ec2ContentStore : IDisposable
         }
     }
 
+    /// <summary>As <see cref="InParallel(int, Action{int})"/>, with one <see cref="BlockWorker"/> per parallel worker.</summary>
+    private static void InParallel(int count, Func<BlockWorker> newWorker, Action<int, BlockWorker> body)
+    {
+        try
+        {
+            Parallel.For(0, count, newWorker, (j, _, worker) =>
+            {
+                body(j, worker);
+                return worker;
+            }, worker => worker.Dispose());
+        }
+        catch (AggregateException failure) when (failure.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure.InnerExceptions[0]).Throw();
+        }
+    }
+
     /// <summary>The stored bytes of a run of blocks, or null for generated (seed) content.</summary>
     private byte[][]? StoredBatch(Ec2ContentRef content, long first, int size)
     {
@@ -185,32 +206,49 @@ public sealed class Ec2ContentStore : IDisposable
         ?? throw new InvalidOperationException($"Content {content.ContentId} is missing block {index} of {BlockCount(content.LengthBytes)}.");
 
     /// <summary>
-    /// One block of the new content. A re-encrypted block is opened straight into the array that will be stored
-    /// and sealed there in place, so each block's bytes are written into fresh memory once (on this machine kind,
-    /// touching new pages costs about as much as the cipher).
+    /// One block of the new content, written into fresh memory once: a sealed block is generated, copied or opened
+    /// straight into the array that will be stored and sealed there in place (on this machine kind, touching new
+    /// pages costs about as much as the cipher, so no block passes through a second fresh array).
     /// </summary>
-    private static byte[] TransformBlock(Ec2ContentRef source, byte[]? sourceKey, long index, byte[]? stored, string newContentId, byte[]? destinationKey)
+    private static byte[] TransformBlock(BlockWorker worker, Ec2ContentRef source, long index, byte[]? stored, string newContentId)
     {
-        if (destinationKey is null || source.GeneratorSeed is not null || sourceKey is null)
-        {
-            var plaintext = Plaintext(source, sourceKey, index, stored);
-            return destinationKey is null ? plaintext : Seal(destinationKey, newContentId, index, plaintext);
-        }
-
-        var length = stored!.Length - NonceSize - TagSize;
+        var length = source.GeneratorSeed is not null ? BlockLength(source.LengthBytes, index)
+            : worker.Source is null ? stored!.Length
+            : stored!.Length - NonceSize - TagSize;
         if (length < 0)
         {
             throw new CryptographicException($"Block {index} of {source.ContentId} is too short to be sealed.");
         }
 
+        if (worker.Destination is null && worker.Source is null && source.GeneratorSeed is null)
+        {
+            // Plaintext to plaintext: blocks are immutable once stored, so the copy shares them.
+            return stored!;
+        }
+
         // Every byte (nonce, tag, payload) is written below, so the array need not be zeroed first.
-        var output = GC.AllocateUninitializedArray<byte>(stored.Length);
-        var payload = output.AsSpan(NonceSize + TagSize);
-        OpenInto(sourceKey, source.ContentId, index, stored, payload);
-        var nonce = output.AsSpan(0, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(destinationKey, TagSize);
-        aes.Encrypt(nonce, payload, payload, output.AsSpan(NonceSize, TagSize), AssociatedData(newContentId, index));
+        var output = GC.AllocateUninitializedArray<byte>(worker.Destination is null ? length : NonceSize + TagSize + length);
+        var payload = worker.Destination is null ? output.AsSpan() : output.AsSpan(NonceSize + TagSize);
+        if (source.GeneratorSeed is not null)
+        {
+            worker.Generate(index, payload);
+        }
+        else if (worker.Source is { } opener)
+        {
+            Open(opener, source.ContentId, index, stored!, payload);
+        }
+        else
+        {
+            stored.CopyTo(payload);
+        }
+
+        if (worker.Destination is { } sealer)
+        {
+            var nonce = output.AsSpan(0, NonceSize);
+            RandomNumberGenerator.Fill(nonce);
+            sealer.Encrypt(nonce, payload, payload, output.AsSpan(NonceSize, TagSize), AssociatedData(newContentId, index));
+        }
+
         return output;
     }
 
@@ -219,61 +257,121 @@ public sealed class Ec2ContentStore : IDisposable
     {
         if (content.GeneratorSeed is { } seed)
         {
-            return BlockGenerator.Block(seed, index, BlockLength(content.LengthBytes, index));
+            var block = new byte[BlockLength(content.LengthBytes, index)];
+            using var generator = new BlockGenerator(seed);
+            generator.Generate(index, block);
+            return block;
         }
 
-        return key is null ? stored! : Open(key, content.ContentId, index, stored!);
+        if (key is null)
+        {
+            return stored!;
+        }
+
+        if (stored!.Length < NonceSize + TagSize)
+        {
+            throw new CryptographicException($"Block {index} of {content.ContentId} is too short to be sealed.");
+        }
+
+        var plaintext = new byte[stored.Length - NonceSize - TagSize];
+        using var aes = new AesGcm(key, TagSize);
+        Open(aes, content.ContentId, index, stored, plaintext);
+        return plaintext;
     }
 
     private static int BlockLength(long lengthBytes, long index) => (int)Math.Min(BlockSize, lengthBytes - (index * BlockSize));
 
-    private static byte[] Seal(byte[] key, string contentId, long index, ReadOnlySpan<byte> plaintext)
-    {
-        var sealedBlock = new byte[NonceSize + TagSize + plaintext.Length];
-        var nonce = sealedBlock.AsSpan(0, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key, TagSize);
-        aes.Encrypt(nonce, plaintext, sealedBlock.AsSpan(NonceSize + TagSize), sealedBlock.AsSpan(NonceSize, TagSize), AssociatedData(contentId, index));
-        return sealedBlock;
-    }
-
-    private static byte[] Open(byte[] key, string contentId, long index, byte[] sealedBlock)
-    {
-        if (sealedBlock.Length < NonceSize + TagSize)
-        {
-            throw new CryptographicException($"Block {index} of {contentId} is too short to be sealed.");
-        }
-
-        var plaintext = new byte[sealedBlock.Length - NonceSize - TagSize];
-        OpenInto(key, contentId, index, sealedBlock, plaintext);
-        return plaintext;
-    }
-
-    private static void OpenInto(byte[] key, string contentId, long index, byte[] sealedBlock, Span<byte> plaintext)
-    {
-        using var aes = new AesGcm(key, TagSize);
+    private static void Open(AesGcm aes, string contentId, long index, byte[] sealedBlock, Span<byte> plaintext) =>
         aes.Decrypt(sealedBlock.AsSpan(0, NonceSize), sealedBlock.AsSpan(NonceSize + TagSize), sealedBlock.AsSpan(NonceSize, TagSize), plaintext, AssociatedData(contentId, index));
-    }
 
     private static byte[] AssociatedData(string contentId, long index) =>
         Encoding.UTF8.GetBytes(contentId + "/" + index.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Deterministic pseudo-random blocks: AES-256 in counter mode under SHA-256 of the seed.</summary>
-    private static class BlockGenerator
+    /// <summary>
+    /// What one parallel worker of a copy keeps across its blocks: the AES-GCM instances (keyed once, not per
+    /// block) and the generator of seed content with its pooled counter buffer.
+    /// </summary>
+    private sealed class BlockWorker : IDisposable
     {
-        public static byte[] Block(string seed, long index, int length)
+        private readonly BlockGenerator? generator;
+
+        public BlockWorker(string? generatorSeed, byte[]? sourceKey, byte[]? destinationKey)
         {
-            using var aes = Aes.Create();
+            generator = generatorSeed is null ? null : new BlockGenerator(generatorSeed);
+            Source = generatorSeed is null && sourceKey is not null ? new AesGcm(sourceKey, TagSize) : null;
+            Destination = destinationKey is null ? null : new AesGcm(destinationKey, TagSize);
+        }
+
+        /// <summary>Opens source blocks; null when they are stored in clear or generated.</summary>
+        public AesGcm? Source { get; }
+
+        /// <summary>Seals the new blocks; null when the new content is stored in clear.</summary>
+        public AesGcm? Destination { get; }
+
+        public void Generate(long index, Span<byte> destination) => generator!.Generate(index, destination);
+
+        public void Dispose()
+        {
+            generator?.Dispose();
+            Source?.Dispose();
+            Destination?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Deterministic pseudo-random blocks: AES-256 in counter mode under SHA-256 of the seed. The counter block is
+    /// scratch, so it comes from the array pool and is reused for every block this generator makes.
+    /// </summary>
+    private sealed class BlockGenerator : IDisposable
+    {
+        private readonly Aes aes = Aes.Create();
+        private byte[]? counters;
+
+        public BlockGenerator(string seed)
+        {
             aes.Key = SHA256.HashData(Encoding.UTF8.GetBytes("localcloud-public-image-content/" + seed));
-            var counters = new byte[(length + 15) / 16 * 16];
-            for (var j = 0; j < counters.Length / 16; j++)
+        }
+
+        public void Generate(long index, Span<byte> destination)
+        {
+            var length = (destination.Length + 15) / 16 * 16;
+            if (counters is null || counters.Length < length)
             {
-                BitConverter.TryWriteBytes(counters.AsSpan(j * 16, 8), index);
-                BitConverter.TryWriteBytes(counters.AsSpan((j * 16) + 8, 8), (long)j);
+                Return();
+                counters = ArrayPool<byte>.Shared.Rent(length);
             }
 
-            var stream = aes.EncryptEcb(counters, PaddingMode.None);
-            return stream.Length == length ? stream : stream[..length];
+            var input = counters.AsSpan(0, length);
+            for (var j = 0; j < length / 16; j++)
+            {
+                BitConverter.TryWriteBytes(input.Slice(j * 16, 8), index);
+                BitConverter.TryWriteBytes(input.Slice((j * 16) + 8, 8), (long)j);
+            }
+
+            if (length == destination.Length)
+            {
+                aes.EncryptEcb(input, destination, PaddingMode.None);
+            }
+            else
+            {
+                // A short last block (rare): the cipher works in whole 16-byte blocks, so take the part that fits.
+                aes.EncryptEcb(input, PaddingMode.None).AsSpan(0, destination.Length).CopyTo(destination);
+            }
+        }
+
+        public void Dispose()
+        {
+            Return();
+            aes.Dispose();
+        }
+
+        private void Return()
+        {
+            if (counters is not null)
+            {
+                ArrayPool<byte>.Shared.Return(counters);
+                counters = null;
+            }
         }
     }
 
