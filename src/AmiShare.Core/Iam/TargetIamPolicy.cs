@@ -38,7 +38,8 @@ public static class TargetIamPolicyBuilder
     /// <param name="keyArns">The source keys of every shared image (replicas included when used).</param>
     /// <param name="regions">Regions the images are launched in.</param>
     /// <param name="sourceAccount">The image owner; launches are limited to its images with <c>ec2:Owner</c>.</param>
-    public static TargetIamPolicy Build(IEnumerable<string> keyArns, IEnumerable<string> regions, string sourceAccount)
+    /// <param name="asg">Also let the principal create the grant for its account's Auto Scaling service-linked role (share --asg).</param>
+    public static TargetIamPolicy Build(IEnumerable<string> keyArns, IEnumerable<string> regions, string sourceAccount, bool asg = false)
     {
         var keys = keyArns.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToImmutableArray();
         var regionList = regions.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -105,6 +106,22 @@ public static class TargetIamPolicyBuilder
                 },
             },
         };
+
+        if (asg)
+        {
+            // Auto Scaling's grant has no GrantIsForAWSResource; it is limited to the service-linked role of the caller's account instead.
+            document["Statement"]!.AsArray().Insert(2, new JsonObject
+            {
+                ["Sid"] = "AmiShareGrantSourceKeysToAutoScaling",
+                ["Effect"] = "Allow",
+                ["Action"] = "kms:CreateGrant",
+                ["Resource"] = List(keys),
+                ["Condition"] = new JsonObject
+                {
+                    ["StringEquals"] = new JsonObject { ["kms:GranteePrincipal"] = $"arn:{partition}:iam::${{aws:PrincipalAccount}}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" },
+                },
+            });
+        }
 
         var json = document.ToJsonString(Indented);
         return new TargetIamPolicy(json, Terraform(json), CloudFormation(json), keys);

@@ -69,7 +69,7 @@ public static class SharePlanner
 
         if (shared.Count > 0)
         {
-            var policy = TargetIamPolicyBuilder.Build(keys.Select(k => k.Arn), shared.Select(s => s.Region), state.SourceAccount);
+            var policy = TargetIamPolicyBuilder.Build(keys.Select(k => k.Arn), shared.Select(s => s.Region), state.SourceAccount, request.Asg);
             steps.Add(new PlanStep(
                 PlanAction.EmitTargetIamPolicy,
                 TargetIamPolicyBuilder.PolicyName,

@@ -231,4 +231,63 @@ public sealed class ShareEndToEndTests
         Assert.Equal(await cloud.DigestAsync(snapshot), await cloud.DigestAsync(copy));
         Assert.Contains(await cloud.ImagesAsync(Prod), i => i.ImageId == (string?)adopted["imageId"]);
     }
+
+    [Fact]
+    public async Task Share_AsgWithTargetRole_CreatesTheGrantFromTheTargetAndVerifyPasses()
+    {
+        await using var cloud = await StartAsync();
+        var key = await cloud.CreateKeyAsync(Images);
+        var (image, _) = await cloud.CreateImageAsync(Images, "golden-asg", key);
+        var (_, plan) = cloud.RunJson(Images, "share", image, "--with", Prod, "--asg", "--dry-run");
+        await cloud.CreateRoleAsync(Prod, Images, ("launch", EmittedIamPolicy(plan)));
+
+        var (outcome, json) = cloud.RunJson(Images, "share", image, "--with", Prod, "--asg", "--target-role-arn", LauncherArn(Prod), "--yes");
+
+        Assert.True(outcome.ExitCode == ExitCodes.Success, outcome.Out + outcome.Console);
+        var grant = Assert.Single(Steps(json), s => (string?)s["action"] == "CreateAsgGrant");
+        Assert.Equal("Applied", (string?)grant["status"]);
+        var grants = await cloud.Kms(Images).ListGrantsAsync(new Amazon.KeyManagementService.Model.ListGrantsRequest { KeyId = key }, Deadline);
+        Assert.Contains(grants.Grants, g => g.GranteePrincipal.EndsWith("AWSServiceRoleForAutoScaling", StringComparison.Ordinal) && g.IssuingAccount.Contains(Prod, StringComparison.Ordinal));
+        var verify = cloud.Run(Images, "verify", image, "--target-role-arn", LauncherArn(Prod), "--asg");
+        Assert.True(verify.ExitCode == ExitCodes.Success, verify.Console);
+
+        // Unshare takes the grant back along with the rest.
+        Assert.Equal(ExitCodes.Success, cloud.Run(Images, "unshare", image, "--from", Prod, "--yes").ExitCode);
+        var after = await cloud.Kms(Images).ListGrantsAsync(new Amazon.KeyManagementService.Model.ListGrantsRequest { KeyId = key }, Deadline);
+        Assert.DoesNotContain(after.Grants ?? [], g => g.GranteePrincipal.EndsWith("AWSServiceRoleForAutoScaling", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Share_AsgWithoutTargetCredentials_PrintsTheCommandForTheTarget()
+    {
+        await using var cloud = await StartAsync();
+        var key = await cloud.CreateKeyAsync(Images);
+        var (image, _) = await cloud.CreateImageAsync(Images, "golden-asg-cmd", key);
+
+        var (outcome, json) = cloud.RunJson(Images, "share", image, "--with", Prod, "--asg", "--yes");
+
+        Assert.Equal(ExitCodes.Success, outcome.ExitCode);
+        var grant = Assert.Single(Steps(json), s => (string?)s["action"] == "CreateAsgGrant");
+        Assert.Equal("ActionRequired", (string?)grant["status"]);
+        Assert.Contains("aws kms create-grant", (string?)grant["outcome"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Share_WithPrincipal_NamesTheRoleNotTheAccountRoot()
+    {
+        await using var cloud = await StartAsync();
+        var key = await cloud.CreateKeyAsync(Images);
+        var (image, _) = await cloud.CreateImageAsync(Images, "golden-principal", key);
+        var (_, plan) = cloud.RunJson(Images, "share", image, "--with", Prod, "--dry-run");
+        await cloud.CreateRoleAsync(Prod, Images, ("launch", EmittedIamPolicy(plan)));
+
+        var outcome = cloud.Run(Images, "share", image, "--with", Prod, "--principal", LauncherArn(Prod), "--yes");
+
+        Assert.Equal(ExitCodes.Success, outcome.ExitCode);
+        var policy = await cloud.KeyPolicyAsync(Images, key);
+        Assert.Contains(LauncherArn(Prod), policy, StringComparison.Ordinal);
+        Assert.DoesNotContain($"arn:aws:iam::{Prod}:root", policy, StringComparison.Ordinal);
+        var verify = cloud.Run(Images, "verify", image, "--target-role-arn", LauncherArn(Prod));
+        Assert.True(verify.ExitCode == ExitCodes.Success, verify.Console);
+    }
 }
