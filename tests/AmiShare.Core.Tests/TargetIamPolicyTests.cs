@@ -53,7 +53,8 @@ public sealed class TargetIamPolicyTests
         // HCL accepts JSON object syntax inside jsonencode(); the argument must be the very document.
         var start = policy.Terraform.IndexOf("jsonencode(", StringComparison.Ordinal) + "jsonencode(".Length;
         var end = policy.Terraform.LastIndexOf(')');
-        using var inner = JsonDocument.Parse(policy.Terraform[start..end]);
+        // "$${" is HCL for a literal "${" (policy variables must not be interpolated by Terraform).
+        using var inner = JsonDocument.Parse(policy.Terraform[start..end].Replace("$${", "${", StringComparison.Ordinal));
         using var expected = JsonDocument.Parse(policy.PolicyJson);
         Assert.Equal(expected.RootElement.GetRawText().Replace(" ", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal),
             inner.RootElement.GetRawText().Replace(" ", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal));
