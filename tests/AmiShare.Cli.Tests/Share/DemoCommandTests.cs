@@ -16,5 +16,18 @@ public sealed class DemoCommandTests
         Assert.Contains("The story ended as it should", outcome.Console, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Demo_OutputJson_PrintsOnlyTheChapterOutcomes()
+    {
+        var outcome = CliRunner.Run("demo", "--output", "json");
+
+        Assert.Equal(ExitCodes.Success, outcome.ExitCode);
+        Assert.Equal(string.Empty, outcome.Console.Trim());
+        var json = System.Text.Json.Nodes.JsonNode.Parse(outcome.Out)!;
+        Assert.True((bool)json["ok"]!);
+        Assert.Equal(9, json["chapters"]!.AsArray().Count);
+        Assert.All(json["chapters"]!.AsArray(), c => Assert.True((bool)c!["ok"]!));
+    }
+
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
 }

@@ -47,10 +47,25 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
         await using var cloud = await LocalCloudServer.StartAsync(new LocalCloudOptions { TimeProvider = services.Clock }, cancellationToken).ConfigureAwait(false);
         var endpoint = cloud.Endpoint.ToString().TrimEnd('/');
         var ledger = Path.Combine(Path.GetTempPath(), $"amishare-demo-{Guid.NewGuid():N}.db");
-        var story = new Story(console, io, services, cloud, endpoint, ledger, settings.NoColor);
+        // With --output json the story is told to nobody and only its outcome is printed, as JSON.
+        var json = settings.Output == Infrastructure.OutputFormat.Json;
+        var storyConsole = json ? AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Out = new AnsiConsoleOutput(TextWriter.Null) }) : console;
+        var story = new Story(storyConsole, json ? io with { Out = TextWriter.Null } : io, services, cloud, endpoint, ledger, settings.NoColor);
         try
         {
             var ok = await story.TellAsync(cancellationToken).ConfigureAwait(false);
+            if (json)
+            {
+                io.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    ok,
+                    seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
+                    chapters = story.Chapters.Select((c, i) => new { number = i + 1, title = c.Title, ok = c.Ok }),
+                }));
+                io.Out.Flush();
+                return ok ? ExitCodes.Success : ExitCodes.CheckFailed;
+            }
+
             console.WriteLine();
             if (ok)
             {
@@ -87,7 +102,9 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
     private sealed class Story(IAnsiConsole console, CliIO io, CliServices services, LocalCloudServer cloud, string endpoint, string ledger, bool noColor)
     {
         private readonly HttpClient admin = new() { BaseAddress = new Uri(endpoint + "/") };
-        private int chapter;
+        private readonly List<(string Title, bool Ok)> chapters = [];
+
+        public IReadOnlyList<(string Title, bool Ok)> Chapters => chapters;
 
         public async Task<bool> TellAsync(CancellationToken cancellationToken)
         {
@@ -121,7 +138,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
             var prod = (await connector.ConnectTargetAsync(new LaunchSettings(endpoint), cancellationToken).ConfigureAwait(false))!;
             var images = await connector.ConnectSourceAsync(new LaunchSettings(endpoint), cancellationToken).ConfigureAwait(false);
             var copyId = (await images.Account.DescribeOwnedImagesAsync(Region, new ImageQuery(CopiesOf: [golden.ImageId]), cancellationToken).ConfigureAwait(false))[0].Id;
-            ok &= await LaunchAndCompareAsync(prod, copyId, sourceDigest, cancellationToken).ConfigureAwait(false);
+            ok &= Mark(await LaunchAndCompareAsync(prod, copyId, sourceDigest, cancellationToken).ConfigureAwait(false));
 
             Chapter("Prod adopts the image: a copy under its own key, independent of the images account's key.");
             var (adoptCode, adoptOut) = RunCaptured(source, "adopt", copyId, "--key", "alias/prod-ebs", "--target-role-arn", LauncherRoleArn, "--output", "json");
@@ -134,7 +151,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
                 var adoptedDigest = await DigestAsync(adoptedSnapshot, cancellationToken).ConfigureAwait(false);
                 console.MarkupLineInterpolated($"  adopted as {adoptedId} under {adopted.RootElement.GetProperty("keyArn").GetString()}; snapshot {adoptedSnapshot} SHA-256 {Short(adoptedDigest)}");
                 console.MarkupLine(Verdict(adoptedDigest == sourceDigest));
-                ok &= adoptedDigest == sourceDigest;
+                ok &= Mark(adoptedDigest == sourceDigest);
             }
 
             Chapter("Unshare: launch permission and AmiShare's key-policy statements for prod go; everything else stays.");
@@ -147,11 +164,21 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
 
         private void Chapter(string text)
         {
+            chapters.Add((text, true));
             console.WriteLine();
-            console.MarkupLineInterpolated($"[bold yellow]{++chapter}.[/] [bold]{text}[/]");
+            console.MarkupLineInterpolated($"[bold yellow]{chapters.Count}.[/] [bold]{text}[/]");
         }
 
-        private bool Expect(int code, int expected)
+        /// <summary>Records an outcome against the current chapter.</summary>
+        private bool Mark(bool result)
+        {
+            chapters[^1] = (chapters[^1].Title, chapters[^1].Ok && result);
+            return result;
+        }
+
+        private bool Expect(int code, int expected) => Mark(ExpectCode(code, expected));
+
+        private bool ExpectCode(int code, int expected)
         {
             if (code == expected)
             {
