@@ -131,29 +131,6 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
     public Task FinishAsync(string runId, bool succeeded, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE runs SET finished = $t, succeeded = $s WHERE id = $r", cancellationToken, ("$r", runId), ("$t", Now()), ("$s", succeeded ? 1 : 0));
 
-    /// <summary>Every run, newest first, with its steps: what <c>amishare</c> has done from this machine.</summary>
-    public async Task<IReadOnlyList<(string Id, string Command, string Started, string? Finished, IReadOnlyDictionary<string, LedgerStep> Steps)>> RunsAsync(CancellationToken cancellationToken)
-    {
-        var runs = new List<(string, string, string, string?)>();
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT id, command, started, finished FROM runs ORDER BY started DESC";
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                runs.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
-            }
-        }
-
-        var result = new List<(string, string, string, string?, IReadOnlyDictionary<string, LedgerStep>)>();
-        foreach (var (id, name, started, finished) in runs)
-        {
-            result.Add((id, name, started, finished, await StepsAsync(id, cancellationToken).ConfigureAwait(false)));
-        }
-
-        return result;
-    }
-
     public void Dispose()
     {
         connection.Dispose();

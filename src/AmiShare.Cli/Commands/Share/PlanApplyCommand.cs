@@ -9,7 +9,7 @@ internal sealed record ApplyChoices(bool DryRun, bool Yes, IacFormat Iac);
 
 /// <summary>The part share and unshare have in common: show the plan, stop or confirm, apply, show what happened.</summary>
 public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io, CliServices services) : CloudCommand<TSettings>(console, io, services)
-    where TSettings : CloudSettings
+    where TSettings : PlanApplySettings
 {
     internal async Task<int> ConfirmAndApplyAsync(TSettings settings, PlannedChange planned, ShareWorkflow workflow, ICloudConnector connector, ApplyChoices choices, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ using Spectre.Console.Cli;
 
 namespace AmiShare.Cli.Commands.Share;
 
-public sealed class ShareSettings : CloudSettings
+public sealed class ShareSettings : PlanApplySettings
 {
     [CommandArgument(0, "<IMAGE>")]
     [Description("AMI ids or exact image names owned by the source account.")]
@@ -35,35 +35,12 @@ public sealed class ShareSettings : CloudSettings
     [Description("Customer managed key (ARN, id or alias) to copy aws/ebs-encrypted or unencrypted images under; the copy is shared.")]
     public string? ReencryptKey { get; init; }
 
-    [CommandOption("--dry-run")]
-    [Description("Discover and print the plan; change nothing.")]
-    public bool DryRun { get; init; }
-
-    [CommandOption("-y|--yes")]
-    [Description("Apply without asking for confirmation (needed when not at a terminal).")]
-    public bool Yes { get; init; }
-
     [CommandOption("--iac <FORMAT>")]
     [Description("Print the target IAM policy as a [green]terraform[/] or [green]cloudformation[/] snippet instead of JSON.")]
     [DefaultValue(IacFormat.None)]
     public IacFormat Iac { get; init; } = IacFormat.None;
 
-    public override ValidationResult Validate()
-    {
-        if (Images.Length == 0)
-        {
-            return ValidationResult.Error("Name at least one image (AMI id or exact name).");
-        }
-
-        if (Targets.Problem is { } problem)
-        {
-            return ValidationResult.Error(problem);
-        }
-
-        return Targets.Targets.IsEmpty
-            ? ValidationResult.Error("Name at least one target with --with: a 12-digit account id, an organization ARN or an OU ARN.")
-            : ValidationResult.Success();
-    }
+    public override ValidationResult Validate() => ValidateImagesAndTargets(Images, With, "--with");
 
     internal (ImmutableArray<ShareTarget> Targets, string? Problem) Targets => TargetList.Parse(With);
 }

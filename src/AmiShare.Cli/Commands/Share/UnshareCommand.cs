@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 
 namespace AmiShare.Cli.Commands.Share;
 
-public sealed class UnshareSettings : CloudSettings
+public sealed class UnshareSettings : PlanApplySettings
 {
     [CommandArgument(0, "<IMAGE>")]
     [Description("AMI ids or exact names; AmiShare's re-encrypted copies of them are unshared too.")]
@@ -18,26 +18,7 @@ public sealed class UnshareSettings : CloudSettings
     [Description("Whom to take the share back from (repeat, or comma-separate): account id, organization ARN or OU ARN.")]
     public string[] From { get; init; } = [];
 
-    [CommandOption("--dry-run")]
-    [Description("Discover and print the plan; change nothing.")]
-    public bool DryRun { get; init; }
-
-    [CommandOption("-y|--yes")]
-    [Description("Apply without asking for confirmation (needed when not at a terminal).")]
-    public bool Yes { get; init; }
-
-    public override ValidationResult Validate()
-    {
-        if (Images.Length == 0)
-        {
-            return ValidationResult.Error("Name at least one image (AMI id or exact name).");
-        }
-
-        var (targets, problem) = TargetList.Parse(From);
-        return problem is not null ? ValidationResult.Error(problem)
-            : targets.IsEmpty ? ValidationResult.Error("Name at least one target with --from: a 12-digit account id, an organization ARN or an OU ARN.")
-            : ValidationResult.Success();
-    }
+    public override ValidationResult Validate() => ValidateImagesAndTargets(Images, From, "--from");
 }
 
 /// <summary><c>amishare unshare</c>: removes what AmiShare added for the targets, keeping what other images still need.</summary>
