@@ -22,6 +22,7 @@ var exitCode = 0;
 
 // 1. amishare share, in-process through the real command tree, the AWS SDK adapter and the SQLite ledger.
 TimeSpan amishareTime;
+TimeSpan rerunTime;
 ImmutableSortedDictionary<string, long> calls;
 ImmutableSortedDictionary<string, long> rerunCalls;
 await using (var cloud = await ShareCloud.StartAsync(scale, ct))
@@ -46,10 +47,12 @@ await using (var cloud = await ShareCloud.StartAsync(scale, ct))
 
         // A rerun with the same arguments must plan nothing: its calls are the idempotent diff alone.
         counter.Reset();
+        watch.Restart();
         var (rerunCode, rerunOutput) = RunInProcess(shareArgs, counter);
+        rerunTime = watch.Elapsed;
         rerunCalls = counter.Snapshot();
         var nothingToDo = rerunOutput.Contains("\"mode\":\"nothing-to-do\"", StringComparison.Ordinal) || rerunOutput.Contains("\"mode\": \"nothing-to-do\"", StringComparison.Ordinal);
-        Console.WriteLine(string.Create(inv, $"amishare share rerun: exit {rerunCode}, {counter.Total} API calls, {(nothingToDo ? "nothing to do" : "PLANNED CHANGES")}"));
+        Console.WriteLine(string.Create(inv, $"amishare share rerun: exit {rerunCode}, {rerunTime.TotalSeconds:0.000} s, {counter.Total} API calls, {(nothingToDo ? "nothing to do" : "PLANNED CHANGES")}"));
         if (rerunCode != 0 || !nothingToDo)
         {
             exitCode = 1;
@@ -63,6 +66,7 @@ await using (var cloud = await ShareCloud.StartAsync(scale, ct))
 
 // 2. amishare as a process of its own, as a user runs it: .NET start-up and JIT included.
 TimeSpan? processTime = null;
+TimeSpan? startupTime = null;
 if (!options.SkipProcess)
 {
     await using var cloud = await ShareCloud.StartAsync(scale, ct);
@@ -77,6 +81,13 @@ if (!options.SkipProcess)
         }
 
         SetAwsEnvironment(start, cloud);
+
+        // The floor a process pays before its first request: runtime start-up and the command tree, no AWS call.
+        var help = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        help.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "amishare.dll"));
+        help.ArgumentList.Add("--help");
+        startupTime = (await RunProcessAsync(help, ct)).Elapsed;
+
         var (code, elapsed, output) = await RunProcessAsync(start, ct);
         processTime = elapsed;
         Console.WriteLine(string.Create(inv, $"amishare share (own process): exit {code}, {elapsed.TotalSeconds:0.000} s"));
@@ -136,12 +147,14 @@ if (!options.SkipScript)
 PrintCalls(scale, calls, rerunCalls);
 Console.WriteLine();
 Console.WriteLine("Wall time (set-up excluded; each on a fresh LocalCloud with the same set-up):");
-Console.WriteLine(string.Create(inv, $"| {"Run",-40} | {"Seconds",8} | {"Script / run",12} |"));
-Console.WriteLine($"|{new string('-', 42)}|{new string('-', 9)}:|{new string('-', 13)}:|");
+Console.WriteLine(string.Create(inv, $"| {"Run",-44} | {"Seconds",8} | {"Script / run",12} |"));
+Console.WriteLine($"|{new string('-', 46)}|{new string('-', 9)}:|{new string('-', 13)}:|");
 PrintTime("amishare share, in-process", amishareTime, scriptTime);
+PrintTime("  its rerun (discover + plan, nothing to do)", rerunTime, null);
 if (processTime is { } p)
 {
     PrintTime("amishare share, own process (dotnet)", p, scriptTime);
+    PrintTime("  amishare --help, own process (start-up)", startupTime!.Value, null);
 }
 
 if (scriptTime is { } s)
@@ -225,7 +238,7 @@ static async Task<int> ReportVerificationAsync(ShareCloud cloud, string run, Can
 }
 
 static void PrintTime(string name, TimeSpan elapsed, TimeSpan? script) =>
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name,-40} | {elapsed.TotalSeconds,8:0.000} | {(script is { } s ? (s / elapsed).ToString("0.0", CultureInfo.InvariantCulture) + "x" : "-"),12} |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name,-44} | {elapsed.TotalSeconds,8:0.000} | {(script is { } s ? (s / elapsed).ToString("0.0", CultureInfo.InvariantCulture) + "x" : "-"),12} |"));
 
 static void PrintCalls(Scale scale, ImmutableSortedDictionary<string, long> calls, ImmutableSortedDictionary<string, long> rerun)
 {
