@@ -10,13 +10,19 @@ namespace AmiShare.Core.Discovery;
 /// <param name="ExtraKey">A key to describe even if no image uses it yet (the <c>--reencrypt-key</c>).</param>
 /// <param name="WithGrants">Read each key's grants (Auto Scaling grants and unshare need them).</param>
 /// <param name="WithVolumePermissions">Read each snapshot's createVolumePermission.</param>
+/// <param name="WithCopies">
+/// Also look for AmiShare's copies of the named images (one more DescribeImages per region). Only a re-encrypting
+/// share uses them: without <c>--reencrypt-key</c> an image that would need a copy is refused whether or not one
+/// exists, so the share skips the query then. With the key it is always made, so a rerun finds its copies again.
+/// </param>
 public sealed record DiscoveryScope(
     ImmutableArray<string> Images,
     ImmutableArray<string> Regions,
     string? ExtraKey = null,
     bool WithGrants = false,
     bool WithVolumePermissions = false,
-    ImmutableArray<ShareTarget> Targets = default);
+    ImmutableArray<ShareTarget> Targets = default,
+    bool WithCopies = true);
 
 /// <summary>
 /// Step 1 of a share (design "Data flow"): image → block-device mappings → snapshots → keys → policies, grants,
@@ -34,7 +40,7 @@ public sealed class ShareDiscovery(ICloudAccount source)
         var keyIds = new List<(string Region, string KeyId, string? Alias)>();
         foreach (var region in scope.Regions)
         {
-            var described = await DescribeImagesAsync(region, scope.Images, cancellationToken).ConfigureAwait(false);
+            var described = await DescribeImagesAsync(region, scope.Images, scope.WithCopies, cancellationToken).ConfigureAwait(false);
             var snapshotIds = described.SelectMany(i => i.BlockDevices).Select(d => d.SnapshotId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
             var snapshotDescriptions = snapshotIds.Count == 0
                 ? []
@@ -76,8 +82,8 @@ public sealed class ShareDiscovery(ICloudAccount source)
         return new DiscoveredState(identity.Account, [.. images], [.. snapshots], keys, OrganizationFrom(scope.Targets));
     }
 
-    /// <summary>The owned images named (by id and by exact name), plus AmiShare's copies of them.</summary>
-    private async Task<List<ImageDescription>> DescribeImagesAsync(string region, ImmutableArray<string> references, CancellationToken cancellationToken)
+    /// <summary>The owned images named (by id and by exact name), plus AmiShare's copies of them when asked.</summary>
+    private async Task<List<ImageDescription>> DescribeImagesAsync(string region, ImmutableArray<string> references, bool withCopies, CancellationToken cancellationToken)
     {
         if (references.IsDefaultOrEmpty)
         {
@@ -98,7 +104,7 @@ public sealed class ShareDiscovery(ICloudAccount source)
         }
 
         var originals = found.Select(i => i.Id).Distinct(StringComparer.Ordinal).ToImmutableArray();
-        if (!originals.IsEmpty)
+        if (withCopies && !originals.IsEmpty)
         {
             found.AddRange(await source.DescribeOwnedImagesAsync(region, new ImageQuery(CopiesOf: originals), cancellationToken).ConfigureAwait(false));
         }

@@ -26,7 +26,7 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
     {
         ArgumentNullException.ThrowIfNull(request);
         var regions = request.RegionsOrEmpty.IsEmpty ? [defaultRegion] : request.RegionsOrEmpty;
-        var scope = new DiscoveryScope(request.Images, regions, request.ReencryptKey, WithGrants: request.Asg, WithVolumePermissions: request.AllowCopy, Targets: request.Targets);
+        var scope = new DiscoveryScope(request.Images, regions, request.ReencryptKey, WithGrants: request.Asg, WithVolumePermissions: request.AllowCopy, Targets: request.Targets, WithCopies: request.ReencryptKey is not null);
         var state = await new ShareDiscovery(source).DiscoverAsync(scope, cancellationToken).ConfigureAwait(false);
         var plan = SharePlanner.Plan(request with { Regions = regions }, state);
         var arguments = request.Images.Concat(request.Targets.Select(t => "with=" + t.Value)).Concat(regions.Select(r => "region=" + r))
