@@ -45,9 +45,12 @@ public sealed class ShareDiscovery(ICloudAccount source)
             var snapshotDescriptions = snapshotIds.Count == 0
                 ? []
                 : await source.DescribeSnapshotsAsync(region, snapshotIds, cancellationToken).ConfigureAwait(false);
-            foreach (var image in described)
+            var launchPermissions = await ForEachAsync(described, image => source.GetLaunchPermissionsAsync(region, image.Id, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var volumePermissionLists = scope.WithVolumePermissions
+                ? await ForEachAsync(snapshotDescriptions, snapshot => source.GetCreateVolumePermissionsAsync(region, snapshot.Id, cancellationToken), cancellationToken).ConfigureAwait(false)
+                : [.. snapshotDescriptions.Select(_ => ImmutableArray<string>.Empty)];
+            foreach (var (image, permissions) in described.Zip(launchPermissions))
             {
-                var permissions = await source.GetLaunchPermissionsAsync(region, image.Id, cancellationToken).ConfigureAwait(false);
                 images.Add(new ImageState(
                     image.Id,
                     image.Name,
@@ -60,11 +63,8 @@ public sealed class ShareDiscovery(ICloudAccount source)
                     image.CopyOf));
             }
 
-            foreach (var snapshot in snapshotDescriptions)
+            foreach (var (snapshot, volumePermissions) in snapshotDescriptions.Zip(volumePermissionLists))
             {
-                var volumePermissions = scope.WithVolumePermissions
-                    ? await source.GetCreateVolumePermissionsAsync(region, snapshot.Id, cancellationToken).ConfigureAwait(false)
-                    : [];
                 snapshots.Add(new SnapshotState(snapshot.Id, region, snapshot.Encrypted, snapshot.KmsKeyId, volumePermissions));
                 if (snapshot.KmsKeyId is { } keyId)
                 {
@@ -80,6 +80,20 @@ public sealed class ShareDiscovery(ICloudAccount source)
 
         var keys = await DescribeKeysAsync(keyIds, scope.WithGrants, cancellationToken).ConfigureAwait(false);
         return new DiscoveredState(identity.Account, [.. images], [.. snapshots], keys, OrganizationFrom(scope.Targets));
+    }
+
+    /// <summary>How many per-resource reads (one attribute per image or snapshot) are in flight at once.</summary>
+    public int MaxConcurrentReads { get; init; } = 8;
+
+    /// <summary>One read per item, several at a time, results in the items' order.</summary>
+    private async Task<TResult[]> ForEachAsync<TItem, TResult>(IReadOnlyList<TItem> items, Func<TItem, Task<TResult>> read, CancellationToken cancellationToken)
+    {
+        var results = new TResult[items.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, items.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentReads, CancellationToken = cancellationToken },
+            async (i, _) => results[i] = await read(items[i]).ConfigureAwait(false)).ConfigureAwait(false);
+        return results;
     }
 
     /// <summary>The owned images named (by id and by exact name), plus AmiShare's copies of them when asked.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
@@ -56,6 +57,9 @@ public sealed record ApplyContext(
 
     /// <summary>Longest wait for one copy to become available.</summary>
     public TimeSpan CopyTimeout { get; init; } = TimeSpan.FromHours(2);
+
+    /// <summary>How many independent steps (one action, different resources) run at once; throttling is retried by the adapter.</summary>
+    public int MaxConcurrentSteps { get; init; } = 8;
 }
 
 /// <summary>
@@ -69,9 +73,9 @@ public sealed class PlanExecutor(ApplyContext context)
     /// <summary>How often a key policy is re-merged when a read-back shows it was changed under us.</summary>
     private const int KeyPolicyAttempts = 5;
 
-    private readonly Dictionary<string, string> copies = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ImmutableArray<string>> copySnapshots = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> keyPolicies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> copies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImmutableArray<string>> copySnapshots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> keyPolicies = new(StringComparer.Ordinal);
 
     /// <summary>Each key policy this executor wrote or found current, as KMS last returned it, by key ARN.</summary>
     public IReadOnlyDictionary<string, string> KeyPolicies => keyPolicies;
@@ -93,33 +97,48 @@ public sealed class PlanExecutor(ApplyContext context)
             }
         }
 
-        var outcomes = ImmutableArray.CreateBuilder<StepOutcome>();
-        for (var index = 0; index < plan.Steps.Length; index++)
+        // Steps of one action on different resources do not depend on each other (copies of different images,
+        // policies of different keys, permissions of different images), so each such run of steps goes in parallel;
+        // the runs themselves keep the plan's order (copies, keys, launch, volume, grants).
+        var outcomes = new StepOutcome[plan.Steps.Length];
+        var index = 0;
+        while (index < plan.Steps.Length)
         {
-            var step = plan.Steps[index];
-            if (step.Status == StepStatus.AlreadyDone)
+            var end = index + 1;
+            while (end < plan.Steps.Length && plan.Steps[end].Action == plan.Steps[index].Action)
             {
-                outcomes.Add(new StepOutcome(step, step.Resource, StepOutcomeKind.AlreadyDone, step.Reason));
-                continue;
+                end++;
             }
 
-            if (step.Status == StepStatus.Informational)
-            {
-                outcomes.Add(new StepOutcome(step, step.Resource, StepOutcomeKind.ActionRequired, step.Reason));
-                continue;
-            }
-
-            context.Progress?.Report(new ExecutionProgress(index, plan.Steps.Length, step, Describe(step)));
-            var stepKey = KeyOf(step);
-            await context.Ledger.StepStartedAsync(run.Id, stepKey, cancellationToken).ConfigureAwait(false);
-            await CheckpointAsync(index, step, CheckpointPhase.BeforeCall, cancellationToken).ConfigureAwait(false);
-            var outcome = await ApplyStepAsync(index, step, run, cancellationToken).ConfigureAwait(false);
-            await CheckpointAsync(index, step, CheckpointPhase.AfterCall, cancellationToken).ConfigureAwait(false);
-            await context.Ledger.StepCompletedAsync(run.Id, stepKey, outcome.Kind.ToString(), outcome.Step.Action == PlanAction.CopyImageUnderCustomerKey ? outcome.Resource : null, cancellationToken).ConfigureAwait(false);
-            outcomes.Add(outcome);
+            await Parallel.ForEachAsync(
+                Enumerable.Range(index, end - index),
+                new ParallelOptions { MaxDegreeOfParallelism = context.MaxConcurrentSteps, CancellationToken = cancellationToken },
+                async (i, token) => outcomes[i] = await RunStepAsync(plan, i, run, token).ConfigureAwait(false)).ConfigureAwait(false);
+            index = end;
         }
 
-        return outcomes.ToImmutable();
+        return [.. outcomes];
+    }
+
+    private async Task<StepOutcome> RunStepAsync(SharePlan plan, int index, LedgerRun run, CancellationToken cancellationToken)
+    {
+        var step = plan.Steps[index];
+        switch (step.Status)
+        {
+            case StepStatus.AlreadyDone:
+                return new StepOutcome(step, step.Resource, StepOutcomeKind.AlreadyDone, step.Reason);
+            case StepStatus.Informational:
+                return new StepOutcome(step, step.Resource, StepOutcomeKind.ActionRequired, step.Reason);
+        }
+
+        context.Progress?.Report(new ExecutionProgress(index, plan.Steps.Length, step, Describe(step)));
+        var stepKey = KeyOf(step);
+        await context.Ledger.StepStartedAsync(run.Id, stepKey, cancellationToken).ConfigureAwait(false);
+        await CheckpointAsync(index, step, CheckpointPhase.BeforeCall, cancellationToken).ConfigureAwait(false);
+        var outcome = await ApplyStepAsync(index, step, run, cancellationToken).ConfigureAwait(false);
+        await CheckpointAsync(index, step, CheckpointPhase.AfterCall, cancellationToken).ConfigureAwait(false);
+        await context.Ledger.StepCompletedAsync(run.Id, stepKey, outcome.Kind.ToString(), outcome.Step.Action == PlanAction.CopyImageUnderCustomerKey ? outcome.Resource : null, cancellationToken).ConfigureAwait(false);
+        return outcome;
     }
 
     /// <summary>The ledger's key for a step: stable across reruns that plan the same step.</summary>

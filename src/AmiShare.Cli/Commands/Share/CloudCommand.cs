@@ -66,11 +66,22 @@ public abstract class CloudCommand<TSettings>(IAnsiConsole console, CliIO io, Cl
         return await work(new SynchronousProgress(message => Console.MarkupLineInterpolated($"[grey]  {message}[/]"))).ConfigureAwait(false);
     }
 
-    /// <summary>Reports on the caller's thread, in order: Progress&lt;T&gt; posts to the thread pool and can reorder or outlive the work.</summary>
+    /// <summary>
+    /// Reports on the reporting thread, one at a time: Progress&lt;T&gt; posts to the thread pool and can reorder or
+    /// outlive the work, and independent steps report from several threads at once.
+    /// </summary>
     protected sealed class SynchronousProgress(Action<string> report) : IProgress<string>, IProgress<ExecutionProgress>
     {
-        public void Report(string value) => report(value);
+        private readonly Lock gate = new();
 
-        public void Report(ExecutionProgress value) => report(Rendering.PlanRendering.Progress(value));
+        public void Report(string value)
+        {
+            lock (gate)
+            {
+                report(value);
+            }
+        }
+
+        public void Report(ExecutionProgress value) => Report(Rendering.PlanRendering.Progress(value));
     }
 }
