@@ -42,7 +42,8 @@ public static class CliApp
         return [.. joined];
     }
 
-    public static int Run(string[] args, IAnsiConsole console, CliIO io, CliServices? services = null)
+    /// <param name="cancellationToken">Cancelled by Ctrl+C (Program): commands stop between calls and exit 130.</param>
+    public static int Run(string[] args, IAnsiConsole console, CliIO io, CliServices? services = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(console);
@@ -103,7 +104,7 @@ public static class CliApp
 
         try
         {
-            return app.Run(JoinStandardInputValues(args));
+            return app.Run(JoinStandardInputValues(args), cancellationToken);
         }
         catch (CliException ex)
         {

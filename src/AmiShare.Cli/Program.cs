@@ -19,6 +19,14 @@ internal static class Program
             console.Profile.Width = 4096;
         }
 
-        return CliApp.Run(args, console, new CliIO(Console.In, Console.Out));
+        // The first Ctrl+C asks the command to stop between cloud calls (the ledger keeps what was done, exit 130);
+        // a second one ends the process at once.
+        using var interrupted = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = !interrupted.IsCancellationRequested;
+            interrupted.Cancel();
+        };
+        return CliApp.Run(args, console, new CliIO(Console.In, Console.Out), cancellationToken: interrupted.Token);
     }
 }
