@@ -72,11 +72,20 @@ internal sealed class JsonServiceClient : IDisposable
         }
     }
 
+    /// <summary>An endpoint that does not serve the service at all may answer in XML (a query-protocol error).</summary>
+    private static string? XmlCode(string text)
+    {
+        var start = text.IndexOf("<Code>", StringComparison.Ordinal);
+        var end = start < 0 ? -1 : text.IndexOf("</Code>", start, StringComparison.Ordinal);
+        return end > start ? text[(start + "<Code>".Length)..end] : null;
+    }
+
     /// <summary>JSON 1.1 errors: <c>{"__type": "prefix#Code", "message": "…"}</c>; the header <c>x-amzn-ErrorType</c> also carries the code.</summary>
     private static AmazonServiceException Error(HttpResponseMessage response, JsonObject? body, string text)
     {
         var type = (string?)body?["__type"]
             ?? (response.Headers.TryGetValues("x-amzn-ErrorType", out var values) ? values.FirstOrDefault() : null)
+            ?? XmlCode(text)
             ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
         var code = type[(type.LastIndexOf('#') + 1)..];
         var colon = code.IndexOf(':', StringComparison.Ordinal);
