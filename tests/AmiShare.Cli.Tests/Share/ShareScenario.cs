@@ -64,6 +64,47 @@ internal sealed class ShareScenario : IAsyncDisposable
         return CliRunner.RunWith(services, [.. args, "--endpoint-url", Endpoint, "--region", Region, "--ledger", LedgerPath]);
     }
 
+    /// <summary>
+    /// Runs a read-only command (doctor, audit: no ledger) as the account's root, with another account's root as
+    /// the target credentials when <paramref name="targetAccount"/> is given.
+    /// </summary>
+    public CliRunner.Outcome RunReads(string account, string? targetAccount, params string[] args)
+    {
+        var services = new CliServices(
+            Connector: () => new AwsCloudConnector(new AwsAdapterSettings(), Root(account), targetAccount is null ? null : Root(targetAccount)),
+            PollInterval: TimeSpan.FromMilliseconds(20));
+        return CliRunner.RunWith(services, [.. args, "--endpoint-url", Endpoint, "--region", Region]);
+    }
+
+    /// <summary><see cref="RunReads"/> with --output json, parsing standard output.</summary>
+    public (CliRunner.Outcome Outcome, JsonObject Json) RunReadsJson(string account, string? targetAccount, params string[] args)
+    {
+        var outcome = RunReads(account, targetAccount, [.. args, "--output", "json"]);
+        Assert.True(outcome.Out.Length > 0, $"no JSON on standard output (exit {outcome.ExitCode}): {outcome.Console}");
+        return (outcome, JsonNode.Parse(outcome.Out)!.AsObject());
+    }
+
+    /// <summary>Shares an image by launch permission alone, as a hand edit would: no key policy, no grant.</summary>
+    public async Task AddLaunchPermissionAsync(string owner, string imageId, string account) =>
+        await Ec2(owner).ModifyImageAttributeAsync(new ModifyImageAttributeRequest
+        {
+            ImageId = imageId,
+            LaunchPermission = new LaunchPermissionModifications { Add = [new LaunchPermission { UserId = account }] },
+        }, Deadline);
+
+    /// <summary>Makes a snapshot public (createVolumePermission Group=all).</summary>
+    public async Task MakeSnapshotPublicAsync(string owner, string snapshotId) =>
+        await Ec2(owner).ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
+        {
+            SnapshotId = snapshotId,
+            Attribute = SnapshotAttributeName.CreateVolumePermission,
+            CreateVolumePermission = new CreateVolumePermissionModifications { Add = [new CreateVolumePermission { Group = PermissionGroup.All }] },
+        }, Deadline);
+
+    /// <summary>A grant on <paramref name="keyArn"/> for <paramref name="grantee"/>; returns the grant id.</summary>
+    public async Task<string> CreateGrantAsync(string owner, string keyArn, string grantee, params string[] operations) =>
+        (await Kms(owner).CreateGrantAsync(new CreateGrantRequest { KeyId = keyArn, GranteePrincipal = grantee, Operations = [.. operations.Select(GrantOperation.FindValue)] }, Deadline)).GrantId;
+
     /// <summary>Runs with --output json and parses standard output.</summary>
     public (CliRunner.Outcome Outcome, JsonObject Json) RunJson(string account, params string[] args)
     {
