@@ -156,6 +156,23 @@ internal sealed class ShareScenario : IAsyncDisposable
         return (image.ImageId, described.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId);
     }
 
+    /// <summary>An image whose root snapshot is not encrypted (launched without a mapping, encryption by default off).</summary>
+    public async Task<(string ImageId, string SnapshotId)> CreateUnencryptedImageAsync(string account, string name)
+    {
+        var ec2 = Ec2(account);
+        var run = await ec2.RunInstancesAsync(new RunInstancesRequest { ImageId = "ami-0a1b2c3d4e5f60001", MinCount = 1, MaxCount = 1, InstanceType = InstanceType.T3Micro }, Deadline);
+        var instanceId = run.Reservation.Instances[0].InstanceId;
+        for (var i = 0; i < 100 && (await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, Deadline)).Reservations[0].Instances[0].State.Name != InstanceStateName.Running; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        var image = await ec2.CreateImageAsync(new CreateImageRequest { InstanceId = instanceId, Name = name }, Deadline);
+        await ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, Deadline);
+        var described = await ec2.DescribeImagesAsync(new DescribeImagesRequest { ImageIds = [image.ImageId] }, Deadline);
+        return (image.ImageId, described.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId);
+    }
+
     /// <summary>A role in <paramref name="account"/> that <paramref name="trusted"/> may assume, with inline policies.</summary>
     public async Task CreateRoleAsync(string account, string trusted, params (string Name, string Document)[] policies)
     {
