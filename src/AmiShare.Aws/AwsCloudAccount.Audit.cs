@@ -33,7 +33,8 @@ public sealed partial class AwsCloudAccount : IAuditReads
 
     public async Task<IReadOnlyList<string>> ListKeyArnsAsync(string region, CancellationToken cancellationToken)
     {
-        var request = new ListKeysRequest { Limit = Page(1, 1000) };
+        // KMS pages 100 keys by default; ask for its maximum so an account of a few hundred keys is one call.
+        var request = new ListKeysRequest { Limit = Page(1, 1000) ?? 1000 };
         var arns = new List<string>();
         do
         {
@@ -47,7 +48,7 @@ public sealed partial class AwsCloudAccount : IAuditReads
 
     public async Task<ImmutableArray<KmsGrant>> ListGrantDetailsAsync(string keyArn, CancellationToken cancellationToken)
     {
-        var request = new ListGrantsRequest { KeyId = keyArn, Limit = Page(1, 100) };
+        var request = new ListGrantsRequest { KeyId = keyArn, Limit = Page(1, 100) ?? 100 };
         var grants = ImmutableArray.CreateBuilder<KmsGrant>();
         do
         {

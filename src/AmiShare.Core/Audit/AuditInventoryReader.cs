@@ -126,6 +126,7 @@ public sealed class AuditInventoryReader(ICloudAccount account, IAuditReads read
                 }
                 catch (CloudOperationException missing) when (missing.Kind == CloudErrorKind.NotFound)
                 {
+                    // Deleted after the image was described: nothing left to audit.
                 }
             }, cancellationToken).ConfigureAwait(false);
             described = [.. found];
