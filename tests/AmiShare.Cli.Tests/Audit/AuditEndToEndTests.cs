@@ -91,6 +91,25 @@ public sealed class AuditEndToEndTests
     }
 
     [Fact]
+    public async Task Audit_RepeatedRoleArn_AuditsEachRolesAccount()
+    {
+        await using var cloud = await StartAsync();
+        const string everything = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""";
+        await cloud.CreateRoleAsync(Prod, Images, ("audit", everything));
+        await cloud.CreateRoleAsync(Dev, Images, ("audit", everything));
+        var key = await cloud.CreateKeyAsync(Dev);
+        await cloud.CreateImageAsync(Dev, "dev-image", key);
+
+        var (outcome, json) = cloud.RunReadsJson(Images, null, "audit", "--role-arn", LauncherArn(Prod), "--role-arn", LauncherArn(Dev));
+
+        Assert.True(outcome.ExitCode == ExitCodes.Success, outcome.Out + outcome.Console);
+        var accounts = json["accounts"]!.AsArray().Select(a => a!.AsObject()).ToList();
+        Assert.Equal([Prod, Dev], accounts.Select(a => (string?)a["accountId"]));
+        Assert.Single(accounts[1]["images"]!.AsArray());
+        Assert.Equal(2, (int)json["summary"]!["accounts"]!);
+    }
+
+    [Fact]
     public async Task Audit_OutWithTable_RefusedWithFix()
     {
         await using var cloud = await StartAsync();
