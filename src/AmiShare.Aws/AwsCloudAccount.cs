@@ -177,6 +177,8 @@ public sealed partial class AwsCloudAccount : ICloudAccount, IAsyncDisposable, I
             iam.Value.Dispose();
         }
 
+        DisposeAuditClients();
+
         ownedCredentials?.Dispose();
     }
 

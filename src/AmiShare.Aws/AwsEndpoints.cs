@@ -18,6 +18,8 @@ internal static class AwsEndpoints
     public const string Kms = "KMS";
     public const string Sts = "STS";
     public const string Iam = "IAM";
+    public const string CloudTrail = "CLOUDTRAIL";
+    public const string Organizations = "ORGANIZATIONS";
 
     public static Uri? Configured(string serviceEnvId, Uri? explicitEndpoint)
     {
@@ -73,4 +75,30 @@ internal static class AwsEndpoints
             _ => (new Uri("https://iam.amazonaws.com/"), "us-east-1"),
         };
     }
+
+    /// <summary>CloudTrail is regional: the override signed for the region, else AWS's regional endpoint.</summary>
+    public static (Uri Endpoint, string SigningRegion) CloudTrailEndpoint(Uri? explicitEndpoint, string region)
+    {
+        var endpoint = Configured(CloudTrail, explicitEndpoint);
+        return (endpoint ?? new Uri($"https://cloudtrail.{region}.{DnsSuffix(region)}/"), region);
+    }
+
+    /// <summary>Organizations is global, served from one region per partition.</summary>
+    public static (Uri Endpoint, string SigningRegion) OrganizationsEndpoint(Uri? explicitEndpoint, string homeRegion)
+    {
+        var endpoint = Configured(Organizations, explicitEndpoint);
+        if (endpoint is not null)
+        {
+            return (endpoint, "us-east-1");
+        }
+
+        return homeRegion switch
+        {
+            _ when homeRegion.StartsWith("cn-", StringComparison.Ordinal) => (new Uri("https://organizations.cn-northwest-1.amazonaws.com.cn/"), "cn-northwest-1"),
+            _ when homeRegion.StartsWith("us-gov-", StringComparison.Ordinal) => (new Uri("https://organizations.us-gov-west-1.amazonaws.com/"), "us-gov-west-1"),
+            _ => (new Uri("https://organizations.us-east-1.amazonaws.com/"), "us-east-1"),
+        };
+    }
+
+    private static string DnsSuffix(string region) => region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com";
 }

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
 using Amazon.Runtime;
@@ -42,9 +40,8 @@ internal sealed class IamQueryClient : IDisposable
         var body = string.Join('&', form.Select(p => Escape(p.Key) + "=" + Escape(p.Value)));
         var bytes = Encoding.UTF8.GetBytes(body);
         var identity = await credentials.GetCredentialsAsync().ConfigureAwait(false);
-        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new ByteArrayContent(bytes) };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(ContentType);
-        Sign(request, bytes, identity, time.GetUtcNow());
+        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint);
+        SigV4Signer.SignPost(request, Endpoint, bytes, ContentType, new Dictionary<string, string>(), identity, time.GetUtcNow(), SigningRegion, "iam");
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         var document = Parse(text, response.StatusCode);
@@ -85,42 +82,4 @@ internal sealed class IamQueryClient : IDisposable
         element.Nodes().Select(n => n is XElement child ? Strip(child) : n));
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
-
-    /// <summary>SigV4 over exactly the headers sent: content-type, host (with its port), x-amz-date and the session token.</summary>
-    private void Sign(HttpRequestMessage request, byte[] body, ImmutableCredentials identity, DateTimeOffset now)
-    {
-        var amzDate = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var date = amzDate[..8];
-        var host = Endpoint.IsDefaultPort ? Endpoint.Host : $"{Endpoint.Host}:{Endpoint.Port.ToString(CultureInfo.InvariantCulture)}";
-        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["content-type"] = ContentType,
-            ["host"] = host,
-            ["x-amz-date"] = amzDate,
-        };
-        if (identity.UseToken)
-        {
-            headers["x-amz-security-token"] = identity.Token;
-        }
-
-        var signedHeaders = string.Join(';', headers.Keys);
-        var path = string.IsNullOrEmpty(Endpoint.AbsolutePath) ? "/" : Endpoint.AbsolutePath;
-        var canonical = string.Join('\n', "POST", path, Endpoint.Query.TrimStart('?'), string.Concat(headers.Select(h => h.Key + ":" + h.Value + "\n")), signedHeaders, Hex(SHA256.HashData(body)));
-        var scope = $"{date}/{SigningRegion}/iam/aws4_request";
-        var toSign = string.Join('\n', "AWS4-HMAC-SHA256", amzDate, scope, Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))));
-        var key = Hmac(Hmac(Hmac(Hmac(Encoding.UTF8.GetBytes("AWS4" + identity.SecretKey), date), SigningRegion), "iam"), "aws4_request");
-        var signature = Hex(Hmac(key, toSign));
-        request.Headers.Host = host;
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
-        if (identity.UseToken)
-        {
-            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", identity.Token);
-        }
-
-        request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={identity.AccessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
-    }
-
-    private static byte[] Hmac(byte[] key, string data) => HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(data));
-
-    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
 }

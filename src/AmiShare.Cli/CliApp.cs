@@ -1,4 +1,6 @@
+using AmiShare.Cli.Commands.Audit;
 using AmiShare.Cli.Commands.Demo;
+using AmiShare.Cli.Commands.Doctor;
 using AmiShare.Cli.Commands.Local;
 using AmiShare.Cli.Commands.Policy;
 using AmiShare.Cli.Commands.Share;
@@ -79,6 +81,16 @@ public static class CliApp
                 .WithDescription("Take shares back: launch and volume permissions, AmiShare's key-policy principals and grants for those targets (kept where another shared image still needs them). Other statements are never touched.")
                 .WithExample("unshare", "ami-0123456789abcdef0", "--from", "222222222222", "--dry-run")
                 .WithExample("unshare", "golden-2026-11", "--from", "222222222222", "--yes");
+            config.AddCommand<DoctorCommand>("doctor")
+                .WithDescription("Why would a launch fail? Every requirement for a principal of the target to launch the image (and copy it with --copy, launch through Auto Scaling with --asg): launch permission, Allowed AMIs, IAM, each KMS action on each key, the target's default EBS key. PASS/FAIL/UNKNOWN with the deciding statements and the fix; exits 1 when one fails.")
+                .WithExample("doctor", "ami-0123456789abcdef0", "--target", "222222222222")
+                .WithExample("doctor", "ami-0123456789abcdef0", "--target", "222222222222", "--target-role-arn", "arn:aws:iam::222222222222:role/ImageLauncher", "--asg")
+                .WithExample("doctor", "ami-0123456789abcdef0", "--target", "222222222222", "--principal", "arn:aws:iam::222222222222:role/Builder", "--copy", "--output", "json");
+            config.AddCommand<AuditCommand>("audit")
+                .WithDescription("Who can use what: every owned image with its launch permissions, snapshots and keys, each key's external principals; findings (BROKEN, STALE, PUBLIC, UNSHAREABLE, WIDE, NEAR-LIMIT) with fixes; CloudTrail evidence of external key use and share changes. Exits 1 on a high-severity finding.")
+                .WithExample("audit")
+                .WithExample("audit", "--region", "us-east-1", "--region", "eu-west-1", "--since", "90d", "--output", "html", "--out", "audit.html")
+                .WithExample("audit", "--role-arn", "arn:aws:iam::111111111111:role/Auditor", "--role-arn", "arn:aws:iam::333333333333:role/Auditor", "--output", "json");
             config.AddBranch("local", local =>
             {
                 local.SetDescription("Run LocalCloud, the embedded policy-enforcing emulator of EC2, KMS, STS, IAM and CloudTrail.");

@@ -112,6 +112,8 @@ public sealed class PolicyEvalCommandTests
     [InlineData("verify-help.txt", "verify", "--help")]
     [InlineData("adopt-help.txt", "adopt", "--help")]
     [InlineData("demo-help.txt", "demo", "--help")]
+    [InlineData("doctor-help.txt", "doctor", "--help")]
+    [InlineData("audit-help.txt", "audit", "--help")]
     public void Help_Command_MatchesSnapshot(string snapshot, params string[] args)
     {
         var outcome = CliRunner.Run(args);

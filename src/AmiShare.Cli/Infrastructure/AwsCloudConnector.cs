@@ -15,7 +15,7 @@ public sealed class AwsCloudConnector(AwsAdapterSettings? adapter = null, AWSCre
 
     public IReadOnlyDictionary<string, long> CallCounts => factory.Counter.Snapshot();
 
-    public async Task<SourceConnection> ConnectSourceAsync(CloudSettings settings, CancellationToken cancellationToken)
+    public async Task<SourceConnection> ConnectSourceAsync(ConnectionSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var account = await factory.CreateSourceAsync(SourceOptions(settings), cancellationToken).ConfigureAwait(false);
@@ -23,7 +23,7 @@ public sealed class AwsCloudConnector(AwsAdapterSettings? adapter = null, AWSCre
         return new SourceConnection(account, settings.Region ?? account.HomeRegion);
     }
 
-    public async Task<ICloudAccount?> ConnectTargetAsync(CloudSettings settings, CancellationToken cancellationToken)
+    public async Task<ICloudAccount?> ConnectTargetAsync(ConnectionSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (!settings.HasTarget && targetCredentials is null)
@@ -33,6 +33,22 @@ public sealed class AwsCloudConnector(AwsAdapterSettings? adapter = null, AWSCre
 
         var target = new AwsConnectionOptions { Profile = settings.TargetProfile, RoleArn = settings.TargetRoleArn, Credentials = targetCredentials, Region = settings.Region };
         var account = await factory.CreateTargetAsync(target, SourceOptions(settings), cancellationToken).ConfigureAwait(false);
+        accounts.Add(account);
+        return account;
+    }
+
+    public async Task<ICloudAccount> ConnectAsync(CloudConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var options = new AwsConnectionOptions
+        {
+            Profile = connection.Profile,
+            Region = connection.Region,
+            EndpointUrl = Endpoint(connection.EndpointUrl),
+            RoleArn = connection.RoleArn,
+            Credentials = sourceCredentials,
+        };
+        var account = await factory.CreateSourceAsync(options, cancellationToken).ConfigureAwait(false);
         accounts.Add(account);
         return account;
     }
@@ -47,7 +63,7 @@ public sealed class AwsCloudConnector(AwsAdapterSettings? adapter = null, AWSCre
         accounts.Clear();
     }
 
-    private AwsConnectionOptions SourceOptions(CloudSettings settings) => new()
+    private AwsConnectionOptions SourceOptions(ConnectionSettings settings) => new()
     {
         Profile = settings.Profile,
         Region = settings.Region,

@@ -3,8 +3,8 @@ using Spectre.Console.Cli;
 
 namespace AmiShare.Cli.Infrastructure;
 
-/// <summary>Options of every command that talks to AWS (or LocalCloud): whose credentials, where, and the ledger.</summary>
-public class CloudSettings : CommonSettings
+/// <summary>Options of every command that talks to AWS (or LocalCloud): whose credentials (source and target), and where.</summary>
+public class ConnectionSettings : CommonSettings
 {
     [CommandOption("--profile <NAME>")]
     [Description("Shared-config profile for the source account (default: the standard credential chain: environment, AWS_PROFILE, default profile, SSO, instance role).")]
@@ -30,9 +30,13 @@ public class CloudSettings : CommonSettings
     [Description("Role in the target account to assume (with --target-profile's credentials, else the source's).")]
     public string? TargetRoleArn { get; init; }
 
+    public bool HasTarget => TargetProfile is not null || TargetRoleArn is not null;
+}
+
+/// <summary>The connection options plus the ledger: the commands that change the cloud, and those that share their options.</summary>
+public class CloudSettings : ConnectionSettings
+{
     [CommandOption("--ledger <FILE>")]
     [Description("SQLite journal of applied steps, so an interrupted run resumes (default: AMISHARE_LEDGER, else ~/.amishare/ledger.db).")]
     public string? Ledger { get; init; }
-
-    public bool HasTarget => TargetProfile is not null || TargetRoleArn is not null;
 }

@@ -7,16 +7,22 @@ namespace AmiShare.Cli.Infrastructure;
 public interface ICloudConnector : IDisposable
 {
     /// <summary>The source account and the region to work in.</summary>
-    Task<SourceConnection> ConnectSourceAsync(CloudSettings settings, CancellationToken cancellationToken);
+    Task<SourceConnection> ConnectSourceAsync(ConnectionSettings settings, CancellationToken cancellationToken);
 
     /// <summary>The target account, from --target-profile / --target-role-arn; null when neither was given.</summary>
-    Task<ICloudAccount?> ConnectTargetAsync(CloudSettings settings, CancellationToken cancellationToken);
+    Task<ICloudAccount?> ConnectTargetAsync(ConnectionSettings settings, CancellationToken cancellationToken);
+
+    /// <summary>One more account from explicit options (audit reaches several accounts through several roles).</summary>
+    Task<ICloudAccount> ConnectAsync(CloudConnection connection, CancellationToken cancellationToken);
 
     /// <summary>API calls made so far, by operation (for --verbose and the scale bench).</summary>
     IReadOnlyDictionary<string, long> CallCounts { get; }
 }
 
 public sealed record SourceConnection(ICloudAccount Account, string Region);
+
+/// <summary>How to reach one account: a profile (or the default chain), a home region, an endpoint, a role to assume.</summary>
+public sealed record CloudConnection(string? Profile, string? Region, string? EndpointUrl, string? RoleArn);
 
 /// <summary>
 /// What the command tree needs from outside: how to reach the cloud, the clock, and the test hooks. Program uses

@@ -23,10 +23,11 @@ public interface IAuditReads
     Task<SnapshotPermissions> GetSnapshotPermissionsAsync(string region, string snapshotId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// CloudTrail LookupEvents in a region from <paramref name="since"/>, all pages, optionally narrowed to one event
-    /// name; each element is the record's <c>CloudTrailEvent</c> JSON (read with <c>TrailRecordReader</c>).
+    /// CloudTrail LookupEvents in a region from <paramref name="since"/>, all pages, optionally narrowed by the one
+    /// lookup attribute CloudTrail accepts; each element is the record's <c>CloudTrailEvent</c> JSON (read with
+    /// <c>TrailRecordReader</c>).
     /// </summary>
-    IAsyncEnumerable<string> LookupEventsAsync(string region, DateTimeOffset since, string? eventName, CancellationToken cancellationToken);
+    IAsyncEnumerable<string> LookupEventsAsync(string region, DateTimeOffset since, TrailLookup? filter, CancellationToken cancellationToken);
 
     /// <summary>
     /// The identity policies IAM applies to a role or user: inline and attached managed documents (default
@@ -50,3 +51,32 @@ public interface IAuditReads
 /// <param name="Accounts">Account ids with createVolumePermission.</param>
 /// <param name="IsPublic">The list includes <c>Group=all</c>.</param>
 public sealed record SnapshotPermissions(ImmutableArray<string> Accounts, bool IsPublic);
+
+/// <summary>
+/// The one LookupEvents attribute CloudTrail accepts per request. Narrowing matters: LookupEvents is throttled to
+/// a few requests per second per account and region, so audit asks for KMS events by source and share changes by
+/// name rather than paging through the whole history.
+/// </summary>
+public sealed record TrailLookup(string AttributeKey, string Value)
+{
+    public static TrailLookup EventName(string name) => new("EventName", name);
+
+    public static TrailLookup EventSource(string source) => new("EventSource", source);
+}
+
+/// <summary>Which read failures mean "this fact is unknown" rather than "the command failed".</summary>
+public static class ReadFailure
+{
+    /// <summary>
+    /// Access denied, or an operation the endpoint does not offer (an older partition, or LocalCloud, which does
+    /// not emulate every setting): the fact is reported UNKNOWN with what would let it be read. Credentials,
+    /// throttling and unreachable endpoints still fail the command: they would make every fact unknown.
+    /// </summary>
+    public static bool MeansUnknown(CloudOperationException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Kind == CloudErrorKind.AccessDenied
+            || error.Code is "InvalidAction" or "UnknownOperationException" or "UnsupportedOperation" or "UnrecognizedService"
+                or "AWSOrganizationsNotInUseException" or "AccessDeniedForDependencyException";
+    }
+}

@@ -64,6 +64,47 @@ internal sealed class ShareScenario : IAsyncDisposable
         return CliRunner.RunWith(services, [.. args, "--endpoint-url", Endpoint, "--region", Region, "--ledger", LedgerPath]);
     }
 
+    /// <summary>
+    /// Runs a read-only command (doctor, audit: no ledger) as the account's root, with another account's root as
+    /// the target credentials when <paramref name="targetAccount"/> is given.
+    /// </summary>
+    public CliRunner.Outcome RunReads(string account, string? targetAccount, params string[] args)
+    {
+        var services = new CliServices(
+            Connector: () => new AwsCloudConnector(new AwsAdapterSettings(), Root(account), targetAccount is null ? null : Root(targetAccount)),
+            PollInterval: TimeSpan.FromMilliseconds(20));
+        return CliRunner.RunWith(services, [.. args, "--endpoint-url", Endpoint, "--region", Region]);
+    }
+
+    /// <summary><see cref="RunReads"/> with --output json, parsing standard output.</summary>
+    public (CliRunner.Outcome Outcome, JsonObject Json) RunReadsJson(string account, string? targetAccount, params string[] args)
+    {
+        var outcome = RunReads(account, targetAccount, [.. args, "--output", "json"]);
+        Assert.True(outcome.Out.Length > 0, $"no JSON on standard output (exit {outcome.ExitCode}): {outcome.Console}");
+        return (outcome, JsonNode.Parse(outcome.Out)!.AsObject());
+    }
+
+    /// <summary>Shares an image by launch permission alone, as a hand edit would: no key policy, no grant.</summary>
+    public async Task AddLaunchPermissionAsync(string owner, string imageId, string account) =>
+        await Ec2(owner).ModifyImageAttributeAsync(new ModifyImageAttributeRequest
+        {
+            ImageId = imageId,
+            LaunchPermission = new LaunchPermissionModifications { Add = [new LaunchPermission { UserId = account }] },
+        }, Deadline);
+
+    /// <summary>Makes a snapshot public (createVolumePermission Group=all).</summary>
+    public async Task MakeSnapshotPublicAsync(string owner, string snapshotId) =>
+        await Ec2(owner).ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
+        {
+            SnapshotId = snapshotId,
+            Attribute = SnapshotAttributeName.CreateVolumePermission,
+            CreateVolumePermission = new CreateVolumePermissionModifications { Add = [new CreateVolumePermission { Group = PermissionGroup.All }] },
+        }, Deadline);
+
+    /// <summary>A grant on <paramref name="keyArn"/> for <paramref name="grantee"/>; returns the grant id.</summary>
+    public async Task<string> CreateGrantAsync(string owner, string keyArn, string grantee, params string[] operations) =>
+        (await Kms(owner).CreateGrantAsync(new CreateGrantRequest { KeyId = keyArn, GranteePrincipal = grantee, Operations = [.. operations.Select(GrantOperation.FindValue)] }, Deadline)).GrantId;
+
     /// <summary>Runs with --output json and parses standard output.</summary>
     public (CliRunner.Outcome Outcome, JsonObject Json) RunJson(string account, params string[] args)
     {
@@ -103,6 +144,23 @@ internal sealed class ShareScenario : IAsyncDisposable
             InstanceType = InstanceType.T3Micro,
             BlockDeviceMappings = [new BlockDeviceMapping { DeviceName = "/dev/xvda", Ebs = new EbsBlockDevice { Encrypted = true, KmsKeyId = kmsKeyId } }],
         }, Deadline);
+        var instanceId = run.Reservation.Instances[0].InstanceId;
+        for (var i = 0; i < 100 && (await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, Deadline)).Reservations[0].Instances[0].State.Name != InstanceStateName.Running; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        var image = await ec2.CreateImageAsync(new CreateImageRequest { InstanceId = instanceId, Name = name }, Deadline);
+        await ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, Deadline);
+        var described = await ec2.DescribeImagesAsync(new DescribeImagesRequest { ImageIds = [image.ImageId] }, Deadline);
+        return (image.ImageId, described.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId);
+    }
+
+    /// <summary>An image whose root snapshot is not encrypted (launched without a mapping, encryption by default off).</summary>
+    public async Task<(string ImageId, string SnapshotId)> CreateUnencryptedImageAsync(string account, string name)
+    {
+        var ec2 = Ec2(account);
+        var run = await ec2.RunInstancesAsync(new RunInstancesRequest { ImageId = "ami-0a1b2c3d4e5f60001", MinCount = 1, MaxCount = 1, InstanceType = InstanceType.T3Micro }, Deadline);
         var instanceId = run.Reservation.Instances[0].InstanceId;
         for (var i = 0; i < 100 && (await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, Deadline)).Reservations[0].Instances[0].State.Name != InstanceStateName.Running; i++)
         {

@@ -52,6 +52,10 @@ public sealed class StsIamCloudTrailConformanceTests
         await Call("GetUserPolicy", ("UserName", "builder"), ("PolicyName", "inline"));
         var policyArn = (await Call("CreatePolicy", ("PolicyName", "Managed"), ("PolicyDocument", AllowAll), ("Description", "conformance"))).Value("Arn")!;
         await Call("AttachUserPolicy", ("UserName", "builder"), ("PolicyArn", policyArn));
+        await Call("ListUserPolicies", ("UserName", "builder"));
+        await Call("ListAttachedUserPolicies", ("UserName", "builder"));
+        await Call("GetPolicy", ("PolicyArn", policyArn));
+        await Call("GetPolicyVersion", ("PolicyArn", policyArn), ("VersionId", "v1"));
         await Call("CreateRole", ("RoleName", "Sharer"), ("AssumeRolePolicyDocument", StsTests.TrustAccount(Images)), ("Description", "conformance"));
         await Call("GetRole", ("RoleName", "Sharer"));
         await Call("PutRolePolicy", ("RoleName", "Sharer"), ("PolicyName", "inline"), ("PolicyDocument", AllowAll));

@@ -11,7 +11,7 @@ namespace AmiShare.Cli.Commands.Share;
 /// progress display that animates on a terminal and prints plain lines in a log. Commands stay thin on top.
 /// </summary>
 public abstract class CloudCommand<TSettings>(IAnsiConsole console, CliIO io, CliServices services) : AsyncCommand<TSettings>
-    where TSettings : CloudSettings
+    where TSettings : ConnectionSettings
 {
     protected IAnsiConsole Console { get; } = console;
 
@@ -47,7 +47,7 @@ public abstract class CloudCommand<TSettings>(IAnsiConsole console, CliIO io, Cl
     }
 
     /// <summary>Runs <paramref name="work"/> with a spinner on a terminal, or plain progress lines otherwise; nothing in JSON mode.</summary>
-    protected async Task<T> WithProgressAsync<T>(CloudSettings settings, string title, Func<SynchronousProgress, Task<T>> work)
+    protected async Task<T> WithProgressAsync<T>(CommonSettings settings, string title, Func<SynchronousProgress, Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(work);
