@@ -133,34 +133,17 @@ internal sealed class ShareScenario : IAsyncDisposable
     }
 
     /// <summary>Launches the public image with its root volume under <paramref name="kmsKeyId"/> (null: aws/ebs) and images the instance.</summary>
-    public async Task<(string ImageId, string SnapshotId)> CreateImageAsync(string account, string name, string? kmsKeyId)
-    {
-        var ec2 = Ec2(account);
-        var run = await ec2.RunInstancesAsync(new RunInstancesRequest
-        {
-            ImageId = "ami-0a1b2c3d4e5f60001",
-            MinCount = 1,
-            MaxCount = 1,
-            InstanceType = InstanceType.T3Micro,
-            BlockDeviceMappings = [new BlockDeviceMapping { DeviceName = "/dev/xvda", Ebs = new EbsBlockDevice { Encrypted = true, KmsKeyId = kmsKeyId } }],
-        }, Deadline);
-        var instanceId = run.Reservation.Instances[0].InstanceId;
-        for (var i = 0; i < 100 && (await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, Deadline)).Reservations[0].Instances[0].State.Name != InstanceStateName.Running; i++)
-        {
-            await Task.Delay(20);
-        }
-
-        var image = await ec2.CreateImageAsync(new CreateImageRequest { InstanceId = instanceId, Name = name }, Deadline);
-        await ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, Deadline);
-        var described = await ec2.DescribeImagesAsync(new DescribeImagesRequest { ImageIds = [image.ImageId] }, Deadline);
-        return (image.ImageId, described.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId);
-    }
+    public Task<(string ImageId, string SnapshotId)> CreateImageAsync(string account, string name, string? kmsKeyId) =>
+        ImageFromInstanceAsync(account, name, [new BlockDeviceMapping { DeviceName = "/dev/xvda", Ebs = new EbsBlockDevice { Encrypted = true, KmsKeyId = kmsKeyId } }]);
 
     /// <summary>An image whose root snapshot is not encrypted (launched without a mapping, encryption by default off).</summary>
-    public async Task<(string ImageId, string SnapshotId)> CreateUnencryptedImageAsync(string account, string name)
+    public Task<(string ImageId, string SnapshotId)> CreateUnencryptedImageAsync(string account, string name) =>
+        ImageFromInstanceAsync(account, name, null);
+
+    private async Task<(string ImageId, string SnapshotId)> ImageFromInstanceAsync(string account, string name, List<BlockDeviceMapping>? mappings)
     {
         var ec2 = Ec2(account);
-        var run = await ec2.RunInstancesAsync(new RunInstancesRequest { ImageId = "ami-0a1b2c3d4e5f60001", MinCount = 1, MaxCount = 1, InstanceType = InstanceType.T3Micro }, Deadline);
+        var run = await ec2.RunInstancesAsync(new RunInstancesRequest { ImageId = "ami-0a1b2c3d4e5f60001", MinCount = 1, MaxCount = 1, InstanceType = InstanceType.T3Micro, BlockDeviceMappings = mappings }, Deadline);
         var instanceId = run.Reservation.Instances[0].InstanceId;
         for (var i = 0; i < 100 && (await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, Deadline)).Reservations[0].Instances[0].State.Name != InstanceStateName.Running; i++)
         {
