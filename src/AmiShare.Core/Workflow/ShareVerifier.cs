@@ -50,7 +50,8 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         ArgumentNullException.ThrowIfNull(request);
         var caller = await target.GetCallerIdentityAsync(cancellationToken).ConfigureAwait(false);
         var checks = ImmutableArray.CreateBuilder<VerifyCheck>();
-        var imageId = await ResolveImageAsync(request, cancellationToken).ConfigureAwait(false);
+        var owned = await ResolveOwnedImageAsync(request, cancellationToken).ConfigureAwait(false);
+        var imageId = owned?.Id ?? request.Image;
 
         progress?.Report($"checking {imageId} from {caller.Arn}");
         var visible = await target.DescribeVisibleImageAsync(request.Region, imageId, cancellationToken).ConfigureAwait(false);
@@ -60,7 +61,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
 
         checks.Add(await DryRunLaunchAsync(request, imageId, caller, cancellationToken).ConfigureAwait(false));
 
-        var keys = await SourceKeysAsync(request.Region, imageId, checks, cancellationToken).ConfigureAwait(false);
+        var keys = await SourceKeysAsync(request.Region, imageId, owned, checks, cancellationToken).ConfigureAwait(false);
         foreach (var key in keys)
         {
             await CheckSourceKeyAsync(request, imageId, key, caller, checks, cancellationToken).ConfigureAwait(false);
@@ -79,23 +80,35 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         return new VerifyReport(caller.Account, caller.Arn, imageId, checks.ToImmutable(), instanceId, volumeId);
     }
 
-    /// <summary>The image to check: the named one, or AmiShare's copy of it when the source credentials show one (an aws/ebs image is shared as a copy).</summary>
-    private async Task<string> ResolveImageAsync(VerifyRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The image to check as the source owns it: the named one, or AmiShare's copy of it (an aws/ebs image is shared
+    /// as a copy); null without source credentials or when the source does not own it.
+    /// </summary>
+    private async Task<ImageDescription?> ResolveOwnedImageAsync(VerifyRequest request, CancellationToken cancellationToken)
     {
         if (source is null)
         {
-            return request.Image;
+            return null;
         }
 
         var isId = request.Image.StartsWith("ami-", StringComparison.Ordinal);
-        var named = await source.DescribeOwnedImagesAsync(request.Region, isId ? new ImageQuery(ImageIds: [request.Image]) : new ImageQuery(Names: [request.Image]), cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ImageDescription> named;
+        try
+        {
+            named = await source.DescribeOwnedImagesAsync(request.Region, isId ? new ImageQuery(ImageIds: [request.Image]) : new ImageQuery(Names: [request.Image]), cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.NotFound)
+        {
+            return null;
+        }
+
         if (named.Count == 0)
         {
-            return request.Image;
+            return null;
         }
 
         var copies = await source.DescribeOwnedImagesAsync(request.Region, new ImageQuery(CopiesOf: [named[0].Id]), cancellationToken).ConfigureAwait(false);
-        return copies.Where(c => c.State == "available").Select(c => c.Id).FirstOrDefault() ?? named[0].Id;
+        return copies.FirstOrDefault(c => c.State == "available") ?? named[0];
     }
 
     private async Task<VerifyCheck> DryRunLaunchAsync(VerifyRequest request, string imageId, CallerIdentity caller, CancellationToken cancellationToken)
@@ -116,16 +129,17 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
     }
 
-    private async Task<List<string>> SourceKeysAsync(string region, string imageId, ImmutableArray<VerifyCheck>.Builder checks, CancellationToken cancellationToken)
+    private async Task<List<string>> SourceKeysAsync(string region, string imageId, ImageDescription? owned, ImmutableArray<VerifyCheck>.Builder checks, CancellationToken cancellationToken)
     {
-        if (source is null)
+        if (source is null || owned is null)
         {
-            checks.Add(new VerifyCheck("source keys", CheckStatus.Unknown, "Without source credentials the image's keys and their policies cannot be read (EC2 shows a shared snapshot's key only to its owner).", "rerun with the source account's credentials (--profile or --role-arn) as well as the target's"));
+            checks.Add(source is null
+                ? new VerifyCheck("source keys", CheckStatus.Unknown, "Without source credentials the image's keys and their policies cannot be read (EC2 shows a shared snapshot's key only to its owner).", "rerun with the source account's credentials (--profile or --role-arn) as well as the target's")
+                : new VerifyCheck("source keys", CheckStatus.Unknown, $"{imageId} is not an image of the source account in {region}, so its keys cannot be read.", "rerun with the credentials of the account that owns the image (--profile or --role-arn), or check the id and --region"));
             return [];
         }
 
-        var image = (await source.DescribeOwnedImagesAsync(region, new ImageQuery(ImageIds: [imageId]), cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-        var snapshotIds = image?.BlockDevices.Select(d => d.SnapshotId).OfType<string>().ToList() ?? [];
+        var snapshotIds = owned.BlockDevices.Select(d => d.SnapshotId).OfType<string>().ToList();
         if (snapshotIds.Count == 0)
         {
             return [];
