@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using AmiShare.Cli.Commands.Share;
 using AmiShare.Cli.Infrastructure;
+using AmiShare.Cli.Rendering;
 using AmiShare.Core.Doctor;
 using AmiShare.Core.Ports;
 using AmiShare.Core.Workflow;
@@ -81,7 +82,7 @@ public sealed class DoctorCommand(IAnsiConsole console, CliIO io, CliServices se
                     {
                         rule = r.Rule,
                         name = r.Name,
-                        status = Status(r.Status),
+                        status = CheckStatusText.Word(r.Status),
                         decidingStatements = r.DecidingStatements,
                         explanation = r.Explanation,
                         fix = r.Fix,
@@ -97,12 +98,7 @@ public sealed class DoctorCommand(IAnsiConsole console, CliIO io, CliServices se
         table.AddColumns("requirement", "result", "why", "fix");
         foreach (var requirement in report.Requirements)
         {
-            var status = requirement.Status switch
-            {
-                CheckStatus.Pass => "[green]PASS[/]",
-                CheckStatus.Fail => "[red]FAIL[/]",
-                _ => "[yellow]UNKNOWN[/]",
-            };
+            var status = CheckStatusText.Markup(requirement.Status);
             var why = requirement.DecidingStatements.IsDefaultOrEmpty
                 ? requirement.Explanation
                 : $"{requirement.Explanation}\n(decided by {string.Join(", ", requirement.DecidingStatements)})";
@@ -117,6 +113,4 @@ public sealed class DoctorCommand(IAnsiConsole console, CliIO io, CliServices se
             : unknowns > 0 ? $"[yellow]No requirement fails, {unknowns} could not be checked[/]: the fix column says which access would settle them."
             : "[green]Every requirement holds[/]: the principal can launch the image.");
     }
-
-    private static string Status(CheckStatus status) => status.ToString().ToUpperInvariant();
 }

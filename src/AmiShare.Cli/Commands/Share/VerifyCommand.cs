@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using AmiShare.Cli.Infrastructure;
+using AmiShare.Cli.Rendering;
 using AmiShare.Core.Workflow;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -65,7 +66,7 @@ public sealed class VerifyCommand(IAnsiConsole console, CliIO io, CliServices se
                     imageId = report.ImageId,
                     passed = report.Passed,
                     instanceId = report.InstanceId,
-                    checks = report.Checks.Select(c => new { name = c.Name, status = c.Status.ToString().ToUpperInvariant(), detail = c.Detail, fix = c.Fix }),
+                    checks = report.Checks.Select(c => new { name = c.Name, status = CheckStatusText.Word(c.Status), detail = c.Detail, fix = c.Fix }),
                 },
                 Json));
             IO.Out.Flush();
@@ -77,12 +78,7 @@ public sealed class VerifyCommand(IAnsiConsole console, CliIO io, CliServices se
         table.AddColumns("check", "result", "detail", "fix");
         foreach (var check in report.Checks)
         {
-            var status = check.Status switch
-            {
-                CheckStatus.Pass => "[green]PASS[/]",
-                CheckStatus.Fail => "[red]FAIL[/]",
-                _ => "[yellow]UNKNOWN[/]",
-            };
+            var status = CheckStatusText.Markup(check.Status);
             table.AddRow(new Text(check.Name), new Markup(status), new Text(check.Detail), new Text(check.Fix ?? string.Empty));
         }
 
