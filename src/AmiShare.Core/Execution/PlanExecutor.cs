@@ -36,7 +36,7 @@ public enum StepOutcomeKind
 public sealed record StepOutcome(PlanStep Step, string Resource, StepOutcomeKind Kind, string Detail);
 
 /// <summary>Progress of an apply, for the CLI's progress display.</summary>
-public sealed record ExecutionProgress(int Index, int Count, PlanStep Step, string Message, bool Waiting = false);
+public sealed record ExecutionProgress(int Index, int Count, PlanStep Step, string Message);
 
 /// <summary>What the executor needs besides the plan.</summary>
 /// <param name="Target">Credentials in a target account, for the grants only the target can create.</param>
@@ -240,7 +240,7 @@ public sealed class PlanExecutor(ApplyContext context)
                 throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyTimedOut", $"The copy {imageId} was still {image?.State ?? "not visible"} after {context.CopyTimeout}.", "Rerun later: the run resumes and waits for the same copy.");
             }
 
-            context.Progress?.Report(new ExecutionProgress(index, 0, step, $"waiting for {imageId} ({image?.State ?? "not visible yet"})", Waiting: true));
+            context.Progress?.Report(new ExecutionProgress(index, 0, step, $"waiting for {imageId} ({image?.State ?? "not visible yet"})"));
             await Task.Delay(context.PollInterval, context.Time, cancellationToken).ConfigureAwait(false);
         }
     }
