@@ -8,9 +8,10 @@ namespace AmiShare.LocalCloud.Services.Ec2;
 
 /// <summary>
 /// Block content of snapshots and volumes, kept out of the entity table so a 1 GiB image stays practical:
-/// 1 MiB blocks, in memory for an in-memory cloud and as rows of table <c>ec2_blocks</c> in the data file
-/// otherwise. Blocks of encrypted content are AES-256-GCM sealed under the owner's data key (nonce | tag |
-/// ciphertext, the content id and block index as associated data); plaintext content is stored as is.
+/// 1 MiB blocks, in native-memory slabs for an in-memory cloud (<see cref="BlockSlab"/>) and as rows of table
+/// <c>ec2_blocks</c> in the data file otherwise. Blocks of encrypted content are AES-256-GCM sealed under the
+/// owner's data key (nonce | tag | ciphertext, the content id and block index as associated data); plaintext
+/// content is stored as is.
 /// Copies and launches open and seal blocks in parallel batches on all cores, and write all-or-nothing.
 /// </summary>
 public sealed class Ec2ContentStore : IDisposable
@@ -22,13 +23,27 @@ public sealed class Ec2ContentStore : IDisposable
     /// <summary>Blocks processed together: enough to keep every core busy, little enough to bound memory.</summary>
     private static readonly int BatchSize = Math.Max(64, Environment.ProcessorCount * 16);
 
+    /// <summary>Room for the largest stored block: a full block sealed (nonce and tag in front of the payload).</summary>
+    private const int SlotSize = BlockSize + NonceSize + TagSize;
+
+    /// <summary>Blocks per slab: 256 MiB, so a slab's length stays an int and a large content needs few mappings.</summary>
+    private const int DefaultBlocksPerSlab = 256;
+
     private readonly IBlockTable blocks;
     private readonly Lock gate = new();
 
     public Ec2ContentStore(string? dataFilePath)
+        : this(dataFilePath, DefaultBlocksPerSlab)
     {
+    }
+
+    /// <summary>Tests choose small slabs to cross slab boundaries with little content.</summary>
+    internal Ec2ContentStore(string? dataFilePath, int blocksPerSlab)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocksPerSlab);
+
         // SQLite would add nothing but copying to an in-memory cloud; a data file must keep the blocks.
-        blocks = dataFilePath is null ? new MemoryBlockTable() : new SqliteBlockTable(dataFilePath);
+        blocks = dataFilePath is null ? new MemoryBlockTable(blocksPerSlab) : new SqliteBlockTable(dataFilePath);
     }
 
     /// <summary>Number of blocks for a length.</summary>
@@ -42,9 +57,23 @@ public sealed class Ec2ContentStore : IDisposable
     public Ec2ContentRef Transform(Ec2ContentRef source, byte[]? sourceKey, string newContentId, byte[]? destinationKey)
     {
         ArgumentNullException.ThrowIfNull(source);
+        var count = BlockCount(source.LengthBytes);
         lock (gate)
         {
-            blocks.InsertAll(newContentId, TransformedBatches(source, sourceKey, newContentId, destinationKey));
+            using var writer = blocks.Create(newContentId, count);
+            for (long first = 0; first < count; first += BatchSize)
+            {
+                var size = (int)Math.Min(BatchSize, count - first);
+                var stored = StoredBatch(source, first, size);
+                var start = first;
+                InParallel(
+                    size,
+                    () => new BlockWorker(source.GeneratorSeed, sourceKey, destinationKey),
+                    (j, worker) => TransformBlock(worker, source, start + j, stored?[j], writer, newContentId));
+                writer.Written(first, size);
+            }
+
+            writer.Commit();
             return new Ec2ContentRef(newContentId, source.LengthBytes);
         }
     }
@@ -74,7 +103,7 @@ public sealed class Ec2ContentStore : IDisposable
         ArgumentNullException.ThrowIfNull(content);
         lock (gate)
         {
-            return Plaintext(content, key, blockIndex, content.GeneratorSeed is null ? StoredBlock(content, blockIndex) : null);
+            return Plaintext(content, key, blockIndex, content.GeneratorSeed is null ? StoredBlock(content, blockIndex) : (ReadOnlyMemory<byte>?)null);
         }
     }
 
@@ -83,7 +112,7 @@ public sealed class Ec2ContentStore : IDisposable
     {
         lock (gate)
         {
-            return blocks.Read(contentId, blockIndex);
+            return blocks.Read(contentId, blockIndex)?.ToArray();
         }
     }
 
@@ -117,24 +146,6 @@ public sealed class Ec2ContentStore : IDisposable
     }
 
     public void Dispose() => blocks.Dispose();
-
-    /// <summary>Batches of the new content's stored blocks, each batch opened and sealed in parallel.</summary>
-    private IEnumerable<byte[][]> TransformedBatches(Ec2ContentRef source, byte[]? sourceKey, string newContentId, byte[]? destinationKey)
-    {
-        var count = BlockCount(source.LengthBytes);
-        for (long first = 0; first < count; first += BatchSize)
-        {
-            var size = (int)Math.Min(BatchSize, count - first);
-            var stored = StoredBatch(source, first, size);
-            var output = new byte[size][];
-            var start = first;
-            InParallel(
-                size,
-                () => new BlockWorker(source.GeneratorSeed, sourceKey, destinationKey),
-                (j, worker) => output[j] = TransformBlock(worker, source, start + j, stored?[j], newContentId));
-            yield return output;
-        }
-    }
 
     /// <summary>Batches of decrypted blocks in order, each batch opened in parallel.</summary>
     private IEnumerable<byte[][]> PlaintextBatches(Ec2ContentRef content, byte[]? key)
@@ -185,14 +196,14 @@ public sealed class Ec2ContentStore : IDisposable
     }
 
     /// <summary>The stored bytes of a run of blocks, or null for generated (seed) content.</summary>
-    private byte[][]? StoredBatch(Ec2ContentRef content, long first, int size)
+    private ReadOnlyMemory<byte>[]? StoredBatch(Ec2ContentRef content, long first, int size)
     {
         if (content.GeneratorSeed is not null)
         {
             return null;
         }
 
-        var stored = new byte[size][];
+        var stored = new ReadOnlyMemory<byte>[size];
         for (var j = 0; j < size; j++)
         {
             stored[j] = StoredBlock(content, first + j);
@@ -201,59 +212,51 @@ public sealed class Ec2ContentStore : IDisposable
         return stored;
     }
 
-    private byte[] StoredBlock(Ec2ContentRef content, long index) =>
+    private ReadOnlyMemory<byte> StoredBlock(Ec2ContentRef content, long index) =>
         blocks.Read(content.ContentId, index)
         ?? throw new InvalidOperationException($"Content {content.ContentId} is missing block {index} of {BlockCount(content.LengthBytes)}.");
 
     /// <summary>
-    /// One block of the new content, written into fresh memory once: a sealed block is generated, copied or opened
-    /// straight into the array that will be stored and sealed there in place (on this machine kind, touching new
-    /// pages costs about as much as the cipher, so no block passes through a second fresh array).
+    /// One block of the new content, written once into its slot: a sealed block is generated, copied or opened
+    /// straight into the memory that will be stored and sealed there in place (touching new pages costs about as
+    /// much as the cipher on this machine kind, so no block passes through a second buffer).
     /// </summary>
-    private static byte[] TransformBlock(BlockWorker worker, Ec2ContentRef source, long index, byte[]? stored, string newContentId)
+    private static void TransformBlock(BlockWorker worker, Ec2ContentRef source, long index, ReadOnlyMemory<byte>? stored, IBlockWriter writer, string newContentId)
     {
         var length = source.GeneratorSeed is not null ? BlockLength(source.LengthBytes, index)
-            : worker.Source is null ? stored!.Length
-            : stored!.Length - NonceSize - TagSize;
+            : worker.Source is null ? stored!.Value.Length
+            : stored!.Value.Length - NonceSize - TagSize;
         if (length < 0)
         {
             throw new CryptographicException($"Block {index} of {source.ContentId} is too short to be sealed.");
         }
 
-        if (worker.Destination is null && worker.Source is null && source.GeneratorSeed is null)
-        {
-            // Plaintext to plaintext: blocks are immutable once stored, so the copy shares them.
-            return stored!;
-        }
-
-        // Every byte (nonce, tag, payload) is written below, so the array need not be zeroed first.
-        var output = GC.AllocateUninitializedArray<byte>(worker.Destination is null ? length : NonceSize + TagSize + length);
-        var payload = worker.Destination is null ? output.AsSpan() : output.AsSpan(NonceSize + TagSize);
+        // Every byte (nonce, tag, payload) is written below, so the slot's earlier content does not matter.
+        var output = writer.Slot(index, worker.Destination is null ? length : NonceSize + TagSize + length).Span;
+        var payload = worker.Destination is null ? output : output[(NonceSize + TagSize)..];
         if (source.GeneratorSeed is not null)
         {
             worker.Generate(index, payload);
         }
         else if (worker.Source is { } opener)
         {
-            Open(opener, source.ContentId, index, stored!, payload);
+            Open(opener, source.ContentId, index, stored!.Value.Span, payload);
         }
         else
         {
-            stored.CopyTo(payload);
+            stored!.Value.Span.CopyTo(payload);
         }
 
         if (worker.Destination is { } sealer)
         {
-            var nonce = output.AsSpan(0, NonceSize);
+            var nonce = output[..NonceSize];
             RandomNumberGenerator.Fill(nonce);
-            sealer.Encrypt(nonce, payload, payload, output.AsSpan(NonceSize, TagSize), AssociatedData(newContentId, index));
+            sealer.Encrypt(nonce, payload, payload, output.Slice(NonceSize, TagSize), AssociatedData(newContentId, index));
         }
-
-        return output;
     }
 
     /// <summary>One block in clear: generated for seed content, else the stored bytes, opened when a key is given.</summary>
-    private static byte[] Plaintext(Ec2ContentRef content, byte[]? key, long index, byte[]? stored)
+    private static byte[] Plaintext(Ec2ContentRef content, byte[]? key, long index, ReadOnlyMemory<byte>? stored)
     {
         if (content.GeneratorSeed is { } seed)
         {
@@ -263,26 +266,27 @@ public sealed class Ec2ContentStore : IDisposable
             return block;
         }
 
+        var bytes = stored!.Value.Span;
         if (key is null)
         {
-            return stored!;
+            return bytes.ToArray();
         }
 
-        if (stored!.Length < NonceSize + TagSize)
+        if (bytes.Length < NonceSize + TagSize)
         {
             throw new CryptographicException($"Block {index} of {content.ContentId} is too short to be sealed.");
         }
 
-        var plaintext = new byte[stored.Length - NonceSize - TagSize];
+        var plaintext = new byte[bytes.Length - NonceSize - TagSize];
         using var aes = new AesGcm(key, TagSize);
-        Open(aes, content.ContentId, index, stored, plaintext);
+        Open(aes, content.ContentId, index, bytes, plaintext);
         return plaintext;
     }
 
     private static int BlockLength(long lengthBytes, long index) => (int)Math.Min(BlockSize, lengthBytes - (index * BlockSize));
 
-    private static void Open(AesGcm aes, string contentId, long index, byte[] sealedBlock, Span<byte> plaintext) =>
-        aes.Decrypt(sealedBlock.AsSpan(0, NonceSize), sealedBlock.AsSpan(NonceSize + TagSize), sealedBlock.AsSpan(NonceSize, TagSize), plaintext, AssociatedData(contentId, index));
+    private static void Open(AesGcm aes, string contentId, long index, ReadOnlySpan<byte> sealedBlock, Span<byte> plaintext) =>
+        aes.Decrypt(sealedBlock[..NonceSize], sealedBlock[(NonceSize + TagSize)..], sealedBlock.Slice(NonceSize, TagSize), plaintext, AssociatedData(contentId, index));
 
     private static byte[] AssociatedData(string contentId, long index) =>
         Encoding.UTF8.GetBytes(contentId + "/" + index.ToString(CultureInfo.InvariantCulture));
@@ -378,10 +382,11 @@ public sealed class Ec2ContentStore : IDisposable
     /// <summary>Where blocks live; callers hold the store's lock.</summary>
     private interface IBlockTable : IDisposable
     {
-        /// <summary>Stores every batch under the content id, or nothing if enumerating the batches fails.</summary>
-        void InsertAll(string contentId, IEnumerable<byte[][]> batches);
+        /// <summary>Starts content <paramref name="contentId"/> of <paramref name="blockCount"/> blocks; it is kept only if committed.</summary>
+        IBlockWriter Create(string contentId, long blockCount);
 
-        byte[]? Read(string contentId, long index);
+        /// <summary>The stored bytes of a block, valid until the content is deleted or overwritten; null if absent.</summary>
+        ReadOnlyMemory<byte>? Read(string contentId, long index);
 
         bool Overwrite(string contentId, long index, byte[] data);
 
@@ -390,40 +395,137 @@ public sealed class Ec2ContentStore : IDisposable
         IReadOnlyList<string> ContentIds();
     }
 
-    private sealed class MemoryBlockTable : IBlockTable
+    /// <summary>New content being written; disposing it uncommitted discards every block.</summary>
+    private interface IBlockWriter : IDisposable
     {
-        private readonly Dictionary<string, List<byte[]>> contents = new(StringComparer.Ordinal);
+        /// <summary>Where block <paramref name="index"/> of <paramref name="length"/> bytes goes; distinct blocks may be written in parallel.</summary>
+        Memory<byte> Slot(long index, int length);
 
-        public void InsertAll(string contentId, IEnumerable<byte[][]> batches)
-        {
-            var list = new List<byte[]>();
-            foreach (var batch in batches)
-            {
-                list.AddRange(batch);
-            }
+        /// <summary>Blocks <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1 are fully written.</summary>
+        void Written(long first, int count);
 
-            contents[contentId] = list;
-        }
+        void Commit();
+    }
 
-        public byte[]? Read(string contentId, long index) =>
-            contents.TryGetValue(contentId, out var list) && index >= 0 && index < list.Count ? list[(int)index] : null;
+    /// <summary>Each content is a run of slabs of fixed-size slots, with each block's length beside them.</summary>
+    private sealed class MemoryBlockTable(int blocksPerSlab) : IBlockTable
+    {
+        private readonly Dictionary<string, SlabContent> contents = new(StringComparer.Ordinal);
+
+        public IBlockWriter Create(string contentId, long blockCount) => new SlabWriter(this, contentId, new SlabContent(blockCount, blocksPerSlab));
+
+        public ReadOnlyMemory<byte>? Read(string contentId, long index) =>
+            contents.TryGetValue(contentId, out var content) && content.Has(index) ? content.Block(index) : (ReadOnlyMemory<byte>?)null;
 
         public bool Overwrite(string contentId, long index, byte[] data)
         {
-            if (!contents.TryGetValue(contentId, out var list) || index < 0 || index >= list.Count)
+            if (!contents.TryGetValue(contentId, out var content) || !content.Has(index) || data.Length > SlotSize)
             {
                 return false;
             }
 
-            list[(int)index] = data;
+            data.CopyTo(content.Slot(index, data.Length));
             return true;
         }
 
-        public void Delete(string contentId) => contents.Remove(contentId);
+        public void Delete(string contentId)
+        {
+            if (contents.Remove(contentId, out var content))
+            {
+                content.Dispose();
+            }
+        }
 
         public IReadOnlyList<string> ContentIds() => [.. contents.Keys];
 
-        public void Dispose() => contents.Clear();
+        public void Dispose()
+        {
+            foreach (var content in contents.Values)
+            {
+                content.Dispose();
+            }
+
+            contents.Clear();
+        }
+
+        private void Keep(string contentId, SlabContent content)
+        {
+            Delete(contentId);
+            contents[contentId] = content;
+        }
+
+        private sealed class SlabWriter(MemoryBlockTable table, string contentId, SlabContent content) : IBlockWriter
+        {
+            private bool committed;
+
+            public Memory<byte> Slot(long index, int length) => content.Slot(index, length);
+
+            public void Written(long first, int count)
+            {
+            }
+
+            public void Commit()
+            {
+                table.Keep(contentId, content);
+                committed = true;
+            }
+
+            public void Dispose()
+            {
+                if (!committed)
+                {
+                    content.Dispose();
+                }
+            }
+        }
+    }
+
+    private sealed class SlabContent : IDisposable
+    {
+        private readonly BlockSlab[] slabs;
+        private readonly int[] lengths;
+        private readonly int blocksPerSlab;
+
+        public SlabContent(long blockCount, int blocksPerSlab)
+        {
+            this.blocksPerSlab = blocksPerSlab;
+            lengths = new int[blockCount];
+            slabs = new BlockSlab[(blockCount + blocksPerSlab - 1) / blocksPerSlab];
+            try
+            {
+                for (var i = 0; i < slabs.Length; i++)
+                {
+                    var slots = (int)Math.Min(blocksPerSlab, blockCount - ((long)i * blocksPerSlab));
+                    slabs[i] = BlockSlab.Allocate(slots * SlotSize);
+                }
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public bool Has(long index) => index >= 0 && index < lengths.Length;
+
+        public Memory<byte> Slot(long index, int length)
+        {
+            lengths[index] = length;
+            return Place(index, length);
+        }
+
+        public ReadOnlyMemory<byte> Block(long index) => Place(index, lengths[index]);
+
+        public void Dispose()
+        {
+            foreach (var slab in slabs)
+            {
+                ((IDisposable?)slab)?.Dispose();
+            }
+        }
+
+        private Memory<byte> Place(long index, int length) =>
+            slabs[index / blocksPerSlab].Memory.Slice((int)(index % blocksPerSlab) * SlotSize, length);
     }
 
     private sealed class SqliteBlockTable : IBlockTable
@@ -446,37 +548,16 @@ public sealed class Ec2ContentStore : IDisposable
                 """);
         }
 
-        public void InsertAll(string contentId, IEnumerable<byte[][]> batches)
-        {
-            using var transaction = connection.BeginTransaction();
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO ec2_blocks (content_id, block_index, data) VALUES ($id, $index, $data)";
-            var id = insert.Parameters.Add("$id", SqliteType.Text);
-            var index = insert.Parameters.Add("$index", SqliteType.Integer);
-            var data = insert.Parameters.Add("$data", SqliteType.Blob);
-            id.Value = contentId;
-            long next = 0;
-            foreach (var batch in batches)
-            {
-                foreach (var block in batch)
-                {
-                    index.Value = next++;
-                    data.Value = block;
-                    insert.ExecuteNonQuery();
-                }
-            }
+        public IBlockWriter Create(string contentId, long blockCount) => new RowWriter(connection, contentId);
 
-            transaction.Commit();
-        }
-
-        public byte[]? Read(string contentId, long index)
+        public ReadOnlyMemory<byte>? Read(string contentId, long index)
         {
             using var select = connection.CreateCommand();
             select.CommandText = "SELECT data FROM ec2_blocks WHERE content_id = $id AND block_index = $index";
             select.Parameters.AddWithValue("$id", contentId);
             select.Parameters.AddWithValue("$index", index);
-            return select.ExecuteScalar() as byte[];
+            // The casts matter: a bare null here would convert (through byte[]) to an empty block, not to no block.
+            return select.ExecuteScalar() is byte[] data ? new ReadOnlyMemory<byte>(data) : (ReadOnlyMemory<byte>?)null;
         }
 
         public bool Overwrite(string contentId, long index, byte[] data)
@@ -518,6 +599,48 @@ public sealed class Ec2ContentStore : IDisposable
             using var command = connection.CreateCommand();
             command.CommandText = sql;
             command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Writes the blocks of a batch as rows once the batch is done, all in one transaction.</summary>
+    private sealed class RowWriter : IBlockWriter
+    {
+        private readonly SqliteTransaction transaction;
+        private readonly SqliteCommand insert;
+        private readonly SqliteParameter index;
+        private readonly SqliteParameter data;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte[]> pending = new();
+
+        public RowWriter(SqliteConnection connection, string contentId)
+        {
+            transaction = connection.BeginTransaction();
+            insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO ec2_blocks (content_id, block_index, data) VALUES ($id, $index, $data)";
+            insert.Parameters.Add("$id", SqliteType.Text).Value = contentId;
+            index = insert.Parameters.Add("$index", SqliteType.Integer);
+            data = insert.Parameters.Add("$data", SqliteType.Blob);
+        }
+
+        public Memory<byte> Slot(long index, int length) => pending[index] = GC.AllocateUninitializedArray<byte>(length);
+
+        public void Written(long first, int count)
+        {
+            for (var block = first; block < first + count; block++)
+            {
+                pending.TryRemove(block, out var bytes);
+                index.Value = block;
+                data.Value = bytes ?? throw new InvalidOperationException($"Block {block} was never written.");
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        public void Commit() => transaction.Commit();
+
+        public void Dispose()
+        {
+            insert.Dispose();
+            transaction.Dispose();
         }
     }
 }
