@@ -510,6 +510,8 @@ public sealed class Ec2ContentStore : IDisposable
 
         public Memory<byte> Slot(long index, int length)
         {
+            // A longer block would run into the next slot; content that grows like that is a bug, not data.
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(length, SlotSize);
             lengths[index] = length;
             return Place(index, length);
         }
