@@ -53,7 +53,7 @@ public sealed class CloudTrailServiceWiringTests
         await using var server = await TestCloud.StartAsync();
         using var owner = Client(server, Images);
         using var prod = Client(server, Prod);
-        var (image, snapshot) = await SharedImageAsync(owner, await SharedKeyArnAsync(server, Prod));
+        var (image, snapshot) = await ImageSharedWithProdAsync(owner, "shared", await SharedKeyArnAsync(server, Prod));
 
         await prod.CopyImageAsync(new CopyImageRequest { SourceImageId = image, SourceRegion = TestCloud.Region, Name = "copy", Encrypted = true }, TestCloud.Timeout);
         await prod.CopySnapshotAsync(new CopySnapshotRequest { SourceSnapshotId = snapshot, SourceRegion = TestCloud.Region, Encrypted = true }, TestCloud.Timeout);
@@ -76,8 +76,8 @@ public sealed class CloudTrailServiceWiringTests
         await using var server = await TestCloud.StartAsync();
         using var owner = Client(server, Images);
         using var prod = Client(server, Prod);
-        var (plainImage, plainSnapshot) = await SharedImageAsync(owner, kmsKeyArn: null);
-        var (encryptedImage, encryptedSnapshot) = await SharedImageAsync(owner, await SharedKeyArnAsync(server, Prod));
+        var (plainImage, plainSnapshot) = await ImageSharedWithProdAsync(owner, "shared-plain", kmsKeyArn: null);
+        var (encryptedImage, encryptedSnapshot) = await ImageSharedWithProdAsync(owner, "shared-encrypted", await SharedKeyArnAsync(server, Prod));
 
         await prod.CreateVolumeAsync(new CreateVolumeRequest { SnapshotId = plainSnapshot, AvailabilityZone = TestCloud.Region + "a" }, TestCloud.Timeout);
         var launched = await LaunchAsync(prod, encryptedImage);
@@ -87,21 +87,5 @@ public sealed class CloudTrailServiceWiringTests
         var events = (await SignedJsonClient.CloudTrail(server, Images).LookupAsync("EventName", "SharedSnapshotVolumeCreated")).Events();
         Assert.Equal([encryptedSnapshot, plainSnapshot], events.Select(e => e.Record().Text("serviceEventDetails.snapshotId")));
         Assert.All(events.Select(e => e.Record()), record => Assert.Equal(Prod, record.Text("userIdentity.accountId")));
-    }
-
-    /// <summary>An owner image (encrypted under the key when given) with launch and createVolume permission for prod.</summary>
-    private static async Task<(string ImageId, string SnapshotId)> SharedImageAsync(AmazonEC2Client owner, string? kmsKeyArn)
-    {
-        var image = await OwnerImageAsync(owner, "shared-" + Guid.NewGuid().ToString("N")[..8], kmsKeyArn);
-        await ShareAsync(owner, image, new LaunchPermission { UserId = Prod });
-        var snapshot = (await ImageAsync(owner, image)).BlockDeviceMappings[0].Ebs.SnapshotId;
-        await owner.ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
-        {
-            SnapshotId = snapshot,
-            Attribute = SnapshotAttributeName.CreateVolumePermission,
-            OperationType = OperationType.Add,
-            UserIds = [Prod],
-        }, TestCloud.Timeout);
-        return (image, snapshot);
     }
 }

@@ -19,7 +19,8 @@ public sealed class Ec2ContentDigestTests
     public async Task ContentDigest_CrossAccountCopyAndLaunch_EqualsSourceDigest()
     {
         await using var server = await TestCloud.StartAsync();
-        var (image, sourceSnapshot) = await SharedCopyableImageAsync(server);
+        using var owner = Client(server, Images);
+        var (image, sourceSnapshot) = await ImageSharedWithProdAsync(owner, "digest", await SharedKeyArnAsync(server, Prod));
         using var prod = Client(server, Prod);
         using var prodKms = KmsTestKit.Client(server, Prod);
         var targetKey = (await KmsTestKit.CreateKeyAsync(prodKms)).Arn;
@@ -39,7 +40,8 @@ public sealed class Ec2ContentDigestTests
     public async Task ContentDigest_TamperedCiphertextBlock_ReportsErrorNotDigest()
     {
         await using var server = await TestCloud.StartAsync();
-        var (image, sourceSnapshot) = await SharedCopyableImageAsync(server);
+        using var owner = Client(server, Images);
+        var (image, sourceSnapshot) = await ImageSharedWithProdAsync(owner, "digest", await SharedKeyArnAsync(server, Prod));
         using var prod = Client(server, Prod);
         var volume = (await LaunchAsync(prod, image)).BlockDeviceMappings[0].Ebs.VolumeId;
         var before = await DigestAsync(server, sourceSnapshot);
@@ -56,22 +58,5 @@ public sealed class Ec2ContentDigestTests
         Assert.Equal("ContentUnreadable", body.GetProperty("error").GetString());
         Assert.False(body.TryGetProperty("sha256", out _), "a tampered block must not yield a digest");
         Assert.Equal(before, await DigestAsync(server, volume));
-    }
-
-    /// <summary>An image in the images account encrypted under a key shared with prod, launchable and copyable by prod.</summary>
-    private static async Task<(string ImageId, string SnapshotId)> SharedCopyableImageAsync(LocalCloudServer server)
-    {
-        using var owner = Client(server, Images);
-        var image = await OwnerImageAsync(owner, "digest", await SharedKeyArnAsync(server, Prod));
-        await ShareAsync(owner, image, new LaunchPermission { UserId = Prod });
-        var snapshot = (await ImageAsync(owner, image)).BlockDeviceMappings[0].Ebs.SnapshotId;
-        await owner.ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
-        {
-            SnapshotId = snapshot,
-            Attribute = SnapshotAttributeName.CreateVolumePermission,
-            OperationType = OperationType.Add,
-            UserIds = [Prod],
-        }, TestCloud.Timeout);
-        return (image, snapshot);
     }
 }

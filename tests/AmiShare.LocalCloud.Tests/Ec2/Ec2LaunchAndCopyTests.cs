@@ -232,16 +232,7 @@ public sealed class Ec2LaunchAndCopyTests
         using var owner = Client(server, Images);
         using var prod = Client(server, Prod);
         using var prodKms = KmsTestKit.Client(server, Prod);
-        var image = await OwnerImageAsync(owner, "copy-me", await SharedKeyArnAsync(server, Prod));
-        await ShareAsync(owner, image, new LaunchPermission { UserId = Prod });
-        var sourceSnapshot = (await ImageAsync(owner, image)).BlockDeviceMappings[0].Ebs.SnapshotId;
-        await owner.ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
-        {
-            SnapshotId = sourceSnapshot,
-            Attribute = SnapshotAttributeName.CreateVolumePermission,
-            OperationType = OperationType.Add,
-            UserIds = [Prod],
-        }, TestCloud.Timeout);
+        var (image, sourceSnapshot) = await ImageSharedWithProdAsync(owner, "copy-me", await SharedKeyArnAsync(server, Prod));
         var targetKey = (await KmsTestKit.CreateKeyAsync(prodKms)).Arn;
         var request = new CopyImageRequest { SourceImageId = image, SourceRegion = TestCloud.Region, Name = "prod-copy", Encrypted = true, KmsKeyId = targetKey, ClientToken = "copy-once" };
 

@@ -83,6 +83,25 @@ internal static class Ec2TestKit
             LaunchPermission = new LaunchPermissionModifications { Add = [permission] },
         }, TestCloud.Timeout);
 
+    /// <summary>
+    /// An owner image (encrypted under the key when given) that prod may launch and copy: a launch permission on
+    /// the image and createVolumePermission on its snapshot.
+    /// </summary>
+    public static async Task<(string ImageId, string SnapshotId)> ImageSharedWithProdAsync(AmazonEC2Client owner, string name, string? kmsKeyArn)
+    {
+        var image = await OwnerImageAsync(owner, name, kmsKeyArn);
+        await ShareAsync(owner, image, new LaunchPermission { UserId = Prod });
+        var snapshot = (await ImageAsync(owner, image)).BlockDeviceMappings[0].Ebs.SnapshotId;
+        await owner.ModifySnapshotAttributeAsync(new ModifySnapshotAttributeRequest
+        {
+            SnapshotId = snapshot,
+            Attribute = SnapshotAttributeName.CreateVolumePermission,
+            OperationType = OperationType.Add,
+            UserIds = [Prod],
+        }, TestCloud.Timeout);
+        return (image, snapshot);
+    }
+
     /// <summary>SHA-256 of the decrypted content, from the admin API.</summary>
     public static async Task<string> DigestAsync(LocalCloudServer server, string snapshotOrVolumeId)
     {
