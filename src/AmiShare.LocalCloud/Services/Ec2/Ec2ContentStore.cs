@@ -89,7 +89,7 @@ public sealed class Ec2ContentStore : IDisposable
             {
                 foreach (var plaintext in batch)
                 {
-                    hash.AppendData(plaintext);
+                    hash.AppendData(plaintext.Span);
                 }
             }
         }
@@ -103,7 +103,7 @@ public sealed class Ec2ContentStore : IDisposable
         ArgumentNullException.ThrowIfNull(content);
         lock (gate)
         {
-            return Plaintext(content, key, blockIndex, content.GeneratorSeed is null ? StoredBlock(content, blockIndex) : (ReadOnlyMemory<byte>?)null);
+            return Plaintext(content, key, blockIndex, content.GeneratorSeed is null ? StoredBlock(content, blockIndex) : (ReadOnlyMemory<byte>?)null).ToArray();
         }
     }
 
@@ -148,14 +148,14 @@ public sealed class Ec2ContentStore : IDisposable
     public void Dispose() => blocks.Dispose();
 
     /// <summary>Batches of decrypted blocks in order, each batch opened in parallel.</summary>
-    private IEnumerable<byte[][]> PlaintextBatches(Ec2ContentRef content, byte[]? key)
+    private IEnumerable<ReadOnlyMemory<byte>[]> PlaintextBatches(Ec2ContentRef content, byte[]? key)
     {
         var count = BlockCount(content.LengthBytes);
         for (long first = 0; first < count; first += BatchSize)
         {
             var size = (int)Math.Min(BatchSize, count - first);
             var stored = StoredBatch(content, first, size);
-            var output = new byte[size][];
+            var output = new ReadOnlyMemory<byte>[size];
             var start = first;
             InParallel(size, j => output[j] = Plaintext(content, key, start + j, stored?[j]));
             yield return output;
@@ -255,8 +255,11 @@ public sealed class Ec2ContentStore : IDisposable
         }
     }
 
-    /// <summary>One block in clear: generated for seed content, else the stored bytes, opened when a key is given.</summary>
-    private static byte[] Plaintext(Ec2ContentRef content, byte[]? key, long index, ReadOnlyMemory<byte>? stored)
+    /// <summary>
+    /// One block in clear: generated for seed content, else the stored bytes, opened when a key is given. Stored
+    /// plaintext is returned as stored, not copied: it is valid only while the caller holds the store's lock.
+    /// </summary>
+    private static ReadOnlyMemory<byte> Plaintext(Ec2ContentRef content, byte[]? key, long index, ReadOnlyMemory<byte>? stored)
     {
         if (content.GeneratorSeed is { } seed)
         {
@@ -266,12 +269,12 @@ public sealed class Ec2ContentStore : IDisposable
             return block;
         }
 
-        var bytes = stored!.Value.Span;
         if (key is null)
         {
-            return bytes.ToArray();
+            return stored!.Value;
         }
 
+        var bytes = stored!.Value.Span;
         if (bytes.Length < NonceSize + TagSize)
         {
             throw new CryptographicException($"Block {index} of {content.ContentId} is too short to be sealed.");
