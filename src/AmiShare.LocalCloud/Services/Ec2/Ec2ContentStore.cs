@@ -422,7 +422,7 @@ public sealed class Ec2ContentStore : IDisposable
 
         public bool Overwrite(string contentId, long index, byte[] data)
         {
-            if (!contents.TryGetValue(contentId, out var content) || !content.Has(index) || data.Length > SlotSize)
+            if (!contents.TryGetValue(contentId, out var content) || !content.Has(index))
             {
                 return false;
             }
