@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using AmiShare.Core.Model;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Evaluation;
 using AmiShare.Policy.Model;
 
@@ -40,8 +41,17 @@ public static class KeyExposure
     /// <summary>Condition keys that pin down who the caller is; <c>Principal: "*"</c> with one of them is not open to anyone.</summary>
     private static readonly ImmutableHashSet<string> CallerKeys = ImmutableHashSet.Create(
         StringComparer.OrdinalIgnoreCase,
-        "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "kms:CallerAccount", "aws:PrincipalArn",
-        "aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:userid", "aws:username", "aws:PrincipalServiceName");
+        ConditionKeys.AwsPrincipalOrgId,
+        ConditionKeys.AwsPrincipalOrgPaths,
+        ConditionKeys.AwsPrincipalAccount,
+        ConditionKeys.KmsCallerAccount,
+        ConditionKeys.AwsPrincipalArn,
+        ConditionKeys.AwsSourceAccount,
+        ConditionKeys.AwsSourceArn,
+        ConditionKeys.AwsSourceOwner,
+        ConditionKeys.AwsUserId,
+        ConditionKeys.AwsUserName,
+        ConditionKeys.AwsPrincipalServiceName);
 
     public static ImmutableArray<KeyExposureEntry> Of(AuditKey key)
     {
@@ -63,7 +73,7 @@ public static class KeyExposure
 
         foreach (var grant in key.GrantsOrEmpty)
         {
-            if (grant.GranteePrincipal.Contains("aws:ec2-infrastructure", StringComparison.Ordinal))
+            if (grant.GranteePrincipal.Contains(Ec2KmsUse.InfrastructureRoleName, StringComparison.Ordinal))
             {
                 continue;
             }
@@ -137,8 +147,11 @@ public static class KeyExposure
     }
 
     private static ExposureKind? KindOf(string conditionKey) =>
-        string.Equals(conditionKey, "aws:PrincipalOrgID", StringComparison.OrdinalIgnoreCase) ? ExposureKind.Organization
-        : string.Equals(conditionKey, "aws:PrincipalOrgPaths", StringComparison.OrdinalIgnoreCase) ? ExposureKind.OrgPath
-        : string.Equals(conditionKey, "kms:CallerAccount", StringComparison.OrdinalIgnoreCase) || string.Equals(conditionKey, "aws:PrincipalAccount", StringComparison.OrdinalIgnoreCase) ? ExposureKind.Account
+        Is(conditionKey, ConditionKeys.AwsPrincipalOrgId) ? ExposureKind.Organization
+        : Is(conditionKey, ConditionKeys.AwsPrincipalOrgPaths) ? ExposureKind.OrgPath
+        : Is(conditionKey, ConditionKeys.KmsCallerAccount) || Is(conditionKey, ConditionKeys.AwsPrincipalAccount) ? ExposureKind.Account
         : null;
+
+    /// <summary>Condition keys are case-insensitive in IAM.</summary>
+    private static bool Is(string conditionKey, string known) => string.Equals(conditionKey, known, StringComparison.OrdinalIgnoreCase);
 }
