@@ -82,7 +82,8 @@ public static class KeyExposure
             if (account.Length > 0 && account != owner)
             {
                 var kind = grant.GranteePrincipal.EndsWith(":root", StringComparison.Ordinal) ? ExposureKind.Account : ExposureKind.Principal;
-                entries.Add(new KeyExposureEntry(kind, kind == ExposureKind.Account ? account : grant.GranteePrincipal, account, $"grant:{grant.GrantId}", grant.Constraints is not null, grant.GrantId));
+                var value = kind == ExposureKind.Account ? account : grant.GranteePrincipal;
+                entries.Add(new KeyExposureEntry(kind, value, account, $"grant:{grant.GrantId}", grant.Constraints is not null, grant.GrantId));
             }
         }
 
@@ -104,7 +105,8 @@ public static class KeyExposure
 
     private static IEnumerable<KeyExposureEntry> FromStatement(PolicyStatement statement, PrincipalSet principal, string owner)
     {
-        var source = "key policy:" + (statement.Sid is { Length: > 0 } sid ? sid : "#" + statement.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var source = "key policy:"
+            + (statement.Sid is { Length: > 0 } sid ? sid : "#" + statement.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var conditional = !statement.Conditions.IsEmpty;
         if (IsWildcard(principal))
         {
@@ -142,7 +144,8 @@ public static class KeyExposure
             }
 
             var isRoot = CallerPrincipal.IsAccountId(entry.Value) || entry.Value.EndsWith(":root", StringComparison.Ordinal);
-            yield return new KeyExposureEntry(isRoot ? ExposureKind.Account : ExposureKind.Principal, isRoot ? account : entry.Value, account, source, conditional);
+            var kind = isRoot ? ExposureKind.Account : ExposureKind.Principal;
+            yield return new KeyExposureEntry(kind, isRoot ? account : entry.Value, account, source, conditional);
         }
     }
 

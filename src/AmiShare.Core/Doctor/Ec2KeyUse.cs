@@ -82,7 +82,8 @@ internal static class Ec2KeyUse
                 && !grants.IsDefault && statement.StatementIndex >= 0 && statement.StatementIndex < grants.Length)
             {
                 var grant = grants[statement.StatementIndex];
-                labels.Add($"grant:{grant.GrantId ?? statement.StatementIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(grant.Name is { Length: > 0 } name ? $" ({name})" : string.Empty)}");
+                var id = grant.GrantId ?? statement.StatementIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                labels.Add($"grant:{id}{(grant.Name is { Length: > 0 } name ? $" ({name})" : string.Empty)}");
             }
             else
             {
@@ -142,7 +143,9 @@ internal static class Ec2KeyUse
             {
                 ["Sid"] = destination ? "AllowEbsUseOfDefaultKey" : "AmiShareUseSourceKeys",
                 ["Effect"] = "Allow",
-                ["Action"] = List(destination ? Ec2KmsUse.DestinationKeyActions.Where(a => a != KmsActions.CreateGrant) : Ec2KmsUse.IdentityCryptoActions),
+                ["Action"] = List(destination
+                    ? Ec2KmsUse.DestinationKeyActions.Where(a => a != KmsActions.CreateGrant)
+                    : Ec2KmsUse.IdentityCryptoActions),
                 ["Resource"] = keyArn,
             };
         return statement.ToJsonString(Indented);

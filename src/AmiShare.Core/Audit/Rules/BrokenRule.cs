@@ -66,7 +66,8 @@ internal sealed class BrokenRule : IAuditRule
                             target.Value,
                             $"{image.Id} ({image.Name}) is shared with {Describe(target)}, but the key {key.Arn} does not let it launch: "
                             + $"{string.Join(", ", refused)} through EC2 are refused. {explanation}",
-                            $"amishare share {image.Id} --with {target.Value} --region {image.Region} (writes the key-policy statements the target needs)",
+                            $"amishare share {image.Id} --with {target.Value} --region {image.Region} "
+                            + "(writes the key-policy statements the target needs)",
                             deciding);
                     }
                 }

@@ -30,8 +30,9 @@ internal sealed class NearLimitRule : IAuditRule
                     null,
                     $"The key policy of {key.Arn} is {bytes:N0} bytes, {bytes * 100 / maxPolicyBytes}% of the fixed {maxPolicyBytes:N0}-byte limit: "
                     + "a few more named accounts and PutKeyPolicy fails.",
-                    "share with the organization or OUs instead of accounts (amishare share IMAGE --with ORGANIZATION_ARN), which needs one statement "
-                    + "whatever the number of accounts; remove statements for accounts no longer shared with (see STALE findings)");
+                    "share with the organization or OUs instead of accounts (amishare share IMAGE --with ORGANIZATION_ARN), "
+                    + "which needs one statement whatever the number of accounts; "
+                    + "remove statements for accounts no longer shared with (see STALE findings)");
             }
         }
 
@@ -46,9 +47,11 @@ internal sealed class NearLimitRule : IAuditRule
                 image.Region,
                 image.Id,
                 null,
-                $"{image.Id} ({image.Name}) has {image.SharingEntityCount:N0} launch permission entities of the {maxEntities:N0} allowed per image and region.",
-                $"share with the organization or OUs instead of single accounts (an organization or OU counts as one): amishare share {image.Id} "
-                + $"--with ORGANIZATION_OR_OU_ARN --region {image.Region}, then amishare unshare {image.Id} --from ACCOUNT for the accounts it covers");
+                $"{image.Id} ({image.Name}) has {image.SharingEntityCount:N0} launch permission entities "
+                + $"of the {maxEntities:N0} allowed per image and region.",
+                "share with the organization or OUs instead of single accounts (an organization or OU counts as one): "
+                + $"amishare share {image.Id} --with ORGANIZATION_OR_OU_ARN --region {image.Region}, "
+                + $"then amishare unshare {image.Id} --from ACCOUNT for the accounts it covers");
         }
     }
 }

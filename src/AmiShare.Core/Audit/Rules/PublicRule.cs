@@ -18,7 +18,8 @@ internal sealed class PublicRule : IAuditRule
                 "all",
                 $"{image.Id} ({image.Name}) is public: every AWS account can launch it and read what it contains.",
                 $"aws ec2 modify-image-attribute --region {image.Region} --image-id {image.Id} --launch-permission \"Remove=[{{Group=all}}]\"; "
-                + $"to stop new public shares: aws ec2 enable-image-block-public-access --region {image.Region} --image-block-public-access-state block-new-sharing");
+                + $"to stop new public shares: aws ec2 enable-image-block-public-access --region {image.Region} "
+                + "--image-block-public-access-state block-new-sharing");
         }
 
         foreach (var snapshot in inventory.Snapshots.Where(s => s.IsPublic))
@@ -30,9 +31,11 @@ internal sealed class PublicRule : IAuditRule
                 snapshot.Region,
                 snapshot.Id,
                 "all",
-                $"{snapshot.Id} is public{(snapshot.Encrypted ? string.Empty : " and unencrypted")}: every AWS account can create a volume from it and read its data.",
+                $"{snapshot.Id} is public{(snapshot.Encrypted ? string.Empty : " and unencrypted")}: "
+                + "every AWS account can create a volume from it and read its data.",
                 $"aws ec2 modify-snapshot-attribute --region {snapshot.Region} --snapshot-id {snapshot.Id} --attribute createVolumePermission "
-                + $"--operation-type remove --group-names all; to block it for good: aws ec2 enable-snapshot-block-public-access --region {snapshot.Region} --state block-all-sharing");
+                + "--operation-type remove --group-names all; "
+                + $"to block it for good: aws ec2 enable-snapshot-block-public-access --region {snapshot.Region} --state block-all-sharing");
         }
     }
 }

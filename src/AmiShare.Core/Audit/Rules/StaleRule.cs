@@ -43,7 +43,8 @@ internal sealed class StaleRule : IAuditRule
                                 inventory,
                                 key,
                                 group,
-                                $"{group.SourceText} of {key.Arn} still admit {entry.Value}, but no image under this key ({shares.ImageList}) is shared with it.");
+                                $"{group.SourceText} of {key.Arn} still admit {entry.Value}, "
+                                + $"but no image under this key ({shares.ImageList}) is shared with it.");
                         }
 
                         break;

@@ -35,7 +35,8 @@ internal sealed class UnshareableRule : IAuditRule
                         + $"no other account can launch it, since that key's fixed policy admits only {inventory.AccountId}."
                     : $"{image.Id} ({image.Name}) is encrypted with the AWS managed key {key} (alias/aws/ebs): "
                         + "a share of it will be refused until it is copied under a customer managed key.",
-                $"amishare share {image.Id} --with TARGET --region {image.Region} --reencrypt-key KEY (shares a copy under the customer managed key KEY)");
+                $"amishare share {image.Id} --with TARGET --region {image.Region} --reencrypt-key KEY "
+                + "(shares a copy under the customer managed key KEY)");
         }
     }
 }

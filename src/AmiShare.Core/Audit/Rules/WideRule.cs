@@ -54,9 +54,11 @@ internal sealed class WideRule : IAuditRule
         key.Arn,
         "*",
         open.Conditional
-            ? $"{open.Source} allows Principal \"*\" with conditions that do not restrict who the caller is: any account whose own IAM allows it can use the key."
+            ? $"{open.Source} allows Principal \"*\" with conditions that do not restrict who the caller is: "
+                + "any account whose own IAM allows it can use the key."
             : $"{open.Source} allows Principal \"*\" with no condition: any principal of any account whose own IAM allows it can use the key.",
         $"replace Principal \"*\" in {open.Source} with the accounts that need the key (amishare share IMAGE --with ACCOUNT writes such statements), "
-        + $"or add a condition on {ConditionKeys.AwsPrincipalOrgId}; then aws kms put-key-policy --region {key.Region} --key-id {key.Arn} --policy-name default --policy file://policy.json",
+        + $"or add a condition on {ConditionKeys.AwsPrincipalOrgId}; "
+        + $"then aws kms put-key-policy --region {key.Region} --key-id {key.Arn} --policy-name default --policy file://policy.json",
         [open.Source]);
 }

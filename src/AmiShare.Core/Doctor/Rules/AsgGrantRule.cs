@@ -39,7 +39,9 @@ internal sealed class AsgGrantRule : IDoctorRule
 
             // A key-policy statement for the target account does not reach the service-linked role; a grant must.
             var results = Ec2KmsUse.SourceKeyActions
-                .Select(action => (Action: action, Result: Ec2KeyUse.Evaluate(serviceRole, action, key.Arn, scope.KeyPolicy(key), key.Grants, [], [], null)))
+                .Select(action => (
+                    Action: action,
+                    Result: Ec2KeyUse.Evaluate(serviceRole, action, key.Arn, scope.KeyPolicy(key), key.Grants, [], [], null)))
                 .ToList();
             var denied = results.Where(r => !r.Result.IsAllowed).ToList();
             var deciding = results.SelectMany(r => Ec2KeyUse.Labels(r.Result, key.Grants)).Distinct(StringComparer.Ordinal).ToList();
@@ -68,17 +70,19 @@ internal sealed class AsgGrantRule : IDoctorRule
             + $"--operations {string.Join(' ', Ec2KmsUse.AutoScalingGrantOperations)}";
         var targetRoot = Arns.AccountRoot(target, Arns.PartitionOf(key.Arn));
         var creator = CallerPrincipal.Parse(targetRoot)!;
+        var policy = scope.KeyPolicy(key);
+        var organization = facts.Target.Organization;
         var mayCreate = Ec2KeyUse.Evaluate(
-            creator, KmsActions.CreateGrant, key.Arn, scope.KeyPolicy(key), key.Grants, [Ec2KeyUse.AllowAllKms], [], facts.Target.Organization, viaEc2: false)
-            .IsAllowed;
+            creator, KmsActions.CreateGrant, key.Arn, policy, key.Grants, [Ec2KeyUse.AllowAllKms], [], organization, viaEc2: false).IsAllowed;
         if (mayCreate)
         {
             return command;
         }
 
         // The statement `amishare share --asg` writes, so the printed fix and the share agree.
-        var keyStatement = KeyPolicyBuilder.StatementsFor(key.Region, KeyAudience.Of(asgPrincipals: [targetRoot])).Single().ToJsonString(Ec2KeyUse.Indented);
-        return $"first add to the key policy of {key.Arn} (in {key.Account}), or run `amishare share {facts.Image.Id} --with {target} --region {facts.Image.Region} --asg`:\n"
-            + $"{keyStatement}\nthen {command}";
+        var keyStatement = KeyPolicyBuilder.StatementsFor(key.Region, KeyAudience.Of(asgPrincipals: [targetRoot])).Single();
+        var share = $"amishare share {facts.Image.Id} --with {target} --region {facts.Image.Region} --asg";
+        return $"first add to the key policy of {key.Arn} (in {key.Account}), or run `{share}`:\n"
+            + $"{keyStatement.ToJsonString(Ec2KeyUse.Indented)}\nthen {command}";
     }
 }

@@ -69,7 +69,8 @@ internal sealed class CopySnapshotPermissionRule : IDoctorRule
                 yield return Requirement.Fail(
                     Id,
                     name,
-                    $"{snapshot.Id} reaches {target} only by being public, and block public access for snapshots (block-all-sharing) in {image.OwnerId} makes it private.",
+                    $"{snapshot.Id} reaches {target} only by being public, "
+                    + $"and block public access for snapshots (block-all-sharing) in {image.OwnerId} makes it private.",
                     fix,
                     [.. deciding, $"snapshot-block-public-access:{PublicAccessSettings.BlockAllSharing}"]);
             }

@@ -22,9 +22,10 @@ internal sealed class DefaultEbsKeyRule : IDoctorRule
             yield return Requirement.Unknown(
                 Id,
                 $"default EBS key of {target} in {region}",
-                "A launch re-encrypts the new volumes under the target's default EBS key (unless the launch names one), and that key could not be read.",
-                $"rerun with target credentials that may call {Ec2Actions.GetEbsDefaultKmsKeyId}, {KmsActions.DescribeKey}, {KmsActions.GetKeyPolicy} "
-                + $"and {KmsActions.ListGrants} in {region}");
+                "A launch re-encrypts the new volumes under the target's default EBS key (unless the launch names one), "
+                + "and that key could not be read.",
+                $"rerun with target credentials that may call {Ec2Actions.GetEbsDefaultKmsKeyId}, {KmsActions.DescribeKey}, "
+                + $"{KmsActions.GetKeyPolicy} and {KmsActions.ListGrants} in {region}");
             yield break;
         }
 
@@ -33,14 +34,16 @@ internal sealed class DefaultEbsKeyRule : IDoctorRule
             yield return Requirement.Fail(
                 Id,
                 $"default EBS key state: {key.Arn}",
-                $"The default EBS key {key.Arn} of {target} is {key.State}; EC2 cannot encrypt the new volumes and the instance would terminate on launch.",
+                $"The default EBS key {key.Arn} of {target} is {key.State}; "
+                + "EC2 cannot encrypt the new volumes and the instance would terminate on launch.",
                 $"run in {target}: aws kms enable-key --region {key.Region} --key-id {key.Arn}, or point the default at a usable key: {repoint}");
             yield break;
         }
 
         string KeySideFix(bool createGrant) =>
             $"add to the key policy of {key.Arn} (in {target}), or point the default at a key the launcher may use ({repoint}):\n"
-            + Ec2KeyUse.KeyPolicyStatement(createGrant ? "AllowLauncherGrantsThroughEc2" : "AllowLauncherThroughEc2", scope.PrincipalArn, key.Region, createGrant, target);
+            + Ec2KeyUse.KeyPolicyStatement(
+                createGrant ? "AllowLauncherGrantsThroughEc2" : "AllowLauncherThroughEc2", scope.PrincipalArn, key.Region, createGrant, target);
 
         foreach (var requirement in KeyPermission.Check(scope, Id, key, Ec2KmsUse.DestinationKeyActions, destination: true, KeySideFix))
         {

@@ -48,7 +48,8 @@ internal static class KeyPermission
                     : Requirement.Unknown(
                         rule,
                         name,
-                        $"The key side allows it ({string.Join(", ", deciding)}), but the IAM policies of {principal} could not be read, and they must allow it too.",
+                        $"The key side allows it ({string.Join(", ", deciding)}), "
+                        + $"but the IAM policies of {principal} could not be read, and they must allow it too.",
                         $"{scope.ReadIamFix}; the statement they need:\n{identityStatement}",
                         deciding);
                 continue;
@@ -56,12 +57,15 @@ internal static class KeyPermission
 
             if (result.Decision == Decision.ExplicitlyDenied)
             {
-                var where = deciding.Any(d => d.StartsWith("key policy", StringComparison.Ordinal)) ? $"the key policy of {key.Arn}" : $"the policies of {principal}";
+                var where = deciding.Any(d => d.StartsWith("key policy", StringComparison.Ordinal))
+                    ? $"the key policy of {key.Arn}"
+                    : $"the policies of {principal}";
                 yield return Requirement.Fail(
                     rule,
                     name,
                     result.Explanation,
-                    $"remove or narrow {string.Join(", ", deciding)} in {where} so it no longer matches {action} through {Ec2KmsUse.ViaService(key.Region)}",
+                    $"remove or narrow {string.Join(", ", deciding)} in {where} "
+                    + $"so it no longer matches {action} through {Ec2KmsUse.ViaService(key.Region)}",
                     deciding);
                 continue;
             }
@@ -71,7 +75,8 @@ internal static class KeyPermission
                 yield return Requirement.Unknown(
                     rule,
                     name,
-                    $"The key policy of {key.Arn} admits callers by organization or OU, and the organization of {scope.Facts.Target.Account} is not known.",
+                    $"The key policy of {key.Arn} admits callers by organization or OU, "
+                    + $"and the organization of {scope.Facts.Target.Account} is not known.",
                     "rerun with the target's credentials (organizations:DescribeOrganization) so its organization is known",
                     deciding);
                 continue;
@@ -81,10 +86,12 @@ internal static class KeyPermission
             {
                 MissingRequirement.KeyPolicy => keySideFix(createGrant),
                 MissingRequirement.PermissionBoundary =>
-                    $"allow {action} on {key.Arn} in the permissions boundary {scope.Facts.Target.Identity?.PermissionsBoundary?.Name} of {principal}:\n{identityStatement}",
+                    $"allow {action} on {key.Arn} in the permissions boundary {scope.Facts.Target.Identity?.PermissionsBoundary?.Name} "
+                    + $"of {principal}:\n{identityStatement}",
                 _ => destination
                     ? $"attach to {principal}:\n{identityStatement}"
-                    : $"attach to {principal} (the {Iam.TargetIamPolicyBuilder.PolicyName} policy `amishare share` prints contains it):\n{identityStatement}",
+                    : $"attach to {principal} (the {Iam.TargetIamPolicyBuilder.PolicyName} policy `amishare share` prints contains it):\n"
+                        + identityStatement,
             };
             yield return Requirement.Fail(rule, name, result.Explanation, fix, deciding);
         }

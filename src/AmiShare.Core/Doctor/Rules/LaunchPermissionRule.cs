@@ -60,7 +60,8 @@ internal sealed class LaunchPermissionRule : IDoctorRule
         var caller = CallerPrincipal.Parse(Arns.AccountRoot(target, image.Partition))!;
         var org = facts.Target.Organization;
         var paths = org?.OrgPathsOrEmpty ?? [];
-        var request = AuthorizationRequest.Create(caller, Ec2Actions.RunInstances, image.Arn, null, org?.OrganizationId, paths.IsEmpty ? null : paths);
+        var request = AuthorizationRequest.Create(
+            caller, Ec2Actions.RunInstances, image.Arn, null, org?.OrganizationId, paths.IsEmpty ? null : paths);
         var result = PolicyEvaluator.Evaluate(request, new PolicyInputs
         {
             IdentityPolicies = [Ec2KeyUse.AllowAllEc2],

@@ -21,7 +21,8 @@ internal sealed class SourceKeyPermissionRule : IDoctorRule
             var admitted = Arns.AccountRoot(target, Arns.PartitionOf(key.Arn));
             string KeySideFix(bool createGrant) =>
                 $"add to the key policy of {key.Arn} (in {key.Account}), or run `{shareFix}`, which writes the equivalent statement:\n"
-                + Ec2KeyUse.KeyPolicyStatement(createGrant ? $"AllowGrantsFor{target}ThroughEc2" : $"AllowUseBy{target}ThroughEc2", admitted, key.Region, createGrant);
+                + Ec2KeyUse.KeyPolicyStatement(
+                    createGrant ? $"AllowGrantsFor{target}ThroughEc2" : $"AllowUseBy{target}ThroughEc2", admitted, key.Region, createGrant);
 
             foreach (var requirement in KeyPermission.Check(scope, Id, key, Ec2KmsUse.SourceKeyActions, destination: false, KeySideFix))
             {

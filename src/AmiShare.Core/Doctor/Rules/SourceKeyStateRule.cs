@@ -29,7 +29,8 @@ internal sealed class SourceKeyStateRule : IDoctorRule
                     name,
                     $"The key of {snapshotList} could not be read (EC2 shows a shared snapshot's key only to its owner, "
                     + "and DescribeKey needs the key owner's consent).",
-                    $"rerun with the source account's credentials ({image.OwnerId}) so doctor can read the snapshots, DescribeKey, GetKeyPolicy and ListGrants");
+                    $"rerun with the source account's credentials ({image.OwnerId}) "
+                    + "so doctor can read the snapshots, DescribeKey, GetKeyPolicy and ListGrants");
                 continue;
             }
 
