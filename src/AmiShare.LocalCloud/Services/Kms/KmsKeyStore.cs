@@ -194,7 +194,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
     {
         ArgumentNullException.ThrowIfNull(request);
         return Resolve(request.Caller.AccountId, request.Region, keyIdOrAlias, allowAlias, out var message)
-            ?? throw new AwsServiceException("NotFoundException", message, 400);
+            ?? throw KmsErrors.NotFound(message);
     }
 
     public IReadOnlyList<KmsGrantRecord> GrantsOf(KmsKeyRecord key)
@@ -242,10 +242,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
 
             if (existing.Count >= MaxGrantsPerKey)
             {
-                throw new AwsServiceException(
-                    "LimitExceededException",
-                    $"The request was rejected because the key {key.Arn} already has {MaxGrantsPerKey.ToString("N0", CultureInfo.InvariantCulture)} grants, the most KMS allows.",
-                    400);
+                throw KmsErrors.LimitExceeded($"The request was rejected because the key {key.Arn} already has {MaxGrantsPerKey.ToString("N0", CultureInfo.InvariantCulture)} grants, the most KMS allows.");
             }
 
             var grant = new KmsGrantRecord(

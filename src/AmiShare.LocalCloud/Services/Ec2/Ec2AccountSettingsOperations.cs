@@ -1,20 +1,38 @@
 using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Kms;
+using static AmiShare.LocalCloud.Protocol.OperationHandlers;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2Xml;
 
 namespace AmiShare.LocalCloud.Services.Ec2;
 
 /// <summary>Per account and region settings: EBS encryption by default, the default EBS key, image block public access; regions.</summary>
-public sealed partial class Ec2Operations
+internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2AccountSettingsStore settings, EbsEncryption ebs) : IServiceOperations
 {
+    public AwsServiceDescriptor Service => AwsServices.Ec2;
+
+    public IReadOnlyDictionary<string, OperationHandler> Operations => new Dictionary<string, OperationHandler>
+    {
+        ["GetEbsDefaultKmsKeyId"] = Sync(GetEbsDefaultKmsKeyId),
+        ["ModifyEbsDefaultKmsKeyId"] = Sync(ModifyEbsDefaultKmsKeyId),
+        ["ResetEbsDefaultKmsKeyId"] = Sync(ResetEbsDefaultKmsKeyId),
+        ["EnableEbsEncryptionByDefault"] = Sync(EnableEbsEncryptionByDefault),
+        ["DisableEbsEncryptionByDefault"] = Sync(DisableEbsEncryptionByDefault),
+        ["GetEbsEncryptionByDefault"] = Sync(GetEbsEncryptionByDefault),
+        ["EnableImageBlockPublicAccess"] = Sync(EnableImageBlockPublicAccess),
+        ["DisableImageBlockPublicAccess"] = Sync(DisableImageBlockPublicAccess),
+        ["GetImageBlockPublicAccessState"] = Sync(GetImageBlockPublicAccessState),
+        ["DescribeRegions"] = Sync(DescribeRegions),
+    };
+
     private const string AwsManagedEbsAlias = "alias/aws/ebs";
 
     private OperationResponse GetEbsEncryptionByDefault(OperationRequest request)
     {
         request.Authorize("ec2:GetEbsEncryptionByDefault", "*");
         request.StopIfDryRun();
-        var settings = Settings(request.Caller.AccountId, request.Region);
-        return Respond(new XElement("ebsEncryptionByDefault", XmlShapes.Boolean(settings.EbsEncryptionByDefault)), new XElement("sseType", "none"));
+        var current = settings.Get(request.Caller.AccountId, request.Region);
+        return Respond(new XElement("ebsEncryptionByDefault", XmlShapes.Boolean(current.EbsEncryptionByDefault)), new XElement("sseType", "none"));
     }
 
     private OperationResponse EnableEbsEncryptionByDefault(OperationRequest request) => SetEncryptionByDefault(request, true, "ec2:EnableEbsEncryptionByDefault");
@@ -25,7 +43,7 @@ public sealed partial class Ec2Operations
     {
         request.Authorize(action, "*");
         request.StopIfDryRun();
-        PutSettings(request.Caller.AccountId, request.Region, s => s with { EbsEncryptionByDefault = enabled });
+        settings.Put(request.Caller.AccountId, request.Region, s => s with { EbsEncryptionByDefault = enabled });
         return Respond(new XElement("ebsEncryptionByDefault", XmlShapes.Boolean(enabled)));
     }
 
@@ -33,7 +51,7 @@ public sealed partial class Ec2Operations
     {
         request.Authorize("ec2:GetEbsDefaultKmsKeyId", "*");
         request.StopIfDryRun();
-        return Respond(new XElement("kmsKeyId", Settings(request.Caller.AccountId, request.Region).EbsDefaultKmsKeyArn ?? AwsManagedEbsAlias));
+        return Respond(new XElement("kmsKeyId", settings.Get(request.Caller.AccountId, request.Region).EbsDefaultKmsKeyArn ?? AwsManagedEbsAlias));
     }
 
     private OperationResponse ModifyEbsDefaultKmsKeyId(OperationRequest request)
@@ -43,15 +61,15 @@ public sealed partial class Ec2Operations
         KmsKeyFacts key;
         try
         {
-            key = ResolveKey(request, request.Region, keyId);
+            key = ebs.ResolveKey(request, request.Region, keyId);
         }
         catch (KmsRefusedException)
         {
-            throw Error("InvalidParameterValue", $"Invalid value '{keyId}' for KmsKeyId: the key does not exist in {request.Region}.");
+            throw Ec2Errors.InvalidParameterValue($"Invalid value '{keyId}' for KmsKeyId: the key does not exist in {request.Region}.");
         }
 
         request.StopIfDryRun();
-        PutSettings(request.Caller.AccountId, request.Region, s => s with { EbsDefaultKmsKeyArn = key.IsAwsManaged ? null : key.KeyArn });
+        settings.Put(request.Caller.AccountId, request.Region, s => s with { EbsDefaultKmsKeyArn = key.IsAwsManaged ? null : key.KeyArn });
         return Respond(new XElement("kmsKeyId", key.IsAwsManaged ? AwsManagedEbsAlias : key.KeyArn));
     }
 
@@ -59,7 +77,7 @@ public sealed partial class Ec2Operations
     {
         request.Authorize("ec2:ResetEbsDefaultKmsKeyId", "*");
         request.StopIfDryRun();
-        PutSettings(request.Caller.AccountId, request.Region, s => s with { EbsDefaultKmsKeyArn = null });
+        settings.Put(request.Caller.AccountId, request.Region, s => s with { EbsDefaultKmsKeyArn = null });
         return Respond(new XElement("kmsKeyId", AwsManagedEbsAlias));
     }
 
@@ -68,12 +86,12 @@ public sealed partial class Ec2Operations
         var state = request.Parameters.GetRequiredString("ImageBlockPublicAccessState");
         if (state != "block-new-sharing")
         {
-            throw Error("InvalidParameterValue", $"Value ({state}) for parameter ImageBlockPublicAccessState is invalid. Expecting block-new-sharing.");
+            throw Ec2Errors.InvalidParameterValue($"Value ({state}) for parameter ImageBlockPublicAccessState is invalid. Expecting block-new-sharing.");
         }
 
         request.Authorize("ec2:EnableImageBlockPublicAccess", "*");
         request.StopIfDryRun();
-        PutSettings(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = state });
+        settings.Put(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = state });
         return Respond(new XElement("imageBlockPublicAccessState", state));
     }
 
@@ -81,7 +99,7 @@ public sealed partial class Ec2Operations
     {
         request.Authorize("ec2:DisableImageBlockPublicAccess", "*");
         request.StopIfDryRun();
-        PutSettings(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = "unblocked" });
+        settings.Put(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = "unblocked" });
         return Respond(new XElement("imageBlockPublicAccessState", "unblocked"));
     }
 
@@ -90,7 +108,7 @@ public sealed partial class Ec2Operations
         request.Authorize("ec2:GetImageBlockPublicAccessState", "*");
         request.StopIfDryRun();
         return Respond(
-            new XElement("imageBlockPublicAccessState", Settings(request.Caller.AccountId, request.Region).ImageBlockPublicAccessState),
+            new XElement("imageBlockPublicAccessState", settings.Get(request.Caller.AccountId, request.Region).ImageBlockPublicAccessState),
             new XElement("managedBy", "account"));
     }
 
@@ -101,7 +119,7 @@ public sealed partial class Ec2Operations
         var names = request.Parameters.GetList("RegionName");
         foreach (var name in names.Where(n => !cloud.Organization.IsKnownRegion(n)))
         {
-            throw Error("InvalidParameterValue", $"Invalid region: {name}");
+            throw Ec2Errors.InvalidParameterValue($"Invalid region: {name}");
         }
 
         var regions = cloud.Organization.Regions.Where(r => names.Count == 0 || names.Contains(r));
