@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Kms;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Xml;
 
@@ -29,15 +30,15 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
 
     private OperationResponse GetEbsEncryptionByDefault(OperationRequest request)
     {
-        request.Authorize("ec2:GetEbsEncryptionByDefault", "*");
+        request.Authorize(Ec2Actions.GetEbsEncryptionByDefault, "*");
         request.StopIfDryRun();
         var current = settings.Get(request.Caller.AccountId, request.Region);
         return Respond(new XElement("ebsEncryptionByDefault", XmlShapes.Boolean(current.EbsEncryptionByDefault)), new XElement("sseType", "none"));
     }
 
-    private OperationResponse EnableEbsEncryptionByDefault(OperationRequest request) => SetEncryptionByDefault(request, true, "ec2:EnableEbsEncryptionByDefault");
+    private OperationResponse EnableEbsEncryptionByDefault(OperationRequest request) => SetEncryptionByDefault(request, true, Ec2Actions.EnableEbsEncryptionByDefault);
 
-    private OperationResponse DisableEbsEncryptionByDefault(OperationRequest request) => SetEncryptionByDefault(request, false, "ec2:DisableEbsEncryptionByDefault");
+    private OperationResponse DisableEbsEncryptionByDefault(OperationRequest request) => SetEncryptionByDefault(request, false, Ec2Actions.DisableEbsEncryptionByDefault);
 
     private OperationResponse SetEncryptionByDefault(OperationRequest request, bool enabled, string action)
     {
@@ -49,7 +50,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
 
     private OperationResponse GetEbsDefaultKmsKeyId(OperationRequest request)
     {
-        request.Authorize("ec2:GetEbsDefaultKmsKeyId", "*");
+        request.Authorize(Ec2Actions.GetEbsDefaultKmsKeyId, "*");
         request.StopIfDryRun();
         return Respond(new XElement("kmsKeyId", settings.Get(request.Caller.AccountId, request.Region).EbsDefaultKmsKeyArn ?? AwsManagedEbsAlias));
     }
@@ -57,7 +58,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
     private OperationResponse ModifyEbsDefaultKmsKeyId(OperationRequest request)
     {
         var keyId = request.Parameters.GetRequiredString("KmsKeyId");
-        request.Authorize("ec2:ModifyEbsDefaultKmsKeyId", "*");
+        request.Authorize(Ec2Actions.ModifyEbsDefaultKmsKeyId, "*");
         KmsKeyFacts key;
         try
         {
@@ -75,7 +76,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
 
     private OperationResponse ResetEbsDefaultKmsKeyId(OperationRequest request)
     {
-        request.Authorize("ec2:ResetEbsDefaultKmsKeyId", "*");
+        request.Authorize(Ec2Actions.ResetEbsDefaultKmsKeyId, "*");
         request.StopIfDryRun();
         settings.Put(request.Caller.AccountId, request.Region, s => s with { EbsDefaultKmsKeyArn = null });
         return Respond(new XElement("kmsKeyId", AwsManagedEbsAlias));
@@ -89,7 +90,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
             throw Ec2Errors.InvalidParameterValue($"Value ({state}) for parameter ImageBlockPublicAccessState is invalid. Expecting block-new-sharing.");
         }
 
-        request.Authorize("ec2:EnableImageBlockPublicAccess", "*");
+        request.Authorize(Ec2Actions.EnableImageBlockPublicAccess, "*");
         request.StopIfDryRun();
         settings.Put(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = state });
         return Respond(new XElement("imageBlockPublicAccessState", state));
@@ -97,7 +98,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
 
     private OperationResponse DisableImageBlockPublicAccess(OperationRequest request)
     {
-        request.Authorize("ec2:DisableImageBlockPublicAccess", "*");
+        request.Authorize(Ec2Actions.DisableImageBlockPublicAccess, "*");
         request.StopIfDryRun();
         settings.Put(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = "unblocked" });
         return Respond(new XElement("imageBlockPublicAccessState", "unblocked"));
@@ -105,7 +106,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
 
     private OperationResponse GetImageBlockPublicAccessState(OperationRequest request)
     {
-        request.Authorize("ec2:GetImageBlockPublicAccessState", "*");
+        request.Authorize(Ec2Actions.GetImageBlockPublicAccessState, "*");
         request.StopIfDryRun();
         return Respond(
             new XElement("imageBlockPublicAccessState", settings.Get(request.Caller.AccountId, request.Region).ImageBlockPublicAccessState),
@@ -114,7 +115,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
 
     private OperationResponse DescribeRegions(OperationRequest request)
     {
-        request.Authorize("ec2:DescribeRegions", "*");
+        request.Authorize(Ec2Actions.DescribeRegions, "*");
         request.StopIfDryRun();
         var names = request.Parameters.GetList("RegionName");
         foreach (var name in names.Where(n => !cloud.Organization.IsKnownRegion(n)))
@@ -126,7 +127,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
         return Respond(Items("regionInfo", regions.Select(region => new[]
         {
             new XElement("regionName", region),
-            new XElement("regionEndpoint", $"ec2.{region}.amazonaws.com"),
+            new XElement("regionEndpoint", AwsServicePrincipals.Ec2Endpoint(region)),
             new XElement("optInStatus", "opt-in-not-required"),
         })));
     }

@@ -1,3 +1,4 @@
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.LocalCloud.Services.Ec2;
 
@@ -9,7 +10,7 @@ internal static class Ec2ConditionContext
     /// images, else the owner's account id (policies such as "launch only the golden account's images" depend on it).
     /// </summary>
     public static Dictionary<string, IReadOnlyList<string>> ImageOwnerContext(Ec2Image image) =>
-        new(StringComparer.OrdinalIgnoreCase) { ["ec2:Owner"] = [image.OwnerAlias ?? image.OwnerId] };
+        new(StringComparer.OrdinalIgnoreCase) { [ConditionKeys.Ec2Owner] = [image.OwnerAlias ?? image.OwnerId] };
 
     /// <summary>The tag condition keys of a tagging request: aws:TagKeys, aws:RequestTag/KEY and, on create, ec2:CreateAction.</summary>
     public static Dictionary<string, IReadOnlyList<string>> TagContext(IEnumerable<KeyValuePair<string, string?>> tags, string? createAction = null)
@@ -21,14 +22,14 @@ internal static class Ec2ConditionContext
             keys.Add(key);
             if (value is not null)
             {
-                context["aws:RequestTag/" + key] = [value];
+                context[ConditionKeys.AwsRequestTag(key)] = [value];
             }
         }
 
-        context["aws:TagKeys"] = keys;
+        context[ConditionKeys.AwsTagKeys] = keys;
         if (createAction is not null)
         {
-            context["ec2:CreateAction"] = [createAction];
+            context[ConditionKeys.Ec2CreateAction] = [createAction];
         }
 
         return context;

@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.State;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2ConditionContext;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Ids;
@@ -38,12 +39,12 @@ internal sealed class Ec2ImageCopyOperations(LocalCloudContext cloud, Ec2Resourc
 
         var tags = CopyImageTags(p);
         var source = lookup.VisibleImage(request, sourceRegion, sourceImageId);
-        request.Authorize("ec2:CopyImage", source.Arn, ImageOwnerContext(source), launchPermissions: source.Sharing);
-        request.Authorize("ec2:CopyImage", $"arn:aws:ec2:{region}::image/*");
+        request.Authorize(Ec2Actions.CopyImage, source.Arn, ImageOwnerContext(source), launchPermissions: source.Sharing);
+        request.Authorize(Ec2Actions.CopyImage, $"arn:aws:ec2:{region}::image/*");
         if (tags.Count > 0)
         {
             // As on AWS, tagging on create also needs ec2:CreateTags, with ec2:CreateAction naming the creating call.
-            request.Authorize("ec2:CreateTags", $"arn:aws:ec2:{region}::image/*", TagContext(tags, "CopyImage"));
+            request.Authorize(Ec2Actions.CreateTags, $"arn:aws:ec2:{region}::image/*", TagContext(tags, "CopyImage"));
         }
 
         // A copy reads the storage: every backing snapshot needs createVolumePermission for the caller.
@@ -55,7 +56,7 @@ internal sealed class Ec2ImageCopyOperations(LocalCloudContext cloud, Ec2Resourc
                 throw Ec2Errors.InvalidRequest($"You do not have permission to access the storage of this ami ({source.ImageId}: snapshot {device.SnapshotId} has no createVolumePermission for account {account}).");
             }
 
-            request.Authorize("ec2:CopySnapshot", snapshot.Arn, createVolumePermissions: snapshot.Sharing);
+            request.Authorize(Ec2Actions.CopySnapshot, snapshot.Arn, createVolumePermissions: snapshot.Sharing);
         }
 
         var anyEncrypted = sourceSnapshots.Any(s => s!.Encrypted);

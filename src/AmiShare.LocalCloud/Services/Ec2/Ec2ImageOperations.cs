@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.State;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Describe;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Ids;
@@ -27,7 +28,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
 
     private OperationResponse DescribeImages(OperationRequest request)
     {
-        request.Authorize("ec2:DescribeImages", "*");
+        request.Authorize(Ec2Actions.DescribeImages, "*");
         request.StopIfDryRun();
         var p = request.Parameters;
         var ids = p.GetList("ImageId");
@@ -126,7 +127,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
     private OperationResponse DisableImage(OperationRequest request)
     {
         var image = lookup.OwnedImage(request, request.Parameters.GetRequiredString("ImageId"));
-        request.Authorize("ec2:DisableImage", image.Arn);
+        request.Authorize(Ec2Actions.DisableImage, image.Arn);
         request.StopIfDryRun();
 
         // Disabling removes every launch permission; enabling does not bring them back.
@@ -137,7 +138,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
     private OperationResponse EnableImage(OperationRequest request)
     {
         var image = lookup.OwnedImage(request, request.Parameters.GetRequiredString("ImageId"));
-        request.Authorize("ec2:EnableImage", image.Arn);
+        request.Authorize(Ec2Actions.EnableImage, image.Arn);
         request.StopIfDryRun();
         if (image.State != "disabled")
         {
@@ -155,9 +156,9 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
         var name = p.GetRequiredString("Name");
         var account = request.Caller.AccountId;
         var instance = cloud.State.Read(view => view.Find(Ec2EntityKinds.Instance, new EntityKey(account, request.Region, instanceId))) ?? throw Ec2Errors.InstanceNotFound(instanceId);
-        request.Authorize("ec2:CreateImage", instance.Arn);
-        request.Authorize("ec2:CreateImage", $"arn:aws:ec2:{request.Region}::image/*");
-        request.Authorize("ec2:CreateImage", $"arn:aws:ec2:{request.Region}::snapshot/*");
+        request.Authorize(Ec2Actions.CreateImage, instance.Arn);
+        request.Authorize(Ec2Actions.CreateImage, $"arn:aws:ec2:{request.Region}::image/*");
+        request.Authorize(Ec2Actions.CreateImage, $"arn:aws:ec2:{request.Region}::snapshot/*");
         request.StopIfDryRun();
         lookup.CheckNewImageName(request, name);
         if (instance.State is not ("running" or "stopped"))
@@ -225,7 +226,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
 
         var rootDevice = p.GetRequiredString("RootDeviceName");
         var account = request.Caller.AccountId;
-        request.Authorize("ec2:RegisterImage", $"arn:aws:ec2:{request.Region}::image/*");
+        request.Authorize(Ec2Actions.RegisterImage, $"arn:aws:ec2:{request.Region}::image/*");
         var devices = new List<Ec2ImageBlockDevice>();
         foreach (var mapping in mappings)
         {
@@ -277,7 +278,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
     {
         var p = request.Parameters;
         var image = lookup.OwnedImage(request, p.GetRequiredString("ImageId"));
-        request.Authorize("ec2:DeregisterImage", image.Arn);
+        request.Authorize(Ec2Actions.DeregisterImage, image.Arn);
         var deleteSnapshots = (p.GetBoolean("DeleteAssociatedSnapshots") ?? false);
         request.StopIfDryRun();
         var results = new List<(string SnapshotId, string Code)>();

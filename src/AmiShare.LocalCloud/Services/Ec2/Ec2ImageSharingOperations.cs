@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.State;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Ids;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Permissions;
@@ -21,14 +22,14 @@ internal sealed class Ec2ImageSharingOperations(LocalCloudContext cloud, Ec2Reso
         ["CancelImageLaunchPermission"] = Sync(CancelImageLaunchPermission),
     };
 
-    private const int LaunchPermissionQuota = 1000;
+    private const int LaunchPermissionQuota = AwsLimits.LaunchPermissionEntitiesPerImage;
 
     private OperationResponse DescribeImageAttribute(OperationRequest request)
     {
         var p = request.Parameters;
         var attribute = p.GetRequiredString("Attribute");
         var image = lookup.VisibleImage(request, request.Region, p.GetRequiredString("ImageId"));
-        request.Authorize("ec2:DescribeImageAttribute", image.Arn);
+        request.Authorize(Ec2Actions.DescribeImageAttribute, image.Arn);
         request.StopIfDryRun();
         var owner = image.OwnerId == request.Caller.AccountId;
         XElement body = attribute switch
@@ -67,7 +68,7 @@ internal sealed class Ec2ImageSharingOperations(LocalCloudContext cloud, Ec2Reso
         }
 
         var image = lookup.OwnedImage(request, imageId);
-        request.Authorize("ec2:ModifyImageAttribute", image.Arn);
+        request.Authorize(Ec2Actions.ModifyImageAttribute, image.Arn);
         request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
 
         if (add.Count > 0)
@@ -135,7 +136,7 @@ internal sealed class Ec2ImageSharingOperations(LocalCloudContext cloud, Ec2Reso
         }
 
         var image = lookup.OwnedImage(request, p.GetRequiredString("ImageId"));
-        request.Authorize("ec2:ResetImageAttribute", image.Arn);
+        request.Authorize(Ec2Actions.ResetImageAttribute, image.Arn);
         request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
         request.StopIfDryRun();
         lookup.UpdateImage(image, i => i with { LaunchPermissions = [] });
@@ -145,7 +146,7 @@ internal sealed class Ec2ImageSharingOperations(LocalCloudContext cloud, Ec2Reso
     private OperationResponse CancelImageLaunchPermission(OperationRequest request)
     {
         var image = lookup.VisibleImage(request, request.Region, request.Parameters.GetRequiredString("ImageId"));
-        request.Authorize("ec2:CancelImageLaunchPermission", image.Arn);
+        request.Authorize(Ec2Actions.CancelImageLaunchPermission, image.Arn);
         var caller = request.Caller.AccountId;
         if (image.OwnerId == caller)
         {

@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.State;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2ConditionContext;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Describe;
@@ -59,9 +60,9 @@ internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2Resource
             throw Ec2Errors.ImageUnavailable($"The image id '[{imageId}]' is not available (it is {image.State}).");
         }
 
-        request.Authorize("ec2:RunInstances", image.Arn, ImageOwnerContext(image), launchPermissions: image.Sharing);
-        request.Authorize("ec2:RunInstances", $"arn:aws:ec2:{region}:{account}:instance/*");
-        request.Authorize("ec2:RunInstances", $"arn:aws:ec2:{region}:{account}:volume/*");
+        request.Authorize(Ec2Actions.RunInstances, image.Arn, ImageOwnerContext(image), launchPermissions: image.Sharing);
+        request.Authorize(Ec2Actions.RunInstances, $"arn:aws:ec2:{region}:{account}:instance/*");
+        request.Authorize(Ec2Actions.RunInstances, $"arn:aws:ec2:{region}:{account}:volume/*");
         var devices = LaunchDevices(request, image);
         request.StopIfDryRun();
 
@@ -249,7 +250,7 @@ internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2Resource
 
     private OperationResponse DescribeInstances(OperationRequest request)
     {
-        request.Authorize("ec2:DescribeInstances", "*");
+        request.Authorize(Ec2Actions.DescribeInstances, "*");
         request.StopIfDryRun();
         var ids = request.Parameters.GetList("InstanceId");
         foreach (var id in ids)
@@ -352,7 +353,7 @@ internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2Resource
         {
             CheckInstanceId(id);
             var instance = cloud.State.Read(view => view.Find(Ec2EntityKinds.Instance, new EntityKey(account, region, id))) ?? throw Ec2Errors.InstanceNotFound(id);
-            request.Authorize("ec2:TerminateInstances", instance.Arn);
+            request.Authorize(Ec2Actions.TerminateInstances, instance.Arn);
             instances.Add(instance);
         }
 

@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.State;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Describe;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Ids;
@@ -30,7 +31,7 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
 
     private OperationResponse DescribeSnapshots(OperationRequest request)
     {
-        request.Authorize("ec2:DescribeSnapshots", "*");
+        request.Authorize(Ec2Actions.DescribeSnapshots, "*");
         request.StopIfDryRun();
         var p = request.Parameters;
         var ids = p.GetList("SnapshotId");
@@ -101,7 +102,7 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         var p = request.Parameters;
         var attribute = p.GetRequiredString("Attribute");
         var snapshot = lookup.OwnedSnapshot(request, p.GetRequiredString("SnapshotId"));
-        request.Authorize("ec2:DescribeSnapshotAttribute", snapshot.Arn);
+        request.Authorize(Ec2Actions.DescribeSnapshotAttribute, snapshot.Arn);
         request.StopIfDryRun();
         return Respond(new XElement("snapshotId", snapshot.SnapshotId), attribute switch
         {
@@ -128,7 +129,7 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         }
 
         var snapshot = lookup.OwnedSnapshot(request, snapshotId);
-        request.Authorize("ec2:ModifySnapshotAttribute", snapshot.Arn);
+        request.Authorize(Ec2Actions.ModifySnapshotAttribute, snapshot.Arn);
         request.Trail.AddResource("AWS::EC2::Snapshot", snapshot.Arn, snapshot.OwnerId);
         if (add.Count > 0 && snapshot.Encrypted)
         {
@@ -166,7 +167,7 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         }
 
         var snapshot = lookup.OwnedSnapshot(request, p.GetRequiredString("SnapshotId"));
-        request.Authorize("ec2:ResetSnapshotAttribute", snapshot.Arn);
+        request.Authorize(Ec2Actions.ResetSnapshotAttribute, snapshot.Arn);
         request.Trail.AddResource("AWS::EC2::Snapshot", snapshot.Arn, snapshot.OwnerId);
         request.StopIfDryRun();
         cloud.State.Write(tx => tx.Put(Ec2EntityKinds.Snapshot, new EntityKey(snapshot.OwnerId, snapshot.Region, snapshot.SnapshotId), snapshot with { CreateVolumePermissions = [] }));
@@ -179,8 +180,8 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         var volumeId = CheckVolumeId(p.GetRequiredString("VolumeId"));
         var account = request.Caller.AccountId;
         var volume = cloud.State.Read(view => view.Find(Ec2EntityKinds.Volume, new EntityKey(account, request.Region, volumeId))) ?? throw Ec2Errors.VolumeNotFound(volumeId);
-        request.Authorize("ec2:CreateSnapshot", volume.Arn);
-        request.Authorize("ec2:CreateSnapshot", $"arn:aws:ec2:{request.Region}::snapshot/*");
+        request.Authorize(Ec2Actions.CreateSnapshot, volume.Arn);
+        request.Authorize(Ec2Actions.CreateSnapshot, $"arn:aws:ec2:{request.Region}::snapshot/*");
         request.StopIfDryRun();
         var snapshot = NewSnapshots.OfVolume(volume, cloud.Ids.ResourceId("snap"), p.GetString("Description"), request.Time.GetUtcNow());
         cloud.State.Write(tx => tx.Put(Ec2EntityKinds.Snapshot, new EntityKey(account, request.Region, snapshot.SnapshotId), snapshot));
@@ -204,8 +205,8 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         }
 
         var source = lookup.VisibleSnapshot(request, sourceRegion, sourceId);
-        request.Authorize("ec2:CopySnapshot", source.Arn, createVolumePermissions: source.Sharing);
-        request.Authorize("ec2:CopySnapshot", $"arn:aws:ec2:{region}::snapshot/*");
+        request.Authorize(Ec2Actions.CopySnapshot, source.Arn, createVolumePermissions: source.Sharing);
+        request.Authorize(Ec2Actions.CopySnapshot, $"arn:aws:ec2:{region}::snapshot/*");
         if (source.Encrypted && encryptedParameter == false)
         {
             throw Ec2Errors.InvalidParameterCombination("An encrypted snapshot cannot be copied to an unencrypted snapshot.");
@@ -261,7 +262,7 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
     private OperationResponse DeleteSnapshot(OperationRequest request)
     {
         var snapshot = lookup.OwnedSnapshot(request, request.Parameters.GetRequiredString("SnapshotId"));
-        request.Authorize("ec2:DeleteSnapshot", snapshot.Arn);
+        request.Authorize(Ec2Actions.DeleteSnapshot, snapshot.Arn);
         request.StopIfDryRun();
         cloud.State.Write(tx =>
         {

@@ -1,4 +1,5 @@
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2ConditionContext;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Tagging;
@@ -43,7 +44,7 @@ internal sealed class Ec2TagOperations(Ec2ResourceLookup lookup) : IServiceOpera
         var context = TagContext(tags.Select(t => KeyValuePair.Create(t.Key, t.Value)));
         foreach (var image in images)
         {
-            request.Authorize("ec2:CreateTags", image.Arn, context);
+            request.Authorize(Ec2Actions.CreateTags, image.Arn, context);
             request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
         }
 
@@ -73,7 +74,7 @@ internal sealed class Ec2TagOperations(Ec2ResourceLookup lookup) : IServiceOpera
         foreach (var image in images)
         {
             var keys = tags.Count > 0 ? tags.Select(t => t.Key) : image.Tags.Keys;
-            request.Authorize("ec2:DeleteTags", image.Arn, TagContext(keys.Select(k => KeyValuePair.Create(k, (string?)null))));
+            request.Authorize(Ec2Actions.DeleteTags, image.Arn, TagContext(keys.Select(k => KeyValuePair.Create(k, (string?)null))));
             request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
         }
 

@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.State;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Describe;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Ids;
@@ -49,10 +50,10 @@ internal sealed class Ec2VolumeOperations(LocalCloudContext cloud, Ec2ResourceLo
             throw Ec2Errors.InvalidParameterValue($"Volume of size {size} is smaller than snapshot '{snapshot.SnapshotId}', expect size >= {snapshot.VolumeSize}");
         }
 
-        request.Authorize("ec2:CreateVolume", $"arn:aws:ec2:{region}:{account}:volume/*");
+        request.Authorize(Ec2Actions.CreateVolume, $"arn:aws:ec2:{region}:{account}:volume/*");
         if (snapshot is not null)
         {
-            request.Authorize("ec2:CreateVolume", snapshot.Arn, createVolumePermissions: snapshot.Sharing);
+            request.Authorize(Ec2Actions.CreateVolume, snapshot.Arn, createVolumePermissions: snapshot.Sharing);
             if (snapshot.Encrypted && snapshot.OwnerId != account)
             {
                 throw Ec2Errors.OperationNotPermitted($"Volumes cannot be created directly from the shared encrypted snapshot '{snapshot.SnapshotId}'; copy it into your account first (CopySnapshot).");
@@ -112,7 +113,7 @@ internal sealed class Ec2VolumeOperations(LocalCloudContext cloud, Ec2ResourceLo
 
     private OperationResponse DescribeVolumes(OperationRequest request)
     {
-        request.Authorize("ec2:DescribeVolumes", "*");
+        request.Authorize(Ec2Actions.DescribeVolumes, "*");
         request.StopIfDryRun();
         var ids = request.Parameters.GetList("VolumeId");
         foreach (var id in ids)
@@ -170,7 +171,7 @@ internal sealed class Ec2VolumeOperations(LocalCloudContext cloud, Ec2ResourceLo
         var volumeId = CheckVolumeId(request.Parameters.GetRequiredString("VolumeId"));
         var account = request.Caller.AccountId;
         var volume = cloud.State.Read(view => view.Find(Ec2EntityKinds.Volume, new EntityKey(account, request.Region, volumeId))) ?? throw Ec2Errors.VolumeNotFound(volumeId);
-        request.Authorize("ec2:DeleteVolume", volume.Arn);
+        request.Authorize(Ec2Actions.DeleteVolume, volume.Arn);
         request.StopIfDryRun();
         if (volume.Attachment is not null)
         {

@@ -1,6 +1,6 @@
-using AmiShare.LocalCloud.State;
 using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.LocalCloud.State;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 
 namespace AmiShare.LocalCloud.Services.Iam;

@@ -1,6 +1,7 @@
-using AmiShare.LocalCloud.State;
 using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.LocalCloud.State;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 
 namespace AmiShare.LocalCloud.Services.Iam;
@@ -30,7 +31,7 @@ internal sealed class IamRoleOperations(LocalCloudContext cloud, IamEntityAccess
     /// <summary>Services that can own a service-linked role here, and the role name AWS gives it.</summary>
     private static readonly Dictionary<string, (string RoleName, string PolicyArn)> ServiceLinkedRoles = new(StringComparer.Ordinal)
     {
-        ["autoscaling.amazonaws.com"] = ("AWSServiceRoleForAutoScaling", AwsManagedPolicies.AutoScalingServiceRolePolicyArn),
+        [AwsServicePrincipals.AutoScaling] = (AwsServicePrincipals.AutoScalingServiceRoleName, AwsManagedPolicies.AutoScalingServiceRolePolicyArn),
         ["spot.amazonaws.com"] = ("AWSServiceRoleForEC2Spot", AwsManagedPolicies.Ec2SpotServiceRolePolicyArn),
     };
 

@@ -1,7 +1,7 @@
-using AmiShare.LocalCloud.Auth;
-using AmiShare.LocalCloud.State;
 using System.Xml.Linq;
+using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.LocalCloud.State;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 
 namespace AmiShare.LocalCloud.Services.Iam;

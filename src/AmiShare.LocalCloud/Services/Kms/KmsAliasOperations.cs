@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 
 namespace AmiShare.LocalCloud.Services.Kms;
@@ -22,8 +23,8 @@ internal sealed class KmsAliasOperations(LocalCloudContext cloud, KmsKeyAccess a
         var aliasName = AliasName(request);
         var key = access.Resolve(request, "TargetKeyId", allowAlias: false);
         var aliasArn = KmsKeyStore.AliasArn(request.Region, account, aliasName);
-        request.Authorize("kms:CreateAlias", aliasArn, KmsKeyStore.ContextKeys(account, null));
-        access.AuthorizeOn(request, "kms:CreateAlias", key);
+        request.Authorize(KmsActions.CreateAlias, aliasArn, KmsKeyStore.ContextKeys(account, null));
+        access.AuthorizeOn(request, KmsActions.CreateAlias, key);
         if (key.AccountId != account)
         {
             throw KmsErrors.KeyNotFound(KmsKeyStore.KeyArn(request.Region, account, key.KeyId));
@@ -55,10 +56,10 @@ internal sealed class KmsAliasOperations(LocalCloudContext cloud, KmsKeyAccess a
         var aliasArn = KmsKeyStore.AliasArn(request.Region, account, aliasName);
         var alias = cloud.Kms.FindAlias(account, request.Region, aliasName)
             ?? throw KmsErrors.AliasNotFound(aliasArn);
-        request.Authorize("kms:DeleteAlias", aliasArn, KmsKeyStore.ContextKeys(account, null));
+        request.Authorize(KmsActions.DeleteAlias, aliasArn, KmsKeyStore.ContextKeys(account, null));
         if (cloud.Kms.FindKey(account, request.Region, alias.TargetKeyId) is { } key)
         {
-            access.AuthorizeOn(request, "kms:DeleteAlias", key);
+            access.AuthorizeOn(request, KmsActions.DeleteAlias, key);
         }
 
         cloud.State.Write(tx => tx.Delete(KmsEntityKinds.Alias, KmsEntityKinds.AliasKey(account, request.Region, aliasName)));
@@ -68,7 +69,7 @@ internal sealed class KmsAliasOperations(LocalCloudContext cloud, KmsKeyAccess a
     private OperationResponse ListAliases(OperationRequest request)
     {
         var account = request.Caller.AccountId;
-        request.Authorize("kms:ListAliases", "*", KmsKeyStore.ContextKeys(account, null));
+        request.Authorize(KmsActions.ListAliases, "*", KmsKeyStore.ContextKeys(account, null));
         string? keyId = null;
         if (KmsJson.String(request, "KeyId") is { } filter)
         {

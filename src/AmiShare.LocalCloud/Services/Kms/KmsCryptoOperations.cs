@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 
 namespace AmiShare.LocalCloud.Services.Kms;
@@ -30,7 +31,7 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
 
         var context = KmsJson.Map(request, "EncryptionContext");
         CheckAlgorithm(request, "EncryptionAlgorithm", key);
-        access.AuthorizeOn(request, "kms:Encrypt", key, KmsKeyStore.ContextKeys(request.Caller.AccountId, context));
+        access.AuthorizeOn(request, KmsActions.Encrypt, key, KmsKeyStore.ContextKeys(request.Caller.AccountId, context));
         KmsKeyAccess.RequireUsable(key);
         request.StopIfDryRun();
         var blob = cloud.Kms.Encrypt(key, plaintext, context);
@@ -48,7 +49,7 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
         var context = KmsJson.Map(request, "EncryptionContext");
         var key = KeyOfCiphertext(request, blob, KmsJson.String(request, "KeyId"));
         CheckAlgorithm(request, "EncryptionAlgorithm", key);
-        access.AuthorizeOn(request, "kms:Decrypt", key, KmsKeyStore.ContextKeys(request.Caller.AccountId, context));
+        access.AuthorizeOn(request, KmsActions.Decrypt, key, KmsKeyStore.ContextKeys(request.Caller.AccountId, context));
         KmsKeyAccess.RequireUsable(key);
         request.StopIfDryRun();
         var plaintext = KmsCiphertext.Open(key.KeyMaterial, blob, context) ?? throw KmsErrors.InvalidCiphertext();
@@ -79,11 +80,11 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
 
         var sameKey = source.Arn == destination.Arn ? "true" : "false";
         var fromKeys = KmsKeyStore.ContextKeys(request.Caller.AccountId, sourceContext);
-        fromKeys["kms:ReEncryptOnSameKey"] = [sameKey];
+        fromKeys[ConditionKeys.KmsReEncryptOnSameKey] = [sameKey];
         var toKeys = KmsKeyStore.ContextKeys(request.Caller.AccountId, destinationContext);
-        toKeys["kms:ReEncryptOnSameKey"] = [sameKey];
-        access.AuthorizeOn(request, "kms:ReEncryptFrom", source, fromKeys);
-        access.AuthorizeOn(request, "kms:ReEncryptTo", destination, toKeys);
+        toKeys[ConditionKeys.KmsReEncryptOnSameKey] = [sameKey];
+        access.AuthorizeOn(request, KmsActions.ReEncryptFrom, source, fromKeys);
+        access.AuthorizeOn(request, KmsActions.ReEncryptTo, destination, toKeys);
         KmsKeyAccess.RequireUsable(source);
         KmsKeyAccess.RequireUsable(destination);
         request.StopIfDryRun();
@@ -124,7 +125,7 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
             _ => throw KmsErrors.Validation($"1 validation error detected: Value '{keySpec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]"),
         };
 
-        var action = withPlaintext ? "kms:GenerateDataKey" : "kms:GenerateDataKeyWithoutPlaintext";
+        var action = withPlaintext ? KmsActions.GenerateDataKey : KmsActions.GenerateDataKeyWithoutPlaintext;
         access.AuthorizeOn(request, action, key, KmsKeyStore.ContextKeys(request.Caller.AccountId, context));
         KmsKeyAccess.RequireUsable(key);
         request.StopIfDryRun();

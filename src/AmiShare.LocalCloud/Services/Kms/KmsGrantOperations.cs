@@ -1,8 +1,8 @@
-using System.Collections.Frozen;
-using AmiShare.Policy;
-using AmiShare.Policy.Evaluation;
 using System.Text.Json.Nodes;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy;
+using AmiShare.Policy.Catalogue;
+using AmiShare.Policy.Evaluation;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 
 namespace AmiShare.LocalCloud.Services.Kms;
@@ -21,14 +21,6 @@ internal sealed class KmsGrantOperations(LocalCloudContext cloud, KmsKeyAccess a
         ["RevokeGrant"] = Sync(RevokeGrant),
     };
 
-    /// <summary>The operations a grant may allow (the GrantOperation enum of the KMS API).</summary>
-    private static readonly FrozenSet<string> GrantOperations = new[]
-    {
-        "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify",
-        "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
-        "GenerateMac", "VerifyMac", "DeriveSharedSecret",
-    }.ToFrozenSet(StringComparer.Ordinal);
-
     private OperationResponse CreateGrant(OperationRequest request)
     {
         var key = access.Resolve(request, "KeyId", allowAlias: false);
@@ -36,11 +28,11 @@ internal sealed class KmsGrantOperations(LocalCloudContext cloud, KmsKeyAccess a
         var retiring = KmsJson.String(request, "RetiringPrincipal");
         var operations = KmsJson.StringList(request, "Operations") ?? throw request.Service.MissingParameter("operations");
         var name = KmsJson.String(request, "Name");
-        if (operations.Count == 0 || operations.Any(o => !GrantOperations.Contains(o)))
+        if (operations.Count == 0 || operations.Any(o => !KmsActions.GrantableOperations.Contains(o)))
         {
             throw KmsErrors.Validation(operations.Count == 0
                 ? "1 validation error detected: Value '[]' at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1"
-                : $"1 validation error detected: Value '[{string.Join(", ", operations)}]' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{string.Join(", ", GrantOperations.Order(StringComparer.Ordinal))}]]");
+                : $"1 validation error detected: Value '[{string.Join(", ", operations)}]' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{string.Join(", ", KmsActions.GrantableOperations.Order(StringComparer.Ordinal))}]]");
         }
 
         foreach (var principal in new[] { grantee, retiring })
@@ -80,19 +72,19 @@ internal sealed class KmsGrantOperations(LocalCloudContext cloud, KmsKeyAccess a
         }
 
         var keys = KmsKeyStore.ContextKeys(request.Caller.AccountId, constraintContext);
-        keys["kms:GrantOperations"] = [.. operations];
-        keys["kms:GranteePrincipal"] = [grantee];
+        keys[ConditionKeys.KmsGrantOperations] = [.. operations];
+        keys[ConditionKeys.KmsGranteePrincipal] = [grantee];
         if (retiring is not null)
         {
-            keys["kms:RetiringPrincipal"] = [retiring];
+            keys[ConditionKeys.KmsRetiringPrincipal] = [retiring];
         }
 
         if (equals is not null || subset is not null)
         {
-            keys["kms:GrantConstraintType"] = equals is not null ? ["EncryptionContextEquals"] : ["EncryptionContextSubset"];
+            keys[ConditionKeys.KmsGrantConstraintType] = equals is not null ? ["EncryptionContextEquals"] : ["EncryptionContextSubset"];
         }
 
-        access.AuthorizeOn(request, "kms:CreateGrant", key, keys);
+        access.AuthorizeOn(request, KmsActions.CreateGrant, key, keys);
         KmsKeyAccess.RequireUsable(key);
         request.StopIfDryRun();
         var grant = cloud.Kms.CreateGrant(key, grantee, retiring, operations, equals, subset, name, request.Caller.AccountId, reuseIdentical: name is not null);
@@ -103,7 +95,7 @@ internal sealed class KmsGrantOperations(LocalCloudContext cloud, KmsKeyAccess a
     private OperationResponse ListGrants(OperationRequest request)
     {
         var key = access.Resolve(request, "KeyId", allowAlias: false);
-        access.AuthorizeOn(request, "kms:ListGrants", key);
+        access.AuthorizeOn(request, KmsActions.ListGrants, key);
         var grantId = KmsJson.String(request, "GrantId");
         var grantee = KmsJson.String(request, "GranteePrincipal");
         var grants = cloud.Kms.GrantsOf(key)
@@ -117,7 +109,7 @@ internal sealed class KmsGrantOperations(LocalCloudContext cloud, KmsKeyAccess a
     private OperationResponse ListRetirableGrants(OperationRequest request)
     {
         var retiring = KmsJson.RequiredString(request, "RetiringPrincipal");
-        request.Authorize("kms:ListRetirableGrants", "*", KmsKeyStore.ContextKeys(request.Caller.AccountId, null));
+        request.Authorize(KmsActions.ListRetirableGrants, "*", KmsKeyStore.ContextKeys(request.Caller.AccountId, null));
         var grants = cloud.State.Read(view => view.List(KmsEntityKinds.Grant, region: request.Region))
             .Where(g => g.RetiringPrincipal == retiring)
             .OrderBy(g => g.CreationDate)
@@ -151,7 +143,7 @@ internal sealed class KmsGrantOperations(LocalCloudContext cloud, KmsKeyAccess a
         }
 
         // Only this grant can make its retiring principal (or its grantee with RetireGrant) eligible.
-        access.AuthorizeOn(request, "kms:RetireGrant", key, grants: [grant.ToPolicyGrant()]);
+        access.AuthorizeOn(request, KmsActions.RetireGrant, key, grants: [grant.ToPolicyGrant()]);
         request.StopIfDryRun();
         cloud.State.Write(tx => tx.Delete(KmsEntityKinds.Grant, KmsEntityKinds.GrantKey(key.AccountId, key.Region, key.KeyId, grant.GrantId)));
         return OperationResponse.Empty;
@@ -161,7 +153,7 @@ internal sealed class KmsGrantOperations(LocalCloudContext cloud, KmsKeyAccess a
     {
         var key = access.Resolve(request, "KeyId", allowAlias: false);
         var grantId = KmsJson.RequiredString(request, "GrantId");
-        access.AuthorizeOn(request, "kms:RevokeGrant", key);
+        access.AuthorizeOn(request, KmsActions.RevokeGrant, key);
         var grant = cloud.Kms.GrantsOf(key).FirstOrDefault(g => g.GrantId == grantId)
             ?? throw KmsErrors.InvalidGrantId(grantId, key.Arn);
         request.StopIfDryRun();

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 
 namespace AmiShare.LocalCloud.Services.Kms;
@@ -38,7 +39,7 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
         }
 
         var multiRegion = KmsJson.Bool(request, "MultiRegion");
-        request.Authorize("kms:CreateKey", "*", KmsKeyStore.ContextKeys(account, null));
+        request.Authorize(KmsActions.CreateKey, "*", KmsKeyStore.ContextKeys(account, null));
 
         var policy = KmsJson.String(request, "Policy");
         if (policy is null)
@@ -64,14 +65,14 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
     private OperationResponse DescribeKey(OperationRequest request)
     {
         var key = access.Resolve(request, "KeyId", allowAlias: true);
-        access.AuthorizeOn(request, "kms:DescribeKey", key);
+        access.AuthorizeOn(request, KmsActions.DescribeKey, key);
         return OperationResponse.Json(new JsonObject { ["KeyMetadata"] = KmsResponses.Metadata(key) });
     }
 
     private OperationResponse ListKeys(OperationRequest request)
     {
         var account = request.Caller.AccountId;
-        request.Authorize("kms:ListKeys", "*", KmsKeyStore.ContextKeys(account, null));
+        request.Authorize(KmsActions.ListKeys, "*", KmsKeyStore.ContextKeys(account, null));
         var now = request.Time.GetUtcNow();
         var keys = cloud.State.Read(view => view.List(KmsEntityKinds.Key, account, request.Region))
             .Where(k => !k.IsDeletedAt(now))
@@ -80,13 +81,13 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
         return KmsResponses.Page(request, keys, k => k.KeyId, "Keys", k => new JsonObject { ["KeyId"] = k.KeyId, ["KeyArn"] = k.Arn });
     }
 
-    private OperationResponse EnableKey(OperationRequest request) => ChangeState(request, "kms:EnableKey", key => key.KeyState switch
+    private OperationResponse EnableKey(OperationRequest request) => ChangeState(request, KmsActions.EnableKey, key => key.KeyState switch
     {
         KmsKeyStates.PendingDeletion => throw KmsErrors.PendingDeletion(key.Arn),
         _ => key with { KeyState = KmsKeyStates.Enabled },
     });
 
-    private OperationResponse DisableKey(OperationRequest request) => ChangeState(request, "kms:DisableKey", key => key.KeyState switch
+    private OperationResponse DisableKey(OperationRequest request) => ChangeState(request, KmsActions.DisableKey, key => key.KeyState switch
     {
         KmsKeyStates.PendingDeletion => throw KmsErrors.PendingDeletion(key.Arn),
         _ => key with { KeyState = KmsKeyStates.Disabled },
@@ -101,7 +102,7 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
         }
 
         var deletionDate = request.Time.GetUtcNow().AddDays(days);
-        var updated = Change(request, "kms:ScheduleKeyDeletion", key => key.KeyState == KmsKeyStates.PendingDeletion
+        var updated = Change(request, KmsActions.ScheduleKeyDeletion, key => key.KeyState == KmsKeyStates.PendingDeletion
             ? throw KmsErrors.PendingDeletion(key.Arn)
             : key with { KeyState = KmsKeyStates.PendingDeletion, DeletionDate = deletionDate, PendingDeletionWindowInDays = days });
         return OperationResponse.Json(new JsonObject
@@ -116,7 +117,7 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
     private OperationResponse CancelKeyDeletion(OperationRequest request)
     {
         // As on AWS, a key whose deletion is cancelled comes back Disabled.
-        var updated = Change(request, "kms:CancelKeyDeletion", key => key.KeyState != KmsKeyStates.PendingDeletion
+        var updated = Change(request, KmsActions.CancelKeyDeletion, key => key.KeyState != KmsKeyStates.PendingDeletion
             ? throw KmsErrors.NotPendingDeletion(key.Arn)
             : key with { KeyState = KmsKeyStates.Disabled, DeletionDate = null, PendingDeletionWindowInDays = null });
         return OperationResponse.Json(new JsonObject { ["KeyId"] = updated.Arn });

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 
 namespace AmiShare.LocalCloud.Services.Kms;
@@ -20,14 +21,14 @@ internal sealed class KmsKeyPolicyOperations(LocalCloudContext cloud, KmsKeyAcce
     {
         var key = access.Resolve(request, "KeyId", allowAlias: false);
         var policyName = PolicyName(request);
-        access.AuthorizeOn(request, "kms:GetKeyPolicy", key);
+        access.AuthorizeOn(request, KmsActions.GetKeyPolicy, key);
         return OperationResponse.Json(new JsonObject { ["Policy"] = key.Policy, ["PolicyName"] = policyName });
     }
 
     private OperationResponse ListKeyPolicies(OperationRequest request)
     {
         var key = access.Resolve(request, "KeyId", allowAlias: false);
-        access.AuthorizeOn(request, "kms:ListKeyPolicies", key);
+        access.AuthorizeOn(request, KmsActions.ListKeyPolicies, key);
         return OperationResponse.Json(new JsonObject { ["PolicyNames"] = KmsJson.StringArray([KmsKeyPolicyRules.DefaultPolicyName]), ["Truncated"] = false });
     }
 
@@ -36,8 +37,8 @@ internal sealed class KmsKeyPolicyOperations(LocalCloudContext cloud, KmsKeyAcce
         var key = access.Resolve(request, "KeyId", allowAlias: false);
         PolicyName(request);
         var policy = KmsJson.RequiredString(request, "Policy");
-        access.AuthorizeOn(request, "kms:PutKeyPolicy", key);
-        KmsKeyAccess.RefuseAwsManaged(request, "kms:PutKeyPolicy", key);
+        access.AuthorizeOn(request, KmsActions.PutKeyPolicy, key);
+        KmsKeyAccess.RefuseAwsManaged(request, KmsActions.PutKeyPolicy, key);
         KmsKeyPolicyRules.CheckPolicy(policy);
         if (!KmsJson.Bool(request, "BypassPolicyLockoutSafetyCheck"))
         {

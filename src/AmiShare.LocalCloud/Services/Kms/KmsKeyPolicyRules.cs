@@ -2,6 +2,7 @@ using System.Text;
 using AmiShare.LocalCloud.Authorization;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.Policy;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Evaluation;
 using AmiShare.Policy.Validation;
 
@@ -10,7 +11,7 @@ namespace AmiShare.LocalCloud.Services.Kms;
 /// <summary>What KMS requires of a key policy, at CreateKey and PutKeyPolicy alike.</summary>
 internal static class KmsKeyPolicyRules
 {
-    public const int MaxKeyPolicyBytes = 32_768;
+    public const int MaxKeyPolicyBytes = AwsLimits.KeyPolicyMaxBytes;
 
     /// <summary>A key has exactly one policy, and this is its name.</summary>
     public const string DefaultPolicyName = "default";
@@ -35,7 +36,7 @@ internal static class KmsKeyPolicyRules
     public static void CheckLockout(OperationRequest request, string keyArn, string owner, string policy)
     {
         var decision = request.Check(
-            "kms:PutKeyPolicy",
+            KmsActions.PutKeyPolicy,
             keyArn,
             KmsKeyStore.ContextKeys(request.Caller.AccountId, null),
             new ResourcePolicy(ResourcePolicyKind.KeyPolicy, owner, policy));
