@@ -6,7 +6,7 @@ public delegate Task<OperationResponse> OperationHandler(OperationRequest reques
 /// <summary>
 /// A table of operations for one service. A service may be split over several tables (e.g. EC2 images and
 /// EC2 snapshots in separate files); the registry merges tables of the same service and refuses duplicates.
-/// To add operations, add a class under <c>Services/&lt;Service&gt;/</c> and list it in <see cref="Services.BuiltInServices"/>.
+/// To add operations, add a class under <c>Services/&lt;Service&gt;/</c> and return it from that service's <see cref="IServiceModule"/>.
 /// </summary>
 public interface IServiceOperations
 {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Authorization;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Kms;
 using AmiShare.Policy.Sharing;
 
@@ -111,29 +112,29 @@ public sealed class OperationRequest
     {
         var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
         {
-            ["aws:PrincipalArn"] = [caller.PolicyPrincipalArn],
-            ["aws:PrincipalAccount"] = [caller.AccountId],
-            ["aws:PrincipalType"] = [caller.Kind switch
+            [ConditionKeys.AwsPrincipalArn] = [caller.PolicyPrincipalArn],
+            [ConditionKeys.AwsPrincipalAccount] = [caller.AccountId],
+            [ConditionKeys.AwsPrincipalType] = [caller.Kind switch
             {
                 PrincipalKind.AccountRoot => "Account",
                 PrincipalKind.IamUser => "User",
                 _ => "AssumedRole",
             }],
-            ["aws:userid"] = [caller.UserId],
-            ["aws:RequestedRegion"] = [region],
-            ["aws:CurrentTime"] = [now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)],
-            ["aws:EpochTime"] = [now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)],
-            ["aws:SecureTransport"] = ["false"],
+            [ConditionKeys.AwsUserId] = [caller.UserId],
+            [ConditionKeys.AwsRequestedRegion] = [region],
+            [ConditionKeys.AwsCurrentTime] = [now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)],
+            [ConditionKeys.AwsEpochTime] = [now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)],
+            [ConditionKeys.AwsSecureTransport] = ["false"],
         };
         if (caller.UserName is { } userName)
         {
-            keys["aws:username"] = [userName];
+            keys[ConditionKeys.AwsUserName] = [userName];
         }
 
         if (cloud.Organization.OrganizationIdOf(caller.AccountId) is { } orgId)
         {
-            keys["aws:PrincipalOrgID"] = [orgId];
-            keys["aws:PrincipalOrgPaths"] = [cloud.Organization.OrganizationPathOf(caller.AccountId)!];
+            keys[ConditionKeys.AwsPrincipalOrgId] = [orgId];
+            keys[ConditionKeys.AwsPrincipalOrgPaths] = [cloud.Organization.OrganizationPathOf(caller.AccountId)!];
         }
 
         foreach (var (key, values) in specific ?? new Dictionary<string, IReadOnlyList<string>>())

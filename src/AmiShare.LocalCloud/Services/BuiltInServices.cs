@@ -8,17 +8,20 @@ using AmiShare.LocalCloud.Services.Sts;
 namespace AmiShare.LocalCloud.Services;
 
 /// <summary>
-/// The operation tables every LocalCloud serves. A new service (or another table of an existing one, e.g.
-/// <c>Services/Ec2/ImageOperations.cs</c>) is added here with one line; the pipeline does not change.
+/// The services every LocalCloud serves. A new service (e.g. <c>Services/Ssm/SsmModule.cs</c>) is added here with
+/// one line; its tables, collaborators and errors live in its own folder, and neither the pipeline nor any other
+/// service changes. A service's several tables are merged by the <see cref="OperationRegistry"/>.
 /// </summary>
 public static class BuiltInServices
 {
-    public static IReadOnlyList<IServiceOperations> Create(LocalCloudContext cloud) =>
+    public static IReadOnlyList<IServiceModule> Modules { get; } =
     [
-        new StsOperations(cloud),
-        new IamOperations(cloud),
-        new KmsOperations(cloud),
-        new CloudTrailOperations(cloud),
-        new Ec2Operations(cloud, cloud.KmsForEc2),
+        new StsModule(),
+        new IamModule(),
+        new KmsModule(),
+        new CloudTrailModule(),
+        new Ec2Module(),
     ];
+
+    public static IReadOnlyList<IServiceOperations> Create(LocalCloudContext cloud) => [.. Modules.SelectMany(module => module.CreateTables(cloud))];
 }

@@ -63,4 +63,15 @@ public static class ConditionKeys
 
     /// <summary><c>kms:EncryptionContext:KEY</c> for one encryption-context key.</summary>
     public static string KmsEncryptionContext(string contextKey) => KmsEncryptionContextPrefix + contextKey;
+
+    // Tag keys (IAM User Guide, "Controlling access to AWS resources using tags"); EC2 sets them on tagging calls.
+
+    /// <summary>The tag keys of a tagging request (a set).</summary>
+    public const string AwsTagKeys = "aws:TagKeys";
+
+    /// <summary>Followed by a tag key: <c>aws:RequestTag/team</c>, the value the request sets.</summary>
+    public const string AwsRequestTagPrefix = "aws:RequestTag/";
+
+    /// <summary><c>aws:RequestTag/KEY</c> for one tag key.</summary>
+    public static string AwsRequestTag(string tagKey) => AwsRequestTagPrefix + tagKey;
 }

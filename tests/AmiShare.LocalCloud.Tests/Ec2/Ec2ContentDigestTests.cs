@@ -29,7 +29,7 @@ public sealed class Ec2ContentDigestTests
         var copySnapshot = (await ImageAsync(prod, copy.ImageId)).BlockDeviceMappings[0].Ebs.SnapshotId;
         var launched = await LaunchAsync(prod, image);
         var volume = launched.BlockDeviceMappings[0].Ebs.VolumeId;
-        var expected = await DigestAsync(server, Ec2Operations.SeedSnapshotId(PublicImageId));
+        var expected = await DigestAsync(server, Ec2PublicImageSeed.SeedSnapshotId(PublicImageId));
 
         Assert.Equal(expected, await DigestAsync(server, sourceSnapshot));
         Assert.Equal(expected, await DigestAsync(server, copySnapshot));
@@ -45,7 +45,7 @@ public sealed class Ec2ContentDigestTests
         using var prod = Client(server, Prod);
         var volume = (await LaunchAsync(prod, image)).BlockDeviceMappings[0].Ebs.VolumeId;
         var before = await DigestAsync(server, sourceSnapshot);
-        var store = server.Tables.OfType<Ec2Operations>().Single().Content;
+        var store = server.Tables.OfType<Ec2ContentDigest>().Single().Content;
         var contentId = server.Cloud.State.Read(view => view.List(Ec2EntityKinds.Snapshot).Single(s => s.SnapshotId == sourceSnapshot)).Content.ContentId;
         var block = store.ReadRawBlock(contentId, 1)!;
         block[^1] ^= 0x01;

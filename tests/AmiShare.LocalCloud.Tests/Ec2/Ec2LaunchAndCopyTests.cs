@@ -22,7 +22,7 @@ public sealed class Ec2LaunchAndCopyTests
         Assert.All(run.Reservation.Instances, i => Assert.Equal("pending", i.State.Name.Value));
         Assert.Equal(2, Assert.Single(described.Reservations).Instances.Count);
         Assert.Equal(2, volumes.Volumes.Count);
-        var expected = await DigestAsync(server, Services.Ec2.Ec2Operations.SeedSnapshotId(PublicImageId));
+        var expected = await DigestAsync(server, Services.Ec2.Ec2PublicImageSeed.SeedSnapshotId(PublicImageId));
         foreach (var volume in volumes.Volumes)
         {
             Assert.Equal(expected, await DigestAsync(server, volume.VolumeId));
@@ -96,7 +96,7 @@ public sealed class Ec2LaunchAndCopyTests
                 var volume = Assert.Single((await ec2.DescribeVolumesAsync(new DescribeVolumesRequest { VolumeIds = [volumeId] }, TestCloud.Timeout)).Volumes);
                 Assert.True(volume.Encrypted);
                 Assert.Equal(key, volume.KmsKeyId);
-                Assert.Equal(await DigestAsync(server, Ec2Operations.SeedSnapshotId(PublicImageId)), await DigestAsync(server, volumeId));
+                Assert.Equal(await DigestAsync(server, Ec2PublicImageSeed.SeedSnapshotId(PublicImageId)), await DigestAsync(server, volumeId));
             }
 
             using var plain = new Ec2ContentStore(null);
@@ -172,7 +172,7 @@ public sealed class Ec2LaunchAndCopyTests
         Assert.True(volume.Encrypted);
         Assert.StartsWith($"arn:aws:kms:{TestCloud.Region}:{Prod}:key/", volume.KmsKeyId, StringComparison.Ordinal);
         Assert.Equal(await DigestAsync(server, snapshotId), await DigestAsync(server, volume.VolumeId));
-        Assert.Equal(await DigestAsync(server, Ec2Operations.SeedSnapshotId(PublicImageId)), await DigestAsync(server, volume.VolumeId));
+        Assert.Equal(await DigestAsync(server, Ec2PublicImageSeed.SeedSnapshotId(PublicImageId)), await DigestAsync(server, volume.VolumeId));
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class Ec2PersistenceTests
         await using var server = await TestCloud.StartAsync();
         using var ec2 = Client(server, Images);
         var key = await SharedKeyArnAsync(server);
-        var volume = await ec2.CreateVolumeAsync(new CreateVolumeRequest { SnapshotId = Services.Ec2.Ec2Operations.SeedSnapshotId(PublicImageId), AvailabilityZone = TestCloud.Region + "a", Encrypted = true, KmsKeyId = key }, TestCloud.Timeout);
+        var volume = await ec2.CreateVolumeAsync(new CreateVolumeRequest { SnapshotId = Services.Ec2.Ec2PublicImageSeed.SeedSnapshotId(PublicImageId), AvailabilityZone = TestCloud.Region + "a", Encrypted = true, KmsKeyId = key }, TestCloud.Timeout);
         var snapshot = await ec2.CreateSnapshotAsync(new CreateSnapshotRequest { VolumeId = volume.Volume.VolumeId }, TestCloud.Timeout);
         using var http = new HttpClient();
 
@@ -59,7 +59,7 @@ public sealed class Ec2PersistenceTests
         await ec2.DeleteSnapshotAsync(new DeleteSnapshotRequest { SnapshotId = snapshot.Snapshot.SnapshotId }, TestCloud.Timeout);
         using var gone = await http.GetAsync(new Uri(server.Endpoint, "_localcloud/content/" + snapshot.Snapshot.SnapshotId), TestCloud.Timeout);
 
-        Assert.Equal(await DigestAsync(server, Services.Ec2.Ec2Operations.SeedSnapshotId(PublicImageId)), snapshotStillReadable);
+        Assert.Equal(await DigestAsync(server, Services.Ec2.Ec2PublicImageSeed.SeedSnapshotId(PublicImageId)), snapshotStillReadable);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
     }
 }

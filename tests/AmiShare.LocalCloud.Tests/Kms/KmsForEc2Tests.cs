@@ -251,7 +251,7 @@ public sealed class KmsForEc2Tests
         var request = Ec2Request(server, Prod);
 
         // The handler path: AuthorizeOn notes the key for both accounts before deciding.
-        var ops = new KmsOperations(server.Cloud);
+        var ops = KmsModelTests.KmsOperations(server.Cloud);
         var kmsRequest = new OperationRequest
         {
             Caller = request.Caller,
@@ -262,7 +262,7 @@ public sealed class KmsForEc2Tests
             RequestId = "r-1",
             Cloud = server.Cloud,
         };
-        await ops.Operations["DescribeKey"](kmsRequest);
+        await ops["DescribeKey"](kmsRequest);
         captured.AddRange(kmsRequest.Trail.Resources);
 
         var resource = Assert.Single(captured);

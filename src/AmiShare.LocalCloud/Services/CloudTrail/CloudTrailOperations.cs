@@ -31,7 +31,7 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
         var endTime = ReadTime(body, "EndTime");
         if (startTime > endTime)
         {
-            throw Error("InvalidTimeRangeException", "Start time must be equal to or less than end time.");
+            throw CloudTrailErrors.InvalidTimeRange("Start time must be equal to or less than end time.");
         }
 
         var maxResults = MaxResultsLimit;
@@ -39,14 +39,14 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
         {
             if (max.ValueKind != JsonValueKind.Number || !max.TryGetInt32(out maxResults) || maxResults is < 1 or > MaxResultsLimit)
             {
-                throw Error("InvalidMaxResultsException", $"MaxResults must be between 1 and {MaxResultsLimit}.");
+                throw CloudTrailErrors.InvalidMaxResults($"MaxResults must be between 1 and {MaxResultsLimit}.");
             }
         }
 
         var category = Member(body, "EventCategory") is { ValueKind: JsonValueKind.String } c ? c.GetString() : null;
         if (category is not null && category != "insight")
         {
-            throw Error("InvalidEventCategoryException", $"Event category '{category}' is not valid; the only category is 'insight'.");
+            throw CloudTrailErrors.InvalidEventCategory($"Event category '{category}' is not valid; the only category is 'insight'.");
         }
 
         request.Authorize("cloudtrail:LookupEvents", "*");
@@ -55,7 +55,7 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
         TrailPosition? before = null;
         if (Member(body, "NextToken") is { } token)
         {
-            before = token.ValueKind == JsonValueKind.String ? ParseToken(token.GetString()!, fingerprint) : throw InvalidToken();
+            before = token.ValueKind == JsonValueKind.String ? ParseToken(token.GetString()!, fingerprint) : throw CloudTrailErrors.InvalidNextToken();
         }
 
         var events = new JsonArray();
@@ -113,7 +113,7 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
 
         if (list.ValueKind != JsonValueKind.Array)
         {
-            throw Error("InvalidLookupAttributesException", "LookupAttributes must be a list.");
+            throw CloudTrailErrors.InvalidLookupAttributes("LookupAttributes must be a list.");
         }
 
         var count = list.GetArrayLength();
@@ -124,7 +124,7 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
 
         if (count > 1)
         {
-            throw Error("InvalidLookupAttributesException", "You cannot specify more than one lookup attribute.");
+            throw CloudTrailErrors.InvalidLookupAttributes("You cannot specify more than one lookup attribute.");
         }
 
         var attribute = list[0];
@@ -132,17 +132,17 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
         var value = attribute.ValueKind == JsonValueKind.Object && Member(attribute, "AttributeValue") is { ValueKind: JsonValueKind.String } v ? v.GetString() : null;
         if (key is null || !AttributeKeys.Contains(key, StringComparer.Ordinal))
         {
-            throw Error("InvalidLookupAttributesException", $"Lookup attribute key '{key}' is not valid. Valid keys: {string.Join(", ", AttributeKeys)}.");
+            throw CloudTrailErrors.InvalidLookupAttributes($"Lookup attribute key '{key}' is not valid. Valid keys: {string.Join(", ", AttributeKeys)}.");
         }
 
         if (string.IsNullOrEmpty(value) || value.Length > MaxAttributeValueLength)
         {
-            throw Error("InvalidLookupAttributesException", $"The value of lookup attribute {key} must be between 1 and {MaxAttributeValueLength} characters.");
+            throw CloudTrailErrors.InvalidLookupAttributes($"The value of lookup attribute {key} must be between 1 and {MaxAttributeValueLength} characters.");
         }
 
         if (key == "ReadOnly" && !bool.TryParse(value, out _))
         {
-            throw Error("InvalidLookupAttributesException", $"The value of lookup attribute ReadOnly must be 'true' or 'false', not '{value}'.");
+            throw CloudTrailErrors.InvalidLookupAttributes($"The value of lookup attribute ReadOnly must be 'true' or 'false', not '{value}'.");
         }
 
         return (key, value);
@@ -182,7 +182,7 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
             return parsed;
         }
 
-        throw Error("InvalidTimeRangeException", $"{name} is not a valid timestamp.");
+        throw CloudTrailErrors.InvalidTimeRange($"{name} is not a valid timestamp.");
     }
 
     private static JsonElement? Member(JsonElement obj, string name) =>
@@ -206,7 +206,7 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
         }
         catch (FormatException)
         {
-            throw InvalidToken();
+            throw CloudTrailErrors.InvalidNextToken();
         }
 
         if (parts.Length != 4 || parts[0] != "v1"
@@ -214,12 +214,12 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
             || ticks > DateTimeOffset.MaxValue.UtcTicks
             || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
         {
-            throw InvalidToken();
+            throw CloudTrailErrors.InvalidNextToken();
         }
 
         if (parts[3] != fingerprint)
         {
-            throw Error("InvalidNextTokenException", "The NextToken was issued for a request with different parameters; repeat the original LookupAttributes, StartTime and EndTime.");
+            throw CloudTrailErrors.NextTokenMismatch();
         }
 
         return new TrailPosition(new DateTimeOffset(ticks, TimeSpan.Zero), sequence);
@@ -230,8 +230,4 @@ public sealed class CloudTrailOperations(LocalCloudContext cloud) : IServiceOper
         var text = string.Join('\n', accountId, region, key, value, start?.UtcTicks, end?.UtcTicks);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
-
-    private static AwsServiceException InvalidToken() => Error("InvalidNextTokenException", "The NextToken is not valid.");
-
-    private static AwsServiceException Error(string code, string message) => new(code, message, 400);
 }

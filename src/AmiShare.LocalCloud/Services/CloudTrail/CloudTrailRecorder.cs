@@ -6,6 +6,7 @@ using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Identifiers;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.State;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.LocalCloud.Services.CloudTrail;
 
@@ -193,7 +194,7 @@ public sealed class CloudTrailRecorder
         return RecordServiceEvent(new TrailServiceEvent(
             ownerAccountId,
             region,
-            "ec2.amazonaws.com",
+            AwsServicePrincipals.Ec2,
             eventName,
             new Dictionary<string, object?> { ["snapshotId"] = snapshotId },
             actingAccountId,
@@ -326,7 +327,7 @@ public sealed class CloudTrailRecorder
 
     /// <summary><c>kms</c> → <c>kms.amazonaws.com</c>; a name that already is a host is kept.</summary>
     internal static string Host(string service) =>
-        service.Contains('.', StringComparison.Ordinal) ? service : service.ToLowerInvariant() + ".amazonaws.com";
+        service.Contains('.', StringComparison.Ordinal) ? service : AwsServicePrincipals.EventSourceOf(service);
 
     internal static string Timestamp(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

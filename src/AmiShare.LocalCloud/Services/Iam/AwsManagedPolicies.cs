@@ -1,3 +1,5 @@
+using AmiShare.Policy.Catalogue;
+
 namespace AmiShare.LocalCloud.Services.Iam;
 
 /// <summary>
@@ -16,11 +18,11 @@ public static class AwsManagedPolicies
         Policy("AdministratorAccess", "/", "ANPAIWMBCKSKIEE64ZLYK",
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""", createDate),
         Policy("ReadOnlyAccess", "/", "ANPAILL3HVNFSB6DCOWYQ",
-            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","kms:Describe*","kms:Get*","kms:List*","iam:Get*","iam:List*","cloudtrail:LookupEvents"],"Resource":"*"}]}""", createDate),
+            $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["{{Ec2Actions.DescribeAny}}","{{KmsActions.DescribeAny}}","{{KmsActions.GetAny}}","{{KmsActions.ListAny}}","iam:Get*","iam:List*","cloudtrail:LookupEvents"],"Resource":"*"}]}""", createDate),
         Policy("AutoScalingServiceRolePolicy", "/aws-service-role/", "ANPAIC5D2V7MRWBMJGD5I",
-            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:RunInstances","ec2:TerminateInstances","ec2:Describe*","ec2:CreateTags"],"Resource":"*"}]}""", createDate),
+            $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["{{Ec2Actions.RunInstances}}","{{Ec2Actions.TerminateInstances}}","{{Ec2Actions.DescribeAny}}","{{Ec2Actions.CreateTags}}"],"Resource":"*"}]}""", createDate),
         Policy("AWSEC2SpotServiceRolePolicy", "/aws-service-role/", "ANPAIZJJBQNXQYVKTEXGM",
-            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:RunInstances","ec2:Describe*","ec2:CreateTags"],"Resource":"*"}]}""", createDate),
+            $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["{{Ec2Actions.RunInstances}}","{{Ec2Actions.DescribeAny}}","{{Ec2Actions.CreateTags}}"],"Resource":"*"}]}""", createDate),
     ];
 
     private static IamManagedPolicy Policy(string name, string path, string id, string document, DateTimeOffset createDate) =>

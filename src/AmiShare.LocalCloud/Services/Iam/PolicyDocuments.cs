@@ -9,12 +9,16 @@ namespace AmiShare.LocalCloud.Services.Iam;
 /// </summary>
 public static class PolicyDocuments
 {
+    public const int InlinePolicyMaximumLength = 10240;
+    public const int ManagedPolicyMaximumLength = 6144;
+    public const int TrustPolicyMaximumLength = 2048;
+
     public static string Validate(string document, int maximumLength)
     {
         ArgumentNullException.ThrowIfNull(document);
         if (document.Length > maximumLength)
         {
-            throw new AwsServiceException("LimitExceeded", $"Cannot exceed quota for PolicySize: {maximumLength}", 409);
+            throw IamErrors.LimitExceeded($"Cannot exceed quota for PolicySize: {maximumLength}");
         }
 
         try
@@ -23,12 +27,12 @@ public static class PolicyDocuments
             var root = parsed.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw Malformed("Syntax errors in policy.");
+                throw IamErrors.MalformedPolicyDocument("Syntax errors in policy.");
             }
 
             if (!root.TryGetProperty("Statement", out var statement) || statement.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
             {
-                throw Malformed("Missing required field Statement");
+                throw IamErrors.MalformedPolicyDocument("Missing required field Statement");
             }
 
             var statements = statement.ValueKind == JsonValueKind.Array ? [.. statement.EnumerateArray()] : new List<JsonElement> { statement };
@@ -38,13 +42,13 @@ public static class PolicyDocuments
                     || !item.TryGetProperty("Effect", out var effect)
                     || effect.GetString() is not ("Allow" or "Deny"))
                 {
-                    throw Malformed("Statement is missing a valid Effect (Allow or Deny).");
+                    throw IamErrors.MalformedPolicyDocument("Statement is missing a valid Effect (Allow or Deny).");
                 }
             }
         }
         catch (JsonException)
         {
-            throw Malformed("Syntax errors in policy.");
+            throw IamErrors.MalformedPolicyDocument("Syntax errors in policy.");
         }
 
         return document;
@@ -53,5 +57,4 @@ public static class PolicyDocuments
     /// <summary>IAM returns documents URL-encoded (RFC 3986), and so do we.</summary>
     public static string Encode(string document) => Uri.EscapeDataString(document);
 
-    private static AwsServiceException Malformed(string message) => new("MalformedPolicyDocument", message, 400);
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Kms;
 
 namespace AmiShare.LocalCloud.Services.Kms;
@@ -13,19 +14,17 @@ namespace AmiShare.LocalCloud.Services.Kms;
 /// </summary>
 public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
 {
-    public const string EventSource = "kms.amazonaws.com";
-    public const string InvokedBy = "ec2.amazonaws.com";
-    public const string EbsContextKey = "aws:ebs:id";
+    public const string EventSource = AwsServicePrincipals.Kms;
+    public const string InvokedBy = AwsServicePrincipals.Ec2;
+    public const string EbsContextKey = Ec2KmsUse.EbsContextKey;
 
     /// <summary>The operations of the grant EC2 creates for a volume (a subset of what an Auto Scaling grant carries).</summary>
-    public static readonly IReadOnlyList<string> EbsGrantOperations =
-        ["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant", "DescribeKey"];
+    public static readonly IReadOnlyList<string> EbsGrantOperations = Ec2KmsUse.VolumeGrantOperations;
 
     /// <summary>The principal EC2's infrastructure acts as when it uses a volume's grant.</summary>
-    public static string Ec2InfrastructurePrincipal(string accountId, string resourceId) =>
-        $"arn:aws:sts::{accountId}:assumed-role/aws:ec2-infrastructure/{resourceId}";
+    public static string Ec2InfrastructurePrincipal(string accountId, string resourceId) => Ec2KmsUse.InfrastructurePrincipal(accountId, resourceId);
 
-    public static string ViaService(string region) => $"ec2.{region}.amazonaws.com";
+    public static string ViaService(string region) => Ec2KmsUse.ViaService(region);
 
     public KmsKeyFacts? FindKey(OperationRequest request, string region, string keyIdOrAlias)
     {
@@ -67,12 +66,12 @@ public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
             ["operations"] = EbsGrantOperations.ToArray(),
             ["constraints"] = new Dictionary<string, object?> { ["encryptionContextSubset"] = new Dictionary<string, string>(context) },
         };
-        var record = Use(request, "CreateGrant", key, parameters, "kms:CreateGrant", context, extra =>
+        var record = Use(request, "CreateGrant", key, parameters, KmsActions.CreateGrant, context, extra =>
         {
-            extra["kms:GrantIsForAWSResource"] = ["true"];
-            extra["kms:GrantOperations"] = [.. EbsGrantOperations];
-            extra["kms:GranteePrincipal"] = [grantee];
-            extra["kms:GrantConstraintType"] = ["EncryptionContextSubset"];
+            foreach (var (name, values) in Ec2KmsUse.VolumeGrantContext(grantee))
+            {
+                extra[name] = values;
+            }
         });
         store.CreateGrant(record, grantee, null, EbsGrantOperations, null, context, null, request.Caller.AccountId, reuseIdentical: true);
     }
@@ -88,7 +87,7 @@ public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
             ["encryptionContext"] = new Dictionary<string, string>(context),
             ["keySpec"] = "AES_256",
         };
-        var record = Use(request, "GenerateDataKeyWithoutPlaintext", key, parameters, "kms:GenerateDataKeyWithoutPlaintext", context);
+        var record = Use(request, "GenerateDataKeyWithoutPlaintext", key, parameters, KmsActions.GenerateDataKeyWithoutPlaintext, context);
         var plaintext = request.Cloud.Ids.Bytes(32);
         return new DataKey(plaintext, store.Encrypt(record, plaintext, context));
     }
@@ -105,7 +104,7 @@ public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
             ["encryptionContext"] = new Dictionary<string, string>(context),
             ["encryptionAlgorithm"] = "SYMMETRIC_DEFAULT",
         };
-        var record = Use(request, "Decrypt", key, parameters, "kms:Decrypt", context, recordSuccess: false);
+        var record = Use(request, "Decrypt", key, parameters, KmsActions.Decrypt, context, recordSuccess: false);
         var plaintext = Open(request, "Decrypt", record, parameters, ciphertextBlob, context);
         request.Trail.AddInvokedCall(new TrailInvokedCall(EventSource, "Decrypt", InvokedBy, parameters, [Resource(key)]));
         return plaintext;
@@ -132,8 +131,8 @@ public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
         IReadOnlyList<TrailResource> resources = source.KeyArn == destination.KeyArn
             ? [Resource(source)]
             : [Resource(source), Resource(destination)];
-        var from = Use(request, "ReEncrypt", source, parameters, "kms:ReEncryptFrom", sourceContext, extra => extra["kms:ReEncryptOnSameKey"] = [sameKey], resources, recordSuccess: false);
-        var to = Use(request, "ReEncrypt", destination, parameters, "kms:ReEncryptTo", destinationContext, extra => extra["kms:ReEncryptOnSameKey"] = [sameKey], resources, recordSuccess: false);
+        var from = Use(request, "ReEncrypt", source, parameters, KmsActions.ReEncryptFrom, sourceContext, extra => extra[ConditionKeys.KmsReEncryptOnSameKey] = [sameKey], resources, recordSuccess: false);
+        var to = Use(request, "ReEncrypt", destination, parameters, KmsActions.ReEncryptTo, destinationContext, extra => extra[ConditionKeys.KmsReEncryptOnSameKey] = [sameKey], resources, recordSuccess: false);
         var plaintext = Open(request, "ReEncrypt", from, parameters, ciphertextBlob, sourceContext, resources);
         try
         {
@@ -158,8 +157,7 @@ public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
 
     private static Dictionary<string, string> EbsContext(string ebsId)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(ebsId);
-        return new Dictionary<string, string>(StringComparer.Ordinal) { [EbsContextKey] = ebsId };
+        return new Dictionary<string, string>(Ec2KmsUse.EbsContext(ebsId), StringComparer.Ordinal);
     }
 
     private static TrailResource Resource(KmsKeyFacts key) => new("AWS::KMS::Key", key.KeyArn, key.AccountId);
@@ -186,8 +184,13 @@ public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
             throw Refuse(request, eventName, parameters, resources, "NotFoundException", $"Key '{facts.KeyArn}' does not exist");
         }
 
+        // The model's keys of an EC2-made call: kms:ViaService, kms:CallerAccount, and kms:GrantIsForAWSResource on CreateGrant.
         var keys = KmsKeyStore.ContextKeys(request.Caller.AccountId, encryptionContext);
-        keys["kms:ViaService"] = [ViaService(key.Region)];
+        foreach (var (name, values) in Ec2KmsUse.RequestContext(action, key.Region, request.Caller.AccountId))
+        {
+            keys[name] = values;
+        }
+
         addKeys?.Invoke(keys);
         var decision = request.Check(action, key.Arn, keys, KmsKeyStore.PolicyOf(key), store.PolicyGrantsOf(key));
         if (!decision.IsAllowed)

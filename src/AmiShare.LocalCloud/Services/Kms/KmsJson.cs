@@ -14,7 +14,7 @@ internal static class KmsJson
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw Serialization(member, "a string");
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw KmsErrors.Serialization(member, "a string");
     }
 
     public static string RequiredString(OperationRequest request, string member)
@@ -34,7 +34,7 @@ internal static class KmsJson
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            _ => throw Serialization(member, "a boolean"),
+            _ => throw KmsErrors.Serialization(member, "a boolean"),
         };
     }
 
@@ -45,7 +45,7 @@ internal static class KmsJson
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : throw Serialization(member, "an integer");
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : throw KmsErrors.Serialization(member, "an integer");
     }
 
     public static byte[]? Blob(OperationRequest request, string member)
@@ -62,7 +62,7 @@ internal static class KmsJson
         }
         catch (FormatException)
         {
-            throw Serialization(member, "base64-encoded binary data");
+            throw KmsErrors.Serialization(member, "base64-encoded binary data");
         }
     }
 
@@ -73,7 +73,7 @@ internal static class KmsJson
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
-            throw Serialization(member, "a map of strings");
+            throw KmsErrors.Serialization(member, "a map of strings");
         }
 
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -81,7 +81,7 @@ internal static class KmsJson
         {
             map[property.Name] = property.Value.ValueKind == JsonValueKind.String
                 ? property.Value.GetString()!
-                : throw Serialization(member, "a map of strings");
+                : throw KmsErrors.Serialization(member, "a map of strings");
         }
 
         return map;
@@ -96,10 +96,10 @@ internal static class KmsJson
 
         if (value.ValueKind != JsonValueKind.Array)
         {
-            throw Serialization(member, "a list of strings");
+            throw KmsErrors.Serialization(member, "a list of strings");
         }
 
-        return [.. value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Serialization(member, "a list of strings"))];
+        return [.. value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw KmsErrors.Serialization(member, "a list of strings"))];
     }
 
     public static bool TryGet(OperationRequest request, string member, out JsonElement value)
@@ -127,10 +127,5 @@ internal static class KmsJson
 
     public static JsonArray StringArray(IEnumerable<string> values) => [.. values.Select(v => (JsonNode?)JsonValue.Create(v))];
 
-    public static AwsServiceException Validation(string message) => new("ValidationException", message, 400);
-
     private static string Camel(string member) => char.ToLowerInvariant(member[0]) + member[1..];
-
-    private static AwsServiceException Serialization(string member, string expected) =>
-        new("SerializationException", $"{member} must be {expected}.", 400);
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using AmiShare.LocalCloud.Authorization;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Kms;
 
 namespace AmiShare.LocalCloud.Services.Kms;
@@ -16,7 +17,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
     public const string AwsEbsAliasName = "alias/aws/ebs";
     public const string AwsManagedAliasPrefix = "alias/aws/";
     public const string AwsEbsKeyDescription = "Default key that protects my EBS volumes when no other key is defined";
-    public const int MaxGrantsPerKey = 50_000;
+    public const int MaxGrantsPerKey = AwsLimits.GrantsPerKey;
 
     private readonly Lock _awsManagedGate = new();
 
@@ -35,7 +36,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
             "Principal" : {
               "AWS" : "arn:aws:iam::{{accountId}}:root"
             },
-            "Action" : "kms:*",
+            "Action" : "{{KmsActions.All}}",
             "Resource" : "*"
           } ]
         }
@@ -55,12 +56,12 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
             "Principal" : {
               "AWS" : "*"
             },
-            "Action" : [ "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey" ],
+            "Action" : [ "{{KmsActions.Encrypt}}", "{{KmsActions.Decrypt}}", "{{KmsActions.ReEncryptAny}}", "{{KmsActions.GenerateDataKeyAny}}", "{{KmsActions.CreateGrant}}", "{{KmsActions.DescribeKey}}" ],
             "Resource" : "*",
             "Condition" : {
               "StringEquals" : {
-                "kms:CallerAccount" : "{{accountId}}",
-                "kms:ViaService" : "ec2.{{region}}.amazonaws.com"
+                "{{ConditionKeys.KmsCallerAccount}}" : "{{accountId}}",
+                "{{ConditionKeys.KmsViaService}}" : "{{Ec2KmsUse.ViaService(region)}}"
               }
             }
           }, {
@@ -69,7 +70,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
             "Principal" : {
               "AWS" : "arn:aws:iam::{{accountId}}:root"
             },
-            "Action" : [ "kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant" ],
+            "Action" : [ "{{KmsActions.DescribeAny}}", "{{KmsActions.GetAny}}", "{{KmsActions.ListAny}}", "{{KmsActions.RevokeGrant}}" ],
             "Resource" : "*"
           } ]
         }
@@ -194,7 +195,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
     {
         ArgumentNullException.ThrowIfNull(request);
         return Resolve(request.Caller.AccountId, request.Region, keyIdOrAlias, allowAlias, out var message)
-            ?? throw new AwsServiceException("NotFoundException", message, 400);
+            ?? throw KmsErrors.NotFound(message);
     }
 
     public IReadOnlyList<KmsGrantRecord> GrantsOf(KmsKeyRecord key)
@@ -242,10 +243,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
 
             if (existing.Count >= MaxGrantsPerKey)
             {
-                throw new AwsServiceException(
-                    "LimitExceededException",
-                    $"The request was rejected because the key {key.Arn} already has {MaxGrantsPerKey.ToString("N0", CultureInfo.InvariantCulture)} grants, the most KMS allows.",
-                    400);
+                throw KmsErrors.LimitExceeded($"The request was rejected because the key {key.Arn} already has {MaxGrantsPerKey.ToString("N0", CultureInfo.InvariantCulture)} grants, the most KMS allows.");
             }
 
             var grant = new KmsGrantRecord(
@@ -306,7 +304,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
     {
         var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
         {
-            ["kms:CallerAccount"] = [callerAccountId],
+            [ConditionKeys.KmsCallerAccount] = [callerAccountId],
         };
         if (encryptionContext is { Count: > 0 })
         {
@@ -315,7 +313,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
                 keys[KmsGrant.EncryptionContextKeyPrefix + name] = [value];
             }
 
-            keys["kms:EncryptionContextKeys"] = [.. encryptionContext.Keys];
+            keys[ConditionKeys.KmsEncryptionContextKeys] = [.. encryptionContext.Keys];
         }
 
         return keys;

@@ -38,7 +38,7 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
         var sessionName = parameters.GetRequiredString("RoleSessionName");
         if (!SessionNamePattern().IsMatch(sessionName))
         {
-            throw Validation($"Value '{sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64 and match [\\w+=,.@-]*");
+            throw StsErrors.Validation($"Value '{sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64 and match [\\w+=,.@-]*");
         }
 
         var role = cloud.Iam.FindRoleByArn(roleArn);
@@ -70,12 +70,12 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
         var duration = parameters.GetInt32("DurationSeconds") ?? DefaultSessionSeconds;
         if (duration < MinimumSessionSeconds)
         {
-            throw Validation($"Value '{duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to {MinimumSessionSeconds}");
+            throw StsErrors.Validation($"Value '{duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to {MinimumSessionSeconds}");
         }
 
         if (duration > maximum)
         {
-            throw Validation($"The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({maximum} seconds).");
+            throw StsErrors.Validation($"The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({maximum} seconds).");
         }
 
         var now = request.Time.GetUtcNow();
@@ -110,8 +110,6 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
 
         return Task.FromResult(OperationResponse.Xml(result));
     }
-
-    private static AwsServiceException Validation(string message) => new("ValidationError", message, 400);
 
     [GeneratedRegex(@"^[\w+=,.@-]{2,64}$")]
     private static partial Regex SessionNamePattern();

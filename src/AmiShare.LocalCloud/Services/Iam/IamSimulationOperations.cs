@@ -4,6 +4,7 @@ using AmiShare.LocalCloud.Authorization;
 using AmiShare.LocalCloud.Protocol;
 using Decision = AmiShare.Policy.Evaluation.Decision;
 using AuthorizationRequest = AmiShare.LocalCloud.Authorization.AuthorizationRequest;
+using static AmiShare.LocalCloud.Protocol.OperationHandlers;
 
 namespace AmiShare.LocalCloud.Services.Iam;
 
@@ -14,8 +15,15 @@ namespace AmiShare.LocalCloud.Services.Iam;
 /// any ContextEntries. Only identity-based policies decide (no key-policy consent), as with the real API when no
 /// resource policy is given.
 /// </summary>
-public sealed partial class IamOperations
+internal sealed class IamSimulationOperations(LocalCloudContext cloud) : IServiceOperations
 {
+    public AwsServiceDescriptor Service => AwsServices.Iam;
+
+    public IReadOnlyDictionary<string, OperationHandler> Operations => new Dictionary<string, OperationHandler>
+    {
+        ["SimulatePrincipalPolicy"] = Sync(SimulatePrincipalPolicy),
+    };
+
     private const int MaxSimulatedActions = 1000;
 
     private OperationResponse SimulatePrincipalPolicy(OperationRequest request)
@@ -28,12 +36,12 @@ public sealed partial class IamOperations
         request.Authorize("iam:SimulatePrincipalPolicy", sourceArn);
         if (actions.Count == 0)
         {
-            throw new AwsServiceException("InvalidInput", "ActionNames must name at least one action.", 400);
+            throw IamErrors.InvalidInput("ActionNames must name at least one action.");
         }
 
         if (actions.Count * Math.Max(1, resources.Count) > MaxSimulatedActions)
         {
-            throw new AwsServiceException("InvalidInput", $"At most {MaxSimulatedActions} action and resource combinations can be simulated at once.", 400);
+            throw IamErrors.InvalidInput($"At most {MaxSimulatedActions} action and resource combinations can be simulated at once.");
         }
 
         var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
@@ -102,7 +110,7 @@ public sealed partial class IamOperations
             }
         }
 
-        throw NoSuchEntity($"PolicySourceArn {sourceArn} is not a user or role of account {account}.");
+        throw IamErrors.NoSuchEntity($"PolicySourceArn {sourceArn} is not a user or role of account {account}.");
     }
 
     /// <summary>The engine labels identity policies "identity:NAME" and boundaries "boundary:NAME".</summary>

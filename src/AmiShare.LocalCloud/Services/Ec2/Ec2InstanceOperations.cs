@@ -3,6 +3,12 @@ using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.State;
+using AmiShare.Policy.Catalogue;
+using static AmiShare.LocalCloud.Protocol.OperationHandlers;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2ConditionContext;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2Describe;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2Ids;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2Xml;
 
 namespace AmiShare.LocalCloud.Services.Ec2;
 
@@ -11,8 +17,19 @@ namespace AmiShare.LocalCloud.Services.Ec2;
 /// call, so the first DescribeInstances already shows the outcome: <c>running</c>, or <c>terminated</c> with
 /// StateReason <c>Client.InvalidKMSKey.InvalidState</c> when KMS refused a call EC2 made for the caller.
 /// </summary>
-public sealed partial class Ec2Operations
+internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2ResourceLookup lookup, Ec2AccountSettingsStore settings, EbsEncryption ebs, Ec2ContentLifetime contentLifetime) : IServiceOperations
 {
+    public AwsServiceDescriptor Service => AwsServices.Ec2;
+
+    public IReadOnlyDictionary<string, OperationHandler> Operations => new Dictionary<string, OperationHandler>
+    {
+        ["RunInstances"] = Sync(RunInstances),
+        ["DescribeInstances"] = Sync(DescribeInstances),
+        ["TerminateInstances"] = Sync(TerminateInstances),
+    };
+
+    private const int InstanceLimit = 20;
+
     private const string KmsStateReasonCode = "Client.InvalidKMSKey.InvalidState";
     private const string KmsStateReasonMessage = "Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state";
     private static readonly string[] InstanceFilters = ["instance-id", "instance-state-name", "instance-state-code", "image-id", "instance-type", "reservation-id", "client-token"];
@@ -23,34 +40,34 @@ public sealed partial class Ec2Operations
     {
         var p = request.Parameters;
         var imageId = CheckImageId(p.GetRequiredString("ImageId"));
-        var minCount = p.GetInt32("MinCount") ?? throw Error("MissingParameter", "The request must contain the parameter MinCount");
-        var maxCount = p.GetInt32("MaxCount") ?? throw Error("MissingParameter", "The request must contain the parameter MaxCount");
+        var minCount = p.GetInt32("MinCount") ?? throw Ec2Errors.MissingParameter("MinCount");
+        var maxCount = p.GetInt32("MaxCount") ?? throw Ec2Errors.MissingParameter("MaxCount");
         if (minCount < 1 || maxCount < minCount)
         {
-            throw Error("InvalidParameterValue", $"MinCount ({minCount}) must be at least 1 and no more than MaxCount ({maxCount}).");
+            throw Ec2Errors.InvalidParameterValue($"MinCount ({minCount}) must be at least 1 and no more than MaxCount ({maxCount}).");
         }
 
         if (minCount > InstanceLimit)
         {
-            throw Error("InstanceLimitExceeded", $"You have requested more instances ({minCount}) than your current instance limit of {InstanceLimit} allows for the specified instance type.");
+            throw Ec2Errors.InstanceLimitExceeded($"You have requested more instances ({minCount}) than your current instance limit of {InstanceLimit} allows for the specified instance type.");
         }
 
         var account = request.Caller.AccountId;
         var region = request.Region;
-        var image = VisibleImage(request, region, imageId);
+        var image = lookup.VisibleImage(request, region, imageId);
         if (image.State != "available")
         {
-            throw Error("InvalidAMIID.Unavailable", $"The image id '[{imageId}]' is not available (it is {image.State}).");
+            throw Ec2Errors.ImageUnavailable($"The image id '[{imageId}]' is not available (it is {image.State}).");
         }
 
-        request.Authorize("ec2:RunInstances", image.Arn, ImageOwnerContext(image), launchPermissions: image.Sharing);
-        request.Authorize("ec2:RunInstances", $"arn:aws:ec2:{region}:{account}:instance/*");
-        request.Authorize("ec2:RunInstances", $"arn:aws:ec2:{region}:{account}:volume/*");
+        request.Authorize(Ec2Actions.RunInstances, image.Arn, ImageOwnerContext(image), launchPermissions: image.Sharing);
+        request.Authorize(Ec2Actions.RunInstances, $"arn:aws:ec2:{region}:{account}:instance/*");
+        request.Authorize(Ec2Actions.RunInstances, $"arn:aws:ec2:{region}:{account}:volume/*");
         var devices = LaunchDevices(request, image);
         request.StopIfDryRun();
 
         var clientToken = p.GetString("ClientToken");
-        var fingerprint = RequestFingerprint(request);
+        var fingerprint = ClientTokens.Fingerprint(request);
         if (clientToken is not null)
         {
             var previous = cloud.State.Read(view => view.List(Ec2EntityKinds.Instance, account, region).Where(i => i.ClientToken == clientToken).ToList());
@@ -58,7 +75,7 @@ public sealed partial class Ec2Operations
             {
                 return previous[0].ClientTokenRequest == fingerprint
                     ? Respond(ReservationXml(previous[0].ReservationId, account, previous.OrderBy(i => i.AmiLaunchIndex)))
-                    : throw Error("IdempotentParameterMismatch", $"The client token '{clientToken}' was already used with different parameters.");
+                    : throw Ec2Errors.IdempotentParameterMismatch(clientToken);
             }
         }
 
@@ -122,7 +139,7 @@ public sealed partial class Ec2Operations
     /// <summary>The image's mappings with the request's BlockDeviceMapping.N overrides applied, validated before any work.</summary>
     private List<LaunchDevice> LaunchDevices(OperationRequest request, Ec2Image image)
     {
-        var snapshots = cloud.State.Read(view => image.BlockDevices.ToDictionary(d => d.DeviceName, d => FindSnapshot(view, image.Region, d.SnapshotId), StringComparer.Ordinal));
+        var snapshots = cloud.State.Read(view => image.BlockDevices.ToDictionary(d => d.DeviceName, d => Ec2ResourceLookup.FindSnapshot(view, image.Region, d.SnapshotId), StringComparer.Ordinal));
         var devices = image.BlockDevices.Select(d => new LaunchDevice(d.DeviceName, snapshots[d.DeviceName], d.VolumeSize, d.VolumeType, d.DeleteOnTermination, null, null)).ToList();
         foreach (var mapping in request.Parameters.GetStructureList("BlockDeviceMapping"))
         {
@@ -131,7 +148,7 @@ public sealed partial class Ec2Operations
             var kmsKeyId = mapping.GetString("Ebs.KmsKeyId");
             if (kmsKeyId is not null && encrypted != true)
             {
-                throw Error("InvalidParameterCombination", $"The block device mapping for {name} specifies KmsKeyId without Encrypted=true.");
+                throw Ec2Errors.InvalidParameterCombination($"The block device mapping for {name} specifies KmsKeyId without Encrypted=true.");
             }
 
             var at = devices.FindIndex(d => d.DeviceName == name);
@@ -139,7 +156,7 @@ public sealed partial class Ec2Operations
             {
                 if (mapping.GetString("Ebs.SnapshotId") is not null)
                 {
-                    throw Error("InvalidBlockDeviceMapping", $"LocalCloud launches only the image's snapshots; {name} is not in the image's block device mapping.");
+                    throw Ec2Errors.InvalidBlockDeviceMapping($"LocalCloud launches only the image's snapshots; {name} is not in the image's block device mapping.");
                 }
 
                 continue;
@@ -149,19 +166,19 @@ public sealed partial class Ec2Operations
             var size = mapping.GetInt32("Ebs.VolumeSize") ?? device.Size;
             if (device.Snapshot is { } s && size < s.VolumeSize)
             {
-                throw Error("InvalidParameterValue", $"Volume of size {size} is smaller than snapshot '{s.SnapshotId}', expect size >= {s.VolumeSize}");
+                throw Ec2Errors.InvalidParameterValue($"Volume of size {size} is smaller than snapshot '{s.SnapshotId}', expect size >= {s.VolumeSize}");
             }
 
             if (device.Snapshot is { Encrypted: true } && encrypted == false)
             {
-                throw Error("InvalidParameterCombination", $"The snapshot of {name} is encrypted, so its volume must be encrypted.");
+                throw Ec2Errors.InvalidParameterCombination($"The snapshot of {name} is encrypted, so its volume must be encrypted.");
             }
 
             devices[at] = device with
             {
                 Size = size,
                 VolumeType = mapping.GetString("Ebs.VolumeType") ?? device.VolumeType,
-                DeleteOnTermination = Bool(mapping, "Ebs.DeleteOnTermination", device.DeleteOnTermination),
+                DeleteOnTermination = (mapping.GetBoolean("Ebs.DeleteOnTermination") ?? device.DeleteOnTermination),
                 Encrypted = encrypted,
                 KmsKeyId = kmsKeyId,
             };
@@ -169,7 +186,7 @@ public sealed partial class Ec2Operations
 
         foreach (var device in devices.Where(d => d.Snapshot is null))
         {
-            throw Error("InvalidAMIID.Unavailable", $"The image id '[{image.ImageId}]' is not available: the snapshot of {device.DeviceName} no longer exists.");
+            throw Ec2Errors.ImageUnavailable($"The image id '[{image.ImageId}]' is not available: the snapshot of {device.DeviceName} no longer exists.");
         }
 
         return devices;
@@ -185,7 +202,7 @@ public sealed partial class Ec2Operations
     {
         var account = request.Caller.AccountId;
         var region = request.Region;
-        var encryptByDefault = Settings(account, region).EbsEncryptionByDefault;
+        var encryptByDefault = settings.Get(account, region).EbsEncryptionByDefault;
         var volumes = new List<Ec2Volume>();
         try
         {
@@ -196,12 +213,12 @@ public sealed partial class Ec2Operations
                 KmsKeyFacts? target = null;
                 if (snapshot.Encrypted || device.Encrypted == true || encryptByDefault)
                 {
-                    target = device.KmsKeyId is not null ? ResolveKey(request, region, device.KmsKeyId)
-                        : snapshot.Encrypted && snapshot.KmsKeyId is { } sourceKey && kms?.DescribeKeyByArn(sourceKey) is { } facts && facts.AccountId == account ? facts
-                        : DefaultEbsKey(account, region);
+                    target = device.KmsKeyId is not null ? ebs.ResolveKey(request, region, device.KmsKeyId)
+                        : snapshot.Encrypted && snapshot.KmsKeyId is { } sourceKey && ebs.DescribeKeyByArn(sourceKey) is { } facts && facts.AccountId == account ? facts
+                        : ebs.DefaultEbsKey(account, region);
                 }
 
-                var result = Materialize(request, SourceOf(snapshot), volumeId, target, forAttachment: true);
+                var result = ebs.Materialize(request, EbsEncryption.SourceOf(snapshot), volumeId, target, forAttachment: true);
                 volumes.Add(new Ec2Volume
                 {
                     VolumeId = volumeId,
@@ -226,14 +243,14 @@ public sealed partial class Ec2Operations
         }
         catch (KmsRefusedException refused)
         {
-            ReleaseContent(volumes.Select(v => v.Content));
+            contentLifetime.Release(volumes.Select(v => v.Content));
             return ([], $"{refused.Code}: {refused.Message}");
         }
     }
 
     private OperationResponse DescribeInstances(OperationRequest request)
     {
-        request.Authorize("ec2:DescribeInstances", "*");
+        request.Authorize(Ec2Actions.DescribeInstances, "*");
         request.StopIfDryRun();
         var ids = request.Parameters.GetList("InstanceId");
         foreach (var id in ids)
@@ -243,7 +260,7 @@ public sealed partial class Ec2Operations
 
         var filters = Filters(request, InstanceFilters);
         var all = cloud.State.Read(view => view.List(Ec2EntityKinds.Instance, request.Caller.AccountId, request.Region));
-        var selected = Requested(all, ids, i => i.InstanceId, InstanceNotFound, filters, InstanceFilterValues)
+        var selected = Requested(all, ids, i => i.InstanceId, Ec2Errors.InstanceNotFound, filters, InstanceFilterValues)
             .OrderBy(i => i.LaunchTime).ThenBy(i => i.ReservationId, StringComparer.Ordinal).ThenBy(i => i.AmiLaunchIndex)
             .ToList();
         var (page, next) = Paginate(request, selected, 5, 1000, ids.Count > 0);
@@ -326,7 +343,7 @@ public sealed partial class Ec2Operations
         var ids = request.Parameters.GetList("InstanceId");
         if (ids.Count == 0)
         {
-            throw Error("MissingParameter", "The request must contain the parameter InstanceId");
+            throw Ec2Errors.MissingParameter("InstanceId");
         }
 
         var account = request.Caller.AccountId;
@@ -335,8 +352,8 @@ public sealed partial class Ec2Operations
         foreach (var id in ids)
         {
             CheckInstanceId(id);
-            var instance = cloud.State.Read(view => view.Find(Ec2EntityKinds.Instance, new EntityKey(account, region, id))) ?? throw InstanceNotFound(id);
-            request.Authorize("ec2:TerminateInstances", instance.Arn);
+            var instance = cloud.State.Read(view => view.Find(Ec2EntityKinds.Instance, new EntityKey(account, region, id))) ?? throw Ec2Errors.InstanceNotFound(id);
+            request.Authorize(Ec2Actions.TerminateInstances, instance.Arn);
             instances.Add(instance);
         }
 
@@ -374,7 +391,7 @@ public sealed partial class Ec2Operations
                 });
             }
         });
-        ReleaseContent(released);
+        contentLifetime.Release(released);
         return Respond(Items("instancesSet", instances.Select(i => new[]
         {
             new XElement("instanceId", i.InstanceId),
@@ -382,4 +399,6 @@ public sealed partial class Ec2Operations
             InstanceState("previousState", i.State),
         })));
     }
+
+    private static string AvailabilityZoneOf(string region) => region + "a";
 }

@@ -14,7 +14,7 @@ internal sealed record EbsResult(Ec2ContentRef Content, bool Encrypted, string? 
 /// <see cref="IKmsForEc2"/> (key policy, the caller's IAM policies and grants decide; refusals surface as
 /// <see cref="KmsRefusedException"/>).
 /// <list type="bullet">
-/// <item>Launch / CreateVolume (<paramref name="forAttachment"/>): CreateGrant on the source key (and on the
+/// <item>Launch / CreateVolume (<c>forAttachment</c>): CreateGrant on the source key (and on the
 /// target key when different), GenerateDataKeyWithoutPlaintext under the target key for the new volume, Decrypt
 /// of the source data key, then every block is decrypted and sealed again under the new data key.</item>
 /// <item>Copy (CopySnapshot / CopyImage) of encrypted content: ReEncrypt of the data key from the source key to
@@ -23,30 +23,30 @@ internal sealed record EbsResult(Ec2ContentRef Content, bool Encrypted, string? 
 /// <item>Plaintext to plaintext: blocks shared.</item>
 /// </list>
 /// </summary>
-public sealed partial class Ec2Operations
+internal sealed class EbsEncryption(IKmsForEc2? kms, Ec2ContentStore content, Ec2AccountSettingsStore settings)
 {
-    private IKmsForEc2 Kms => kms ?? throw new AwsServiceException("InternalError", "This LocalCloud runs EC2 without KMS, so encrypted volumes and snapshots are unavailable.", 500);
+    private IKmsForEc2 Kms => kms ?? throw Ec2Errors.KmsUnavailable();
 
     /// <summary>The caller's default EBS key in the region: the customer managed default, else its aws/ebs key.</summary>
-    private KmsKeyFacts DefaultEbsKey(string accountId, string region)
+    public KmsKeyFacts DefaultEbsKey(string accountId, string region)
     {
-        var settings = Settings(accountId, region);
-        return settings.EbsDefaultKmsKeyArn is { } arn
+        var accountSettings = settings.Get(accountId, region);
+        return accountSettings.EbsDefaultKmsKeyArn is { } arn
             ? Kms.DescribeKeyByArn(arn) ?? throw new KmsRefusedException("NotFoundException", $"Key '{arn}' does not exist")
             : Kms.AwsManagedEbsKey(accountId, region);
     }
 
-    private KmsKeyFacts ResolveKey(OperationRequest request, string region, string kmsKeyId) =>
+    public KmsKeyFacts ResolveKey(OperationRequest request, string region, string kmsKeyId) =>
         Kms.FindKey(request, region, kmsKeyId) ?? throw new KmsRefusedException("NotFoundException", $"Key '{kmsKeyId}' does not exist");
 
-    private KmsKeyFacts SourceKey(EbsSource source) =>
+    public KmsKeyFacts SourceKey(EbsSource source) =>
         Kms.DescribeKeyByArn(source.KmsKeyId!) ?? throw new KmsRefusedException("NotFoundException", $"Key '{source.KmsKeyId}' does not exist");
 
     /// <summary>
     /// Makes the content of a new EBS object <paramref name="newId"/> from <paramref name="source"/>, encrypted under
     /// <paramref name="target"/> (null: plaintext). Throws <see cref="KmsRefusedException"/> when KMS refuses.
     /// </summary>
-    private EbsResult Materialize(OperationRequest request, EbsSource source, string newId, KmsKeyFacts? target, bool forAttachment)
+    public EbsResult Materialize(OperationRequest request, EbsSource source, string newId, KmsKeyFacts? target, bool forAttachment)
     {
         if (target is null)
         {
@@ -90,9 +90,12 @@ public sealed partial class Ec2Operations
         return new EbsResult(resealed, true, target.KeyArn, dataKey.CiphertextBlob, newId);
     }
 
-    private static EbsSource SourceOf(Ec2Snapshot snapshot) =>
+    public static EbsSource SourceOf(Ec2Snapshot snapshot) =>
         new(snapshot.SnapshotId, snapshot.Content, snapshot.Encrypted, snapshot.KmsKeyId, snapshot.DataKeyCiphertext, snapshot.DataKeyContextId);
 
+    /// <summary>A key's facts, or null when unknown or when this LocalCloud runs EC2 without KMS.</summary>
+    public KmsKeyFacts? DescribeKeyByArn(string keyArn) => kms?.DescribeKeyByArn(keyArn);
+
     /// <summary>Whether a key is the AWS managed aws/ebs key (such snapshots cannot be shared).</summary>
-    private bool IsAwsManagedKey(string? keyArn) => keyArn is not null && kms?.DescribeKeyByArn(keyArn) is { IsAwsManaged: true };
+    public bool IsAwsManagedKey(string? keyArn) => keyArn is not null && kms?.DescribeKeyByArn(keyArn) is { IsAwsManaged: true };
 }

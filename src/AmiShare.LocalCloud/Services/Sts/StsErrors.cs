@@ -1,0 +1,9 @@
+using AmiShare.LocalCloud.Protocol;
+
+namespace AmiShare.LocalCloud.Services.Sts;
+
+/// <summary>The errors STS handlers raise, each wire code spelled once; codes and messages are STS's own.</summary>
+internal static class StsErrors
+{
+    public static AwsServiceException Validation(string message) => new("ValidationError", message, 400);
+}
