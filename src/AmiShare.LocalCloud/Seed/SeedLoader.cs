@@ -171,14 +171,18 @@ public static partial class SeedLoader
                 problems.Add($"accounts: '{account.Id}' must give both rootAccessKeyId and rootSecretAccessKey, or neither");
             }
 
-            if (account.RootAccessKeyId is not null && !AccessKeyPattern().IsMatch(account.RootAccessKeyId))
-            {
-                problems.Add($"accounts: '{account.Id}' rootAccessKeyId '{account.RootAccessKeyId}' must be 'AKIA' followed by 12-124 upper-case letters or digits");
-            }
+            // AWS documents access key ids only as 16-128 characters, and test suites use dummies such as
+            // FOOBARKEY (moto) or "test" (LocalStack): any key id is accepted that can travel in a SigV4
+            // Credential scope and in an environment variable unchanged.
+            ReportUnusableCredential(problems, account.Id, "rootAccessKeyId", account.RootAccessKeyId);
+            ReportUnusableCredential(problems, account.Id, "rootSecretAccessKey", account.RootSecretAccessKey);
         }
 
         ReportDuplicates(problems, "accounts", seed.Accounts.Select(a => a.Id));
-        ReportDuplicates(problems, "accounts (root access key ids)", seed.Accounts.Select(a => a.EffectiveRootAccessKeyId));
+        foreach (var shared in seed.Accounts.GroupBy(a => a.EffectiveRootAccessKeyId, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"accounts: rootAccessKeyId '{shared.Key}' is used by accounts {string.Join(" and ", shared.Select(a => $"'{a.Id}'"))}; give each account its own key id");
+        }
 
         foreach (var image in seed.PublicImages)
         {
@@ -227,6 +231,28 @@ public static partial class SeedLoader
         }
     }
 
+    private static void ReportUnusableCredential(List<string> problems, string? accountId, string member, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length == 0)
+        {
+            problems.Add($"accounts: '{accountId}' {member} is empty; give a value such as \"test\", or leave the member out for the documented default");
+        }
+        else if (value.Any(char.IsWhiteSpace))
+        {
+            problems.Add($"accounts: '{accountId}' {member} '{value}' contains white space, which a signed request cannot carry; remove it");
+        }
+        else if (member == "rootAccessKeyId" && value.IndexOfAny(['/', ',']) >= 0)
+        {
+            // The key id travels in "Credential=KEY/DATE/REGION/SERVICE/aws4_request, SignedHeaders=…".
+            problems.Add($"accounts: '{accountId}' rootAccessKeyId '{value}' contains '/' or ',', which a SigV4 Credential cannot carry; remove it");
+        }
+    }
+
     private static void ReportDuplicates(List<string> problems, string where, IEnumerable<string?> values)
     {
         foreach (var duplicate in values.GroupBy(v => v, StringComparer.Ordinal).Where(g => g.Count() > 1))
@@ -251,9 +277,6 @@ public static partial class SeedLoader
 
     [GeneratedRegex(@"^\d{12}$")]
     private static partial Regex AccountIdPattern();
-
-    [GeneratedRegex("^AKIA[A-Z0-9]{12,124}$")]
-    private static partial Regex AccessKeyPattern();
 
     [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]
     private static partial Regex ImageIdPattern();
