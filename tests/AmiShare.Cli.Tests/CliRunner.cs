@@ -6,6 +6,12 @@ namespace AmiShare.Cli.Tests;
 /// <summary>Runs the real command tree in-process with a fixed-width, colourless console.</summary>
 internal static class CliRunner
 {
+    /// <summary>
+    /// The console width for commands run in this async flow; output snapshots widen it so ids are never wrapped
+    /// (a wrapped id could not be told from another).
+    /// </summary>
+    public static readonly AsyncLocal<int?> Width = new();
+
     public sealed record Outcome(int ExitCode, string Console, string Out);
 
     public static Outcome RunWithInput(string? standardInput, params string[] args) => Execute(standardInput, null, args);
@@ -22,7 +28,7 @@ internal static class CliRunner
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(consoleText),
         });
-        console.Profile.Width = 100;
+        console.Profile.Width = Width.Value ?? 100;
         var output = new StringWriter();
         var exitCode = CliApp.Run(args, console, new CliIO(new StringReader(standardInput ?? string.Empty), output), services);
         return new Outcome(exitCode, consoleText.ToString(), output.ToString());

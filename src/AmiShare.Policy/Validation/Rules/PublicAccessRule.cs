@@ -1,3 +1,4 @@
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Conditions;
 using AmiShare.Policy.Model;
 
@@ -68,7 +69,7 @@ internal sealed class PublicAccessRule : IPolicyRule
     {
         foreach (var clause in statement.Conditions)
         {
-            if (ConditionKeyCatalog.ScopesCaller(clause.Key)
+            if (ConditionKeyKinds.ScopesCaller(clause.Key)
                 && ConditionOperator.TryParse(clause.Operator, out var op)
                 && !op.IsNegated
                 && !op.IfExists

@@ -1,3 +1,4 @@
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Conditions;
 using AmiShare.Policy.Model;
 
@@ -28,7 +29,7 @@ internal sealed class SetQualifierRule : IPolicyRule
 
                 var location = PolicyLocation.Of(statement, clause);
                 var bare = op with { Qualifier = SetQualifier.None };
-                if (op.Qualifier == SetQualifier.ForAllValues && ConditionKeyCatalog.IsSingleValued(clause.Key))
+                if (op.Qualifier == SetQualifier.ForAllValues && ConditionKeyKinds.IsSingleValued(clause.Key))
                 {
                     yield return statement.Effect == Effect.Allow
                         ? new Finding(
@@ -42,7 +43,7 @@ internal sealed class SetQualifierRule : IPolicyRule
                             location,
                             $"{clause.Key} is single-valued; ForAllValues is meant for keys that carry a set, and it behaves surprisingly when the key is absent. Remove ForAllValues: and use \"{bare}\".");
                 }
-                else if (op.Qualifier == SetQualifier.ForAnyValue && ConditionKeyCatalog.IsSingleValued(clause.Key))
+                else if (op.Qualifier == SetQualifier.ForAnyValue && ConditionKeyKinds.IsSingleValued(clause.Key))
                 {
                     yield return new Finding(
                         ForAnyValueWithSingleValuedKey,
@@ -50,7 +51,7 @@ internal sealed class SetQualifierRule : IPolicyRule
                         location,
                         $"{clause.Key} is single-valued; ForAnyValue is meant for keys that carry a set. Remove ForAnyValue: and use \"{bare}\".");
                 }
-                else if (op.Qualifier == SetQualifier.None && op.Family != OperatorFamily.Null && ConditionKeyCatalog.IsMultivalued(clause.Key))
+                else if (op.Qualifier == SetQualifier.None && op.Family != OperatorFamily.Null && ConditionKeyKinds.IsMultivalued(clause.Key))
                 {
                     yield return new Finding(
                         MultivaluedKeyWithoutQualifier,

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace AmiShare.Policy.Validation;
+namespace AmiShare.Policy.Catalogue;
 
 /// <summary>
 /// Well-known condition keys and whether a request carries one value or a set for them. Set qualifiers
@@ -8,7 +8,7 @@ namespace AmiShare.Policy.Validation;
 /// is tested value by value in a way authors rarely expect. Keys are case-insensitive in IAM.
 /// Unknown keys are neither: the rules stay silent rather than guess.
 /// </summary>
-internal static class ConditionKeyCatalog
+internal static class ConditionKeyKinds
 {
     private static readonly FrozenSet<string> SingleValuedKeys = FrozenSet.ToFrozenSet(
     [

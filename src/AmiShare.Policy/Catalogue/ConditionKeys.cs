@@ -1,0 +1,63 @@
+namespace AmiShare.Policy.Catalogue;
+
+/// <summary>
+/// The condition keys AmiShare writes, reads or sets in requests, spelled once. Keys are case-insensitive in IAM;
+/// these are AWS's documented spellings. Which keys are single- or multivalued is <see cref="ConditionKeyKinds"/>.
+/// </summary>
+public static class ConditionKeys
+{
+    // kms: keys (KMS Developer Guide, "AWS KMS condition keys").
+    public const string KmsViaService = "kms:ViaService";
+    public const string KmsCallerAccount = "kms:CallerAccount";
+    public const string KmsGrantIsForAwsResource = "kms:GrantIsForAWSResource";
+    public const string KmsGrantOperations = "kms:GrantOperations";
+    public const string KmsGranteePrincipal = "kms:GranteePrincipal";
+    public const string KmsRetiringPrincipal = "kms:RetiringPrincipal";
+    public const string KmsGrantConstraintType = "kms:GrantConstraintType";
+    public const string KmsEncryptionContextKeys = "kms:EncryptionContextKeys";
+
+    /// <summary>Followed by a context key: <c>kms:EncryptionContext:aws:ebs:id</c>.</summary>
+    public const string KmsEncryptionContextPrefix = "kms:EncryptionContext:";
+    public const string KmsReEncryptOnSameKey = "kms:ReEncryptOnSameKey";
+    public const string KmsBypassPolicyLockoutSafetyCheck = "kms:BypassPolicyLockoutSafetyCheck";
+    public const string KmsMultiRegion = "kms:MultiRegion";
+
+    // aws: global keys (IAM User Guide, "AWS global condition context keys").
+    public const string AwsPrincipalOrgId = "aws:PrincipalOrgID";
+    public const string AwsPrincipalOrgPaths = "aws:PrincipalOrgPaths";
+    public const string AwsPrincipalAccount = "aws:PrincipalAccount";
+    public const string AwsPrincipalArn = "aws:PrincipalArn";
+    public const string AwsPrincipalType = "aws:PrincipalType";
+    public const string AwsPrincipalIsAwsService = "aws:PrincipalIsAWSService";
+    public const string AwsPrincipalServiceName = "aws:PrincipalServiceName";
+    public const string AwsSourceAccount = "aws:SourceAccount";
+    public const string AwsSourceArn = "aws:SourceArn";
+    public const string AwsResourceAccount = "aws:ResourceAccount";
+    public const string AwsResourceOrgId = "aws:ResourceOrgID";
+    public const string AwsResourceOrgPaths = "aws:ResourceOrgPaths";
+    public const string AwsRequestedRegion = "aws:RequestedRegion";
+    public const string AwsViaAwsService = "aws:ViaAWSService";
+    public const string AwsCalledVia = "aws:CalledVia";
+    public const string AwsUserId = "aws:userid";
+    public const string AwsUserName = "aws:username";
+    public const string AwsCurrentTime = "aws:CurrentTime";
+    public const string AwsEpochTime = "aws:EpochTime";
+    public const string AwsSecureTransport = "aws:SecureTransport";
+    public const string AwsMultiFactorAuthPresent = "aws:MultiFactorAuthPresent";
+
+    // ec2: keys (Service Authorization Reference, Amazon EC2).
+    public const string Ec2Owner = "ec2:Owner";
+    public const string Ec2Region = "ec2:Region";
+    public const string Ec2Encrypted = "ec2:Encrypted";
+    public const string Ec2ImageId = "ec2:ImageID";
+    public const string Ec2ImageType = "ec2:ImageType";
+    public const string Ec2Public = "ec2:Public";
+    public const string Ec2ParentSnapshot = "ec2:ParentSnapshot";
+    public const string Ec2RootDeviceType = "ec2:RootDeviceType";
+    public const string Ec2SnapshotId = "ec2:SnapshotID";
+    public const string Ec2VolumeType = "ec2:VolumeType";
+    public const string Ec2CreateAction = "ec2:CreateAction";
+
+    /// <summary><c>kms:EncryptionContext:KEY</c> for one encryption-context key.</summary>
+    public static string KmsEncryptionContext(string contextKey) => KmsEncryptionContextPrefix + contextKey;
+}
