@@ -17,6 +17,11 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
     /// <summary>Far above what a test or demo stores; clearing then only costs recompilation.</summary>
     private const int MaxCachedPolicies = 20_000;
 
+    /// <summary>Stands for a session policy that does not parse: it must limit the session, never lift the limit.</summary>
+    private static readonly CompiledPolicy AllowsNothing = CompiledPolicy.Parse(
+        """{"Version":"2012-10-17","Statement":[{"Sid":"UnreadableSessionPolicy","Effect":"Allow","Action":"none:Nothing","Resource":"*"}]}""",
+        "session").Policy!;
+
     private readonly ConcurrentDictionary<(string Label, string Document), CompiledPolicy?> _compiled = new();
 
     public AuthorizationDecision Authorize(AuthorizationRequest request)
@@ -69,6 +74,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             ResourcePolicyIsRequired = request.ResourcePolicy?.Kind == ResourcePolicyKind.RoleTrustPolicy,
             IdentityPoliciesOnly = request.IdentityPoliciesOnly && request.ResourcePolicy is null,
             PermissionBoundaries = boundaries,
+            SessionPolicy = caller.Session?.SessionPolicy is { } sessionPolicy ? Compile("session", sessionPolicy) ?? AllowsNothing : null,
             Grants = [.. request.Grants],
             LaunchPermissions = request.LaunchPermissions,
             CreateVolumePermissions = request.CreateVolumePermissions,
@@ -89,6 +95,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             var statement = result.Statements.IsEmpty ? "a policy" : result.Statements[0].Policy;
             var kind = statement.StartsWith("identity", StringComparison.Ordinal) ? "an identity-based policy"
                 : statement.StartsWith("boundary", StringComparison.Ordinal) ? "a permissions boundary"
+                : statement.StartsWith("session", StringComparison.Ordinal) ? "a session policy"
                 : "a resource-based policy";
             return $"with an explicit deny in {kind} ({string.Join(", ", result.Statements.Select(s => s.Label))})";
         }
@@ -98,6 +105,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             MissingRequirement.IdentityPolicy => $"no identity-based policy allows the {action} action",
             MissingRequirement.PermissionBoundary => $"no permissions boundary allows the {action} action",
             MissingRequirement.SessionPolicy => $"no session policy allows the {action} action",
+            MissingRequirement.AwsManagedResource => $"the resource is managed by AWS and no one may {action} it",
             MissingRequirement.ServiceControlPolicy => $"no service control policy allows the {action} action",
             MissingRequirement.CrossAccountNotSupported => $"the {action} action cannot be used on a key in another account",
             MissingRequirement.LaunchPermission => "the image is not shared with this account",
