@@ -101,6 +101,49 @@ public sealed class SeedTests
     }
 
     [Fact]
+    public void Parse_BadServiceControlPolicies_ReportsEachProblem()
+    {
+        const string json = """
+            { "regions": ["us-east-1"],
+              "organization": { "id": "o-abcdefghij", "rootId": "r-abcd", "managementAccountId": "111111111111",
+                "serviceControlPolicies": [
+                  { "name": "Deny", "targets": ["ou-nope-00000000", "222222222222"], "document": { "Version": "2012-10-17", "Statement": [ { "Effect": "Deny", "Action": "*", "Resource": "*" } ] } },
+                  { "name": "Deny", "targets": ["r-abcd"], "document": { "Version": "2012-10-17", "Statement": [ { "Effect": "Deny", "Action": "*", "Resource": "*" } ] } },
+                  { "name": "FullAWSAccess", "targets": [], "document": "not an object" } ],
+                "fullAwsAccessDetachedFrom": ["r-nope"] },
+              "accounts": [ { "id": "111111111111", "name": "mgmt", "parentId": "r-abcd" }, { "id": "222222222222", "name": "outside" } ] }
+            """;
+
+        var error = Assert.Throws<SeedValidationException>(() => SeedLoader.Parse(json));
+
+        Assert.Contains(error.Problems, p => p.Contains("'Deny' targets unknown 'ou-nope-00000000'", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("'Deny' targets unknown '222222222222'", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("organization.serviceControlPolicies: duplicate id 'Deny'", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("'FullAWSAccess' needs a name other than FullAWSAccess", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("'FullAWSAccess' has no targets", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("'FullAWSAccess' is not a valid policy", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("fullAwsAccessDetachedFrom: unknown 'r-nope'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ServiceControlPolicyLevelsOf_ScpOnProdUnit_RootToAccountWithFullAwsAccessUnlessDetached()
+    {
+        var seed = ServiceControlPolicyTests.SeedWith(
+            [ServiceControlPolicyTests.Scp("Ec2Only", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}""", DefaultSeed.ProdUnitId)],
+            detachedFrom: [DefaultSeed.ProdUnitId]);
+        var organization = new OrganizationDirectory(SeedLoader.Validate(seed));
+
+        var prod = organization.ServiceControlPolicyLevelsOf(DefaultSeed.ProdAccountId);
+        var dev = organization.ServiceControlPolicyLevelsOf(DefaultSeed.DevAccountId);
+
+        Assert.Equal(["FullAWSAccess|FullAWSAccess|Ec2Only|FullAWSAccess"], [string.Join('|', prod.Select(level => string.Join('+', level.Select(p => p.Name))))]);
+        Assert.Equal(4, dev.Count);
+        Assert.All(dev, level => Assert.Equal("FullAWSAccess", Assert.Single(level).Name));
+        Assert.Empty(organization.ServiceControlPolicyLevelsOf(DefaultSeed.PartnerAccountId));
+        Assert.Empty(new OrganizationDirectory(DefaultSeed.Create()).ServiceControlPolicyLevelsOf(DefaultSeed.ProdAccountId));
+    }
+
+    [Fact]
     public async Task StartAsync_InvalidSeed_FailsWithValidationErrorNotCrash()
     {
         var seed = new SeedDocument { Regions = ["us-east-1"], Accounts = [new SeedAccount { Id = "abc", Name = "x" }] };

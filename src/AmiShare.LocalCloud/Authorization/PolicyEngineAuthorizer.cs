@@ -79,12 +79,31 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             LaunchPermissions = request.LaunchPermissions,
             CreateVolumePermissions = request.CreateVolumePermissions,
             ResourceAccount = request.ResourceAccountId,
+            ServiceControlPolicies = ServiceControlPolicies(caller.AccountId),
             ManagementAccountId = organization.ManagementAccountId,
             PrincipalOrgId = orgId,
             PrincipalOrgPaths = orgPath is null ? [] : [orgPath],
         };
         var policyRequest = PolicyRequest.Create(principal, request.Action, request.ResourceArn, context, orgId, orgPath is null ? null : [orgPath]);
         return PolicyEvaluator.Evaluate(policyRequest, inputs);
+    }
+
+    private ImmutableArray<ImmutableArray<CompiledPolicy>> ServiceControlPolicies(string accountId)
+    {
+        var levels = organization.ServiceControlPolicyLevelsOf(accountId);
+        if (levels.Count == 0)
+        {
+            return [];
+        }
+
+        var compiled = ImmutableArray.CreateBuilder<ImmutableArray<CompiledPolicy>>(levels.Count);
+        foreach (var level in levels)
+        {
+            // A seed SCP was validated on load; one that still does not compile allows nothing at its level.
+            compiled.Add([.. level.Select(p => Compile("scp:" + p.Name, p.Document)).OfType<CompiledPolicy>()]);
+        }
+
+        return compiled.MoveToImmutable();
     }
 
     /// <summary>The wording AWS uses after "because" in access-denied messages.</summary>
@@ -96,6 +115,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             var kind = statement.StartsWith("identity", StringComparison.Ordinal) ? "an identity-based policy"
                 : statement.StartsWith("boundary", StringComparison.Ordinal) ? "a permissions boundary"
                 : statement.StartsWith("session", StringComparison.Ordinal) ? "a session policy"
+                : statement.StartsWith("scp", StringComparison.Ordinal) ? "a service control policy"
                 : "a resource-based policy";
             return $"with an explicit deny in {kind} ({string.Join(", ", result.Statements.Select(s => s.Label))})";
         }

@@ -135,6 +135,7 @@ public static partial class SeedLoader
             }
 
             ReportUnitCycles(problems, organization);
+            ReportServiceControlPolicies(problems, organization, containers, seed.Accounts);
 
             if (!seed.Accounts.Any(a => a.Id == organization.ManagementAccountId && a.ParentId is not null))
             {
@@ -228,6 +229,44 @@ public static partial class SeedLoader
                     break;
                 }
             }
+        }
+    }
+
+    private static void ReportServiceControlPolicies(List<string> problems, SeedOrganization organization, HashSet<string> containers, IReadOnlyList<SeedAccount> accounts)
+    {
+        bool IsTarget(string? target) => target is not null
+            && (containers.Contains(target) || accounts.Any(a => a.Id == target && a.ParentId is not null));
+        const string TargetHint = "use the root id, a unit id or the id of an account inside the organization";
+
+        foreach (var policy in organization.ServiceControlPolicies)
+        {
+            if (string.IsNullOrWhiteSpace(policy.Name) || policy.Name == OrganizationDirectory.FullAwsAccess.Name)
+            {
+                problems.Add($"organization.serviceControlPolicies: '{policy.Name}' needs a name other than FullAWSAccess (which AWS attaches everywhere; detach it with fullAwsAccessDetachedFrom)");
+            }
+
+            if (policy.Targets.Count == 0)
+            {
+                problems.Add($"organization.serviceControlPolicies: '{policy.Name}' has no targets; {TargetHint}");
+            }
+
+            foreach (var target in policy.Targets.Where(t => !IsTarget(t)))
+            {
+                problems.Add($"organization.serviceControlPolicies: '{policy.Name}' targets unknown '{target}'; {TargetHint}");
+            }
+
+            var parsed = policy.Document.ValueKind == JsonValueKind.Object ? AmiShare.Policy.Parsing.PolicyParser.Parse(policy.Document) : null;
+            if (parsed is null || parsed.HasErrors || parsed.Document is null)
+            {
+                var why = parsed?.Findings.FirstOrDefault(f => f.Severity == AmiShare.Policy.Severity.Error)?.Message ?? "the document must be a policy JSON object";
+                problems.Add($"organization.serviceControlPolicies: '{policy.Name}' is not a valid policy: {why}");
+            }
+        }
+
+        ReportDuplicates(problems, "organization.serviceControlPolicies", organization.ServiceControlPolicies.Select(p => p.Name));
+        foreach (var target in organization.FullAwsAccessDetachedFrom.Where(t => !IsTarget(t)))
+        {
+            problems.Add($"organization.fullAwsAccessDetachedFrom: unknown '{target}'; {TargetHint}");
         }
     }
 
