@@ -43,13 +43,15 @@ public static class PolicyEvaluator
         ArgumentNullException.ThrowIfNull(inputs);
         var caller = request.Principal;
 
-        // Decided before any policy is read, because AWS answers these the same whatever the policies say.
-        if (string.Equals(request.Action, StsActions.GetCallerIdentity, StringComparison.OrdinalIgnoreCase) && caller.Kind != PrincipalKind.Anonymous)
+        // Decided before any policy is read, because AWS answers these the same whatever the policies say. The
+        // policy simulator (IdentityPoliciesOnly) reports what the policies say, so it skips these service rules.
+        if (!inputs.IdentityPoliciesOnly
+            && string.Equals(request.Action, StsActions.GetCallerIdentity, StringComparison.OrdinalIgnoreCase) && caller.Kind != PrincipalKind.Anonymous)
         {
             return new EvaluationResult(Decision.Allowed, [], null, AllowBasis.NoPermissionRequired, request);
         }
 
-        if (ChangesAwsManagedResource(request))
+        if (!inputs.IdentityPoliciesOnly && ChangesAwsManagedResource(request))
         {
             return new EvaluationResult(Decision.ImplicitlyDenied, [], MissingRequirement.AwsManagedResource, AllowBasis.None, request);
         }
