@@ -168,6 +168,49 @@ public sealed class PolicyFidelityTests
         Assert.Equal("NotAuthorizedException", error.ErrorCode);
     }
 
+    [Theory]
+    [InlineData("*", false)]
+    [InlineData("role", false)]
+    [InlineData("session", true)]
+    public async Task DescribeKey_SessionWhoseBoundaryAllowsOnlyEc2_KeyPolicyLiftsTheBoundaryOnlyWhenNamingTheSession(string named, bool allowed)
+    {
+        await using var server = await TestCloud.StartAsync();
+        var iam = TestCloud.Iam(server, Images);
+        var boundary = await iam.CallAsync("CreatePolicy", ("PolicyName", "Ec2Only"), ("PolicyDocument", KmsTestKit.Allow("ec2:*")));
+        Assert.True(boundary.Status == 200, boundary.Raw);
+        var role = await iam.CallAsync(
+            "CreateRole",
+            ("RoleName", "Bounded"),
+            ("AssumeRolePolicyDocument", StsTests.TrustAccount(Images)),
+            ("PermissionsBoundary", $"arn:aws:iam::{Images}:policy/Ec2Only"));
+        Assert.True(role.Status == 200, role.Raw);
+        using var sts = TestCloud.Sts(server, Images);
+        var session = await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = $"arn:aws:iam::{Images}:role/Bounded", RoleSessionName = "probe" }, TestCloud.Timeout);
+        var principal = named switch
+        {
+            "role" => $"arn:aws:iam::{Images}:role/Bounded",
+            "session" => session.AssumedRoleUser.Arn,
+            _ => "*",
+        };
+        using var root = KmsTestKit.Client(server, Images);
+        var key = await KmsTestKit.CreateKeyAsync(root, KmsTestKit.KeyPolicy(
+            Images,
+            $$"""{"Sid":"Describe","Effect":"Allow","Principal":{"AWS":"{{principal}}"},"Action":"kms:DescribeKey","Resource":"*"}"""));
+        using var kms = KmsTestKit.Client(server, session.Credentials);
+        var request = new DescribeKeyRequest { KeyId = key.Arn };
+
+        if (allowed)
+        {
+            Assert.Equal(key.KeyId, (await kms.DescribeKeyAsync(request, TestCloud.Timeout)).KeyMetadata.KeyId);
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => kms.DescribeKeyAsync(request, TestCloud.Timeout));
+            Assert.Equal("AccessDeniedException", error.ErrorCode);
+            Assert.Contains("no permissions boundary allows the kms:DescribeKey action", error.Message, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>A role in the images account that its root may assume, with an inline policy allowing kms:*.</summary>
     private static async Task CreateRoleWithKmsAsync(LocalCloudServer server, string roleName)
     {
