@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Audit;
 
@@ -51,7 +52,7 @@ public static class TrailEvidence
     {
         var keys = inventory.Keys.Select(k => k.Arn).ToHashSet(StringComparer.Ordinal);
         var uses = from e in events
-                   where e.EventSource == "kms.amazonaws.com" && e.ErrorCode is null
+                   where e.EventSource == AwsServicePrincipals.Kms && e.ErrorCode is null
                          && e.UserAccount is { Length: > 0 } && e.UserAccount != inventory.AccountId
                    from r in e.ResourcesOrEmpty
                    where keys.Contains(r.Name)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using AmiShare.Core.Doctor;
 
 namespace AmiShare.Core.Audit;
 
@@ -45,7 +46,7 @@ public sealed record AuditFinding(
     string? Subject,
     string Message,
     string Fix,
-    ImmutableArray<string> DecidingStatements = default)
+    ImmutableArray<string> DecidingStatements = default) : IRuleFinding
 {
     /// <summary>The report name of a kind: <c>BROKEN</c>, <c>NEAR-LIMIT</c>, …</summary>
     public static string Code(AuditFindingKind kind) => kind == AuditFindingKind.NearLimit ? "NEAR-LIMIT" : kind.ToString().ToUpperInvariant();
@@ -53,4 +54,12 @@ public sealed record AuditFinding(
     public string KindCode => Code(Kind);
 
     public ImmutableArray<string> DecidingStatementsOrEmpty => DecidingStatements.IsDefault ? [] : DecidingStatements;
+
+    string IRuleFinding.RuleId => KindCode;
+
+    string IRuleFinding.Explanation => Message;
+
+    string? IRuleFinding.Fix => Fix;
+
+    ImmutableArray<string> IRuleFinding.DecidingStatements => DecidingStatementsOrEmpty;
 }

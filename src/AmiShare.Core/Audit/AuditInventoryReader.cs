@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using AmiShare.Core.Doctor;
 using AmiShare.Core.Model;
 using AmiShare.Core.Ports;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Kms;
 
 namespace AmiShare.Core.Audit;
@@ -24,7 +25,7 @@ public sealed class AuditInventoryReader(ICloudAccount account, IAuditReads read
     /// <summary>The CloudTrail lookups the evidence needs (aws-facts §7): KMS use, share changes, shared-snapshot use.</summary>
     public static ImmutableArray<TrailLookup> TrailLookups { get; } =
     [
-        TrailLookup.EventSource("kms.amazonaws.com"),
+        TrailLookup.EventSource(AwsServicePrincipals.Kms),
         TrailLookup.EventName("ModifyImageAttribute"),
         TrailLookup.EventName("ModifySnapshotAttribute"),
         TrailLookup.EventName(TrailEvidence.SnapshotCopied),

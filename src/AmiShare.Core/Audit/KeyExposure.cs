@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using AmiShare.Core.Model;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Evaluation;
 using AmiShare.Policy.Model;
 
@@ -40,8 +41,17 @@ public static class KeyExposure
     /// <summary>Condition keys that pin down who the caller is; <c>Principal: "*"</c> with one of them is not open to anyone.</summary>
     private static readonly ImmutableHashSet<string> CallerKeys = ImmutableHashSet.Create(
         StringComparer.OrdinalIgnoreCase,
-        "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "kms:CallerAccount", "aws:PrincipalArn",
-        "aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:userid", "aws:username", "aws:PrincipalServiceName");
+        ConditionKeys.AwsPrincipalOrgId,
+        ConditionKeys.AwsPrincipalOrgPaths,
+        ConditionKeys.AwsPrincipalAccount,
+        ConditionKeys.KmsCallerAccount,
+        ConditionKeys.AwsPrincipalArn,
+        ConditionKeys.AwsSourceAccount,
+        ConditionKeys.AwsSourceArn,
+        ConditionKeys.AwsSourceOwner,
+        ConditionKeys.AwsUserId,
+        ConditionKeys.AwsUserName,
+        ConditionKeys.AwsPrincipalServiceName);
 
     public static ImmutableArray<KeyExposureEntry> Of(AuditKey key)
     {
@@ -63,7 +73,7 @@ public static class KeyExposure
 
         foreach (var grant in key.GrantsOrEmpty)
         {
-            if (grant.GranteePrincipal.Contains("aws:ec2-infrastructure", StringComparison.Ordinal))
+            if (grant.GranteePrincipal.Contains(Ec2KmsUse.InfrastructureRoleName, StringComparison.Ordinal))
             {
                 continue;
             }
@@ -72,7 +82,8 @@ public static class KeyExposure
             if (account.Length > 0 && account != owner)
             {
                 var kind = grant.GranteePrincipal.EndsWith(":root", StringComparison.Ordinal) ? ExposureKind.Account : ExposureKind.Principal;
-                entries.Add(new KeyExposureEntry(kind, kind == ExposureKind.Account ? account : grant.GranteePrincipal, account, $"grant:{grant.GrantId}", grant.Constraints is not null, grant.GrantId));
+                var value = kind == ExposureKind.Account ? account : grant.GranteePrincipal;
+                entries.Add(new KeyExposureEntry(kind, value, account, $"grant:{grant.GrantId}", grant.Constraints is not null, grant.GrantId));
             }
         }
 
@@ -94,7 +105,8 @@ public static class KeyExposure
 
     private static IEnumerable<KeyExposureEntry> FromStatement(PolicyStatement statement, PrincipalSet principal, string owner)
     {
-        var source = "key policy:" + (statement.Sid is { Length: > 0 } sid ? sid : "#" + statement.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var source = "key policy:"
+            + (statement.Sid is { Length: > 0 } sid ? sid : "#" + statement.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var conditional = !statement.Conditions.IsEmpty;
         if (IsWildcard(principal))
         {
@@ -132,13 +144,17 @@ public static class KeyExposure
             }
 
             var isRoot = CallerPrincipal.IsAccountId(entry.Value) || entry.Value.EndsWith(":root", StringComparison.Ordinal);
-            yield return new KeyExposureEntry(isRoot ? ExposureKind.Account : ExposureKind.Principal, isRoot ? account : entry.Value, account, source, conditional);
+            var kind = isRoot ? ExposureKind.Account : ExposureKind.Principal;
+            yield return new KeyExposureEntry(kind, isRoot ? account : entry.Value, account, source, conditional);
         }
     }
 
     private static ExposureKind? KindOf(string conditionKey) =>
-        string.Equals(conditionKey, "aws:PrincipalOrgID", StringComparison.OrdinalIgnoreCase) ? ExposureKind.Organization
-        : string.Equals(conditionKey, "aws:PrincipalOrgPaths", StringComparison.OrdinalIgnoreCase) ? ExposureKind.OrgPath
-        : string.Equals(conditionKey, "kms:CallerAccount", StringComparison.OrdinalIgnoreCase) || string.Equals(conditionKey, "aws:PrincipalAccount", StringComparison.OrdinalIgnoreCase) ? ExposureKind.Account
+        Is(conditionKey, ConditionKeys.AwsPrincipalOrgId) ? ExposureKind.Organization
+        : Is(conditionKey, ConditionKeys.AwsPrincipalOrgPaths) ? ExposureKind.OrgPath
+        : Is(conditionKey, ConditionKeys.KmsCallerAccount) || Is(conditionKey, ConditionKeys.AwsPrincipalAccount) ? ExposureKind.Account
         : null;
+
+    /// <summary>Condition keys are case-insensitive in IAM.</summary>
+    private static bool Is(string conditionKey, string known) => string.Equals(conditionKey, known, StringComparison.OrdinalIgnoreCase);
 }

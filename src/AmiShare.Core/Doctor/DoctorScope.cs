@@ -9,7 +9,12 @@ internal sealed class DoctorScope
 {
     private readonly Dictionary<string, CompiledPolicy?> _keyPolicies = new(StringComparer.Ordinal);
 
-    private DoctorScope(DoctorFacts facts, string principalArn, CallerPrincipal? caller, ImmutableArray<CompiledPolicy>? identity, ImmutableArray<CompiledPolicy> boundaries)
+    private DoctorScope(
+        DoctorFacts facts,
+        string principalArn,
+        CallerPrincipal? caller,
+        ImmutableArray<CompiledPolicy>? identity,
+        ImmutableArray<CompiledPolicy> boundaries)
     {
         Facts = facts;
         PrincipalArn = principalArn;
@@ -48,12 +53,15 @@ internal sealed class DoctorScope
     /// <summary>What to do when the target's IAM could not be read.</summary>
     public string ReadIamFix =>
         $"rerun with credentials of {Facts.Target.Account} (--target-profile or --target-role-arn) that may read the IAM policies of {PrincipalArn} "
-        + "(iam:GetRole or iam:GetUser, iam:ListRolePolicies/ListUserPolicies, iam:GetRolePolicy/GetUserPolicy, iam:ListAttachedRolePolicies/ListAttachedUserPolicies, iam:GetPolicy, iam:GetPolicyVersion)";
+        + "(iam:GetRole or iam:GetUser, iam:ListRolePolicies/ListUserPolicies, iam:GetRolePolicy/GetUserPolicy, "
+        + "iam:ListAttachedRolePolicies/ListAttachedUserPolicies, iam:GetPolicy, iam:GetPolicyVersion)";
 
     public static DoctorScope Prepare(DoctorFacts facts)
     {
         var target = facts.Target;
-        var principalArn = CallerPrincipal.IsAccountId(target.PrincipalArn) ? Arns.AccountRoot(target.PrincipalArn, facts.Image.Partition) : target.PrincipalArn;
+        var principalArn = CallerPrincipal.IsAccountId(target.PrincipalArn)
+            ? Arns.AccountRoot(target.PrincipalArn, facts.Image.Partition)
+            : target.PrincipalArn;
         var caller = CallerPrincipal.Parse(principalArn);
         if (caller is { Kind: PrincipalKind.Service or PrincipalKind.Anonymous })
         {

@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AmiShare.Core.Model;
-using AmiShare.Core.Workflow;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Evaluation;
 using AmiShare.Policy.Kms;
 
@@ -11,30 +11,22 @@ namespace AmiShare.Core.Doctor;
 
 /// <summary>
 /// Asks the policy engine what EC2 asks KMS when it launches from an encrypted image on someone's behalf: the
-/// request carries the context EC2 adds (<c>kms:ViaService</c>, <c>kms:CallerAccount</c>, and for the grant EC2
-/// makes for the volume, <c>kms:GrantIsForAWSResource</c>), and is decided over key policy, grants, identity
+/// request carries the context EC2 adds as the catalogue models it (<see cref="Ec2KmsUse.RequestContext"/>:
+/// <c>kms:ViaService</c>, <c>kms:CallerAccount</c>, and for the grant EC2 makes for the volume,
+/// <c>kms:GrantIsForAWSResource</c>), and is decided over key policy, grants, identity
 /// policies and boundaries together, so a missing or denying statement on either side shows. Shared by doctor
 /// and audit.
 /// </summary>
 internal static class Ec2KeyUse
 {
-    /// <summary>On the source key (aws-facts §1): the one list the share verifier also uses.</summary>
-    public static ImmutableArray<string> SourceActions => KeyAccessCheck.Ec2Actions;
-
-    /// <summary>On the key the launch encrypts new volumes under: EC2 re-encrypts into it rather than from it.</summary>
-    public static readonly ImmutableArray<string> DestinationActions =
-        ["kms:DescribeKey", "kms:Decrypt", "kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"];
-
     /// <summary>The label of the stand-in identity policies; never quoted as a deciding statement.</summary>
     public const string AssumedIdentityLabel = "identity (not read, assumed to allow)";
 
     /// <summary>Stands in for an identity side that was not read, so the key side alone decides.</summary>
-    public static readonly CompiledPolicy AllowAllKms = CompiledPolicy.Parse(
-        """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}""", AssumedIdentityLabel).Policy!;
+    public static readonly CompiledPolicy AllowAllKms = AllowAll(KmsActions.All);
 
     /// <summary>Stands in for an identity side that was not read when only a sharing entry should decide.</summary>
-    public static readonly CompiledPolicy AllowAllEc2 = CompiledPolicy.Parse(
-        """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}""", AssumedIdentityLabel).Policy!;
+    public static readonly CompiledPolicy AllowAllEc2 = AllowAll(Ec2Actions.All);
 
     /// <summary>Readable ARNs and paths in the fixes doctor and audit print; none of it is embedded in HTML unencoded.</summary>
     public static readonly JsonSerializerOptions Indented = new()
@@ -55,21 +47,9 @@ internal static class Ec2KeyUse
         AccountOrganization? organization,
         bool viaEc2 = true)
     {
-        var context = new List<KeyValuePair<string, string[]>>(3);
-        if (viaEc2)
-        {
-            context.Add(new("kms:ViaService", [Arns.Ec2ViaService(Arns.RegionOf(keyArn))]));
-            if (action == "kms:CreateGrant")
-            {
-                context.Add(new("kms:GrantIsForAWSResource", ["true"]));
-            }
-        }
-
-        if (caller.AccountId is { } account)
-        {
-            context.Add(new("kms:CallerAccount", [account]));
-        }
-
+        IReadOnlyList<KeyValuePair<string, string[]>> context = viaEc2
+            ? Ec2KmsUse.RequestContext(action, Arns.RegionOf(keyArn), caller.AccountId)
+            : caller.AccountId is { } account ? [new(ConditionKeys.KmsCallerAccount, [account])] : [];
         var paths = organization?.OrgPathsOrEmpty ?? [];
         var request = AuthorizationRequest.Create(caller, action, keyArn, context, organization?.OrganizationId, paths.IsEmpty ? null : paths);
         return PolicyEvaluator.Evaluate(request, new PolicyInputs
@@ -102,7 +82,8 @@ internal static class Ec2KeyUse
                 && !grants.IsDefault && statement.StatementIndex >= 0 && statement.StatementIndex < grants.Length)
             {
                 var grant = grants[statement.StatementIndex];
-                labels.Add($"grant:{grant.GrantId ?? statement.StatementIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(grant.Name is { Length: > 0 } name ? $" ({name})" : string.Empty)}");
+                var id = grant.GrantId ?? statement.StatementIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                labels.Add($"grant:{id}{(grant.Name is { Length: > 0 } name ? $" ({name})" : string.Empty)}");
             }
             else
             {
@@ -119,15 +100,16 @@ internal static class Ec2KeyUse
     /// </summary>
     public static string KeyPolicyStatement(string sid, string principal, string keyRegion, bool createGrant, string? callerAccount = null)
     {
-        var condition = new JsonObject
+        var equals = new JsonObject { [ConditionKeys.KmsViaService] = Ec2KmsUse.ViaService(keyRegion) };
+        if (callerAccount is not null)
         {
-            ["StringEquals"] = callerAccount is null
-                ? new JsonObject { ["kms:ViaService"] = Arns.Ec2ViaService(keyRegion) }
-                : new JsonObject { ["kms:ViaService"] = Arns.Ec2ViaService(keyRegion), ["kms:CallerAccount"] = callerAccount },
-        };
+            equals[ConditionKeys.KmsCallerAccount] = callerAccount;
+        }
+
+        var condition = new JsonObject { ["StringEquals"] = equals };
         if (createGrant)
         {
-            condition["Bool"] = new JsonObject { ["kms:GrantIsForAWSResource"] = "true" };
+            condition["Bool"] = ForAwsResource();
         }
 
         var statement = new JsonObject
@@ -135,7 +117,7 @@ internal static class Ec2KeyUse
             ["Sid"] = sid,
             ["Effect"] = "Allow",
             ["Principal"] = new JsonObject { ["AWS"] = principal },
-            ["Action"] = createGrant ? "kms:CreateGrant" : List(KeyPolicies.KeyPolicyBuilder.CryptoActions),
+            ["Action"] = createGrant ? KmsActions.CreateGrant : List(Ec2KmsUse.KeyPolicyCryptoActions),
             ["Resource"] = "*",
             ["Condition"] = condition,
         };
@@ -153,19 +135,34 @@ internal static class Ec2KeyUse
             {
                 ["Sid"] = destination ? "AllowEbsGrantsOnDefaultKey" : "AmiShareGrantSourceKeysToEbs",
                 ["Effect"] = "Allow",
-                ["Action"] = "kms:CreateGrant",
+                ["Action"] = KmsActions.CreateGrant,
                 ["Resource"] = keyArn,
-                ["Condition"] = new JsonObject { ["Bool"] = new JsonObject { ["kms:GrantIsForAWSResource"] = "true" } },
+                ["Condition"] = new JsonObject { ["Bool"] = ForAwsResource() },
             }
             : new JsonObject
             {
                 ["Sid"] = destination ? "AllowEbsUseOfDefaultKey" : "AmiShareUseSourceKeys",
                 ["Effect"] = "Allow",
-                ["Action"] = List(destination ? DestinationActions.Where(a => a != "kms:CreateGrant") : Iam.TargetIamPolicyBuilder.KeyActions),
+                ["Action"] = List(destination
+                    ? Ec2KmsUse.DestinationKeyActions.Where(a => a != KmsActions.CreateGrant)
+                    : Ec2KmsUse.IdentityCryptoActions),
                 ["Resource"] = keyArn,
             };
         return statement.ToJsonString(Indented);
     }
 
     public static JsonArray List(IEnumerable<string> values) => [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+
+    /// <summary>The condition on grants EC2 makes for a volume: <c>{"kms:GrantIsForAWSResource": "true"}</c>.</summary>
+    private static JsonObject ForAwsResource() => new() { [ConditionKeys.KmsGrantIsForAwsResource] = "true" };
+
+    private static CompiledPolicy AllowAll(string action)
+    {
+        var document = new JsonObject
+        {
+            ["Version"] = "2012-10-17",
+            ["Statement"] = new JsonArray(new JsonObject { ["Effect"] = "Allow", ["Action"] = action, ["Resource"] = "*" }),
+        };
+        return CompiledPolicy.Parse(document.ToJsonString(), AssumedIdentityLabel).Policy!;
+    }
 }

@@ -16,8 +16,10 @@ public sealed record Requirement(
     CheckStatus Status,
     ImmutableArray<string> DecidingStatements,
     string Explanation,
-    string? Fix = null)
+    string? Fix = null) : IRuleFinding
 {
+    string IRuleFinding.RuleId => Rule;
+
     public static Requirement Pass(string rule, string name, string explanation, IEnumerable<string>? deciding = null) =>
         new(rule, name, CheckStatus.Pass, [.. deciding ?? []], explanation);
 

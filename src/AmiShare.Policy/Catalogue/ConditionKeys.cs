@@ -45,6 +45,9 @@ public static class ConditionKeys
     public const string AwsSecureTransport = "aws:SecureTransport";
     public const string AwsMultiFactorAuthPresent = "aws:MultiFactorAuthPresent";
 
+    /// <summary>The account owning the source resource of a service-to-service call; older than <c>aws:SourceAccount</c>.</summary>
+    public const string AwsSourceOwner = "aws:SourceOwner";
+
     // ec2: keys (Service Authorization Reference, Amazon EC2).
     public const string Ec2Owner = "ec2:Owner";
     public const string Ec2Region = "ec2:Region";

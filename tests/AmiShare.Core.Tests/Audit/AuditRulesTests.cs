@@ -1,5 +1,6 @@
 using AmiShare.Core.Audit;
 using AmiShare.Core.Model;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.Core.Tests.Audit.AuditScenario;
 using static AmiShare.Core.Tests.Fixtures;
 
@@ -43,7 +44,7 @@ public sealed class AuditRulesTests
     {
         { "broken share", AuditFindingKind.Broken, AuditSeverity.High, "ami-shared", TargetB, "amishare share ami-shared --with 333333333333 --region us-east-1" },
         { "key disabled", AuditFindingKind.Broken, AuditSeverity.High, "ami-shared", TargetA, "aws kms enable-key --region us-east-1 --key-id " + CmkArn },
-        { "stale grant", AuditFindingKind.Stale, AuditSeverity.Medium, CmkArn, Arns.AutoScalingServiceRole(Outsider), "aws kms revoke-grant --region us-east-1 --key-id " + CmkArn + " --grant-id grant-stale" },
+        { "stale grant", AuditFindingKind.Stale, AuditSeverity.Medium, CmkArn, AwsServicePrincipals.AutoScalingServiceRole(Outsider), "aws kms revoke-grant --region us-east-1 --key-id " + CmkArn + " --grant-id grant-stale" },
         { "stale key statement", AuditFindingKind.Stale, AuditSeverity.Medium, CmkArn, TargetB, "aws kms put-key-policy --region us-east-1 --key-id " + CmkArn },
         { "key of no image", AuditFindingKind.Stale, AuditSeverity.Medium, OrgKeyArn, OrgId, "put-key-policy" },
         { "public snapshot", AuditFindingKind.Public, AuditSeverity.High, "snap-plain", "all", "--operation-type remove --group-names all" },
@@ -69,6 +70,82 @@ public sealed class AuditRulesTests
         Assert.Equal(resource, finding.Resource);
         Assert.Equal(subject, finding.Subject);
         Assert.Contains(fix, finding.Fix, StringComparison.Ordinal);
+    }
+
+    private const string CallerAccountStatement =
+        """{"Sid":"TargetThroughAnyone","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"222222222222"}}}""";
+
+    /// <summary>
+    /// For each rule, a change to the clean account that comes close to its fault without being one: the rule must
+    /// stay silent, so a rule that fires too eagerly fails as surely as one that never fires.
+    /// </summary>
+    private static AccountInventory NearMiss(string name) => name switch
+    {
+        "disabled key under a private image" => Clean().WithKey(OtherCmkArn, k => k with { Status = KeyStatus.Disabled }),
+        "grant for a member of the shared organization" => Clean().WithKey(OrgKeyArn, k => k with { Grants = [AsgGrant(TargetA, "grant-member")] }),
+        "snapshot shared with an account only" => Clean().WithImage(
+            new AuditImage("ami-plain", "plain", Region, ImageAvailability.Available, [], false, ["snap-plain"]),
+            new AuditSnapshot("snap-plain", Region, false, null, [TargetA])),
+        "deregistered aws/ebs image" => Clean().WithImage(
+            new AuditImage("ami-ebs", "gone", Region, ImageAvailability.Deregistered, Targets(TargetA), false, ["snap-ebs"]),
+            new AuditSnapshot("snap-ebs", Region, true, AwsEbsArn, [])),
+        "Principal * pinned to the shared account" => Clean().WithKey(CmkArn, k => k with { PolicyJson = WithStatement(k.PolicyJson, CallerAccountStatement) }),
+        "launch permissions at 80% exactly" => Clean().WithImage(
+            new AuditImage("ami-plain", "plain", Region, ImageAvailability.Available, ManyAccounts(800), false, ["snap-plain"]),
+            new AuditSnapshot("snap-plain", Region, false, null, [])),
+        _ => throw new ArgumentException(name, nameof(name)),
+    };
+
+    /// <summary>Near miss, and the kind it comes close to.</summary>
+    public static TheoryData<string, AuditFindingKind> NearMisses => new()
+    {
+        { "disabled key under a private image", AuditFindingKind.Broken },
+        { "grant for a member of the shared organization", AuditFindingKind.Stale },
+        { "snapshot shared with an account only", AuditFindingKind.Public },
+        { "deregistered aws/ebs image", AuditFindingKind.Unshareable },
+        { "Principal * pinned to the shared account", AuditFindingKind.Wide },
+        { "launch permissions at 80% exactly", AuditFindingKind.NearLimit },
+    };
+
+    [Theory]
+    [MemberData(nameof(NearMisses))]
+    public void Check_NearMiss_NoFindings(string name, AuditFindingKind closeTo)
+    {
+        var findings = AuditRules.Check(NearMiss(name));
+
+        Assert.True(findings.IsEmpty, $"{name} (close to {AuditFinding.Code(closeTo)}): {string.Join("\n", findings.Select(f => $"{f.KindCode} {f.Resource} {f.Subject}: {f.Message}"))}");
+    }
+
+    public static TheoryData<string> RuleIds => [.. AuditRules.RuleIds];
+
+    /// <summary>Each rule has a planted fault it reports and a near miss it must not.</summary>
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void Check_EachRule_HasAFaultAndANearMiss(string rule)
+    {
+        Assert.Contains(Faults, row => AuditFinding.Code((AuditFindingKind)row[1]) == rule);
+        Assert.Contains(NearMisses, row => AuditFinding.Code((AuditFindingKind)row[1]) == rule);
+    }
+
+    public static TheoryData<string> AllFaults => [.. Faults.Select(row => (string)row[0]).Distinct()];
+
+    /// <summary>A rule reports its own kind only, so a finding's code always names the rule that made it.</summary>
+    [Theory]
+    [MemberData(nameof(AllFaults))]
+    public void Evaluate_AnyInventory_FindingsCarryTheirRulesKind(string fault)
+    {
+        var inventory = Plant(fault);
+
+        foreach (var rule in AuditRules.All)
+        {
+            Assert.All(rule.Evaluate(inventory), f => Assert.Equal(rule.Id, f.KindCode));
+        }
+    }
+
+    [Fact]
+    public void RuleIds_OnePerFindingKind()
+    {
+        Assert.Equal(Enum.GetValues<AuditFindingKind>().Select(AuditFinding.Code), AuditRules.RuleIds);
     }
 
     [Fact]

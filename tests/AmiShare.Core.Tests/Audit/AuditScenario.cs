@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using AmiShare.Core.Audit;
 using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
-using AmiShare.Core.Planning;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Kms;
 using static AmiShare.Core.Tests.Fixtures;
 
@@ -25,7 +25,7 @@ internal static class AuditScenario
         KeyPolicyBuilder.Share(DefaultPolicy, Region, KeyPolicyBuilder.AudienceFor(Targets(OrgArn), [], asg: false, Organization(TargetA, TargetB))).PolicyJson;
 
     public static KmsGrant AsgGrant(string account, string id = "grant-asg") =>
-        new(Arns.AutoScalingServiceRole(account), SharePlanner.AsgGrantOperations, GrantId: id, Name: "AmiShareAsg");
+        new(AwsServicePrincipals.AutoScalingServiceRole(account), Ec2KmsUse.AutoScalingGrantOperations, GrantId: id, Name: "AmiShareAsg");
 
     public static AuditImage Image(string id, string snapshot, params string[] targets) =>
         new(id, id + "-name", Region, ImageAvailability.Available, Targets(targets), false, [snapshot]);

@@ -13,6 +13,10 @@ public sealed class DoctorRulesTests
         {"Version":"2012-10-17","Statement":[{"Sid":"NoForeignKeys","Effect":"Deny","Action":"kms:Decrypt","NotResource":"arn:aws:kms:*:222222222222:key/*"}]}
         """;
 
+    private const string DenyLaunch = """
+        {"Version":"2012-10-17","Statement":[{"Sid":"NoLaunch","Effect":"Deny","Action":"ec2:RunInstances","Resource":"*"}]}
+        """;
+
     private static readonly string RootOnlyPolicy = DefaultPolicy;
 
     /// <summary>Each planted fault: how to plant it in the clean share, and what doctor must say about it.</summary>
@@ -21,6 +25,9 @@ public sealed class DoctorRulesTests
         "not shared" => Clean().WithImage(i => i with { LaunchPermissions = new LaunchPermissionList([], false) }),
         "shared with another account" => Clean().WithImage(i => i with { LaunchPermissions = new LaunchPermissionList(Targets(TargetB), false) }),
         "image disabled" => Clean().WithImage(i => i with { State = ImageAvailability.Disabled }),
+        "image pending" => Clean().WithImage(i => i with { State = ImageAvailability.Pending }),
+        "not a principal" => Clean().WithTarget(t => t with { PrincipalArn = "Launcher" }),
+        "launch denied in target" => Clean().WithIdentity(new NamedPolicy("Guardrail", DenyLaunch)),
         "key policy lacks target" => Clean().WithKey(k => k with { PolicyJson = RootOnlyPolicy }),
         "key disabled" => Clean().WithKey(k => k with { State = KeyStatus.Disabled }),
         "key pending deletion" => Clean().WithKey(k => k with { State = KeyStatus.PendingDeletion }),
@@ -47,6 +54,9 @@ public sealed class DoctorRulesTests
         { "not shared", "launch-permission", CheckStatus.Fail, "--launch-permission \"Add=[{UserId=222222222222}]\"", "" },
         { "shared with another account", "launch-permission", CheckStatus.Fail, "amishare share ami-0123456789abcdef0 --with 222222222222", "" },
         { "image disabled", "image-state", CheckStatus.Fail, "aws ec2 enable-image", "" },
+        { "image pending", "image-state", CheckStatus.Fail, "aws ec2 wait image-available", "" },
+        { "not a principal", "principal", CheckStatus.Fail, "--principal arn:aws:iam::ACCOUNT:role/NAME", "" },
+        { "launch denied in target", "iam-run-instances", CheckStatus.Fail, "remove or narrow Guardrail:NoLaunch", "Guardrail:NoLaunch" },
         { "key policy lacks target", "source-key-permission", CheckStatus.Fail, "\"kms:ViaService\": \"ec2.us-east-1.amazonaws.com\"", "" },
         { "key disabled", "source-key-state", CheckStatus.Fail, "aws kms enable-key --region us-east-1 --key-id " + CmkArn, "" },
         { "key pending deletion", "source-key-state", CheckStatus.Fail, "aws kms cancel-key-deletion", "" },
@@ -92,6 +102,8 @@ public sealed class DoctorRulesTests
         { "no IAM for default EBS key", "default-ebs-key" },
         { "missing Auto Scaling grant", "asg-grant" },
         { "Allowed AMIs excludes source", "allowed-images" },
+        { "launch denied in target", "iam-run-instances" },
+        { "image pending", "image-state" },
     };
 
     [Theory]
@@ -121,6 +133,55 @@ public sealed class DoctorRulesTests
         Assert.All(report.Requirements, r => Assert.Null(r.Fix));
         Assert.Equal(copy, report.Requirements.Any(r => r.Rule == "copy-snapshot-permission"));
         Assert.Equal(asg, report.Requirements.Any(r => r.Rule == "asg-grant"));
+    }
+
+    public static TheoryData<string> RuleIds => [.. DoctorRules.RuleIds];
+
+    /// <summary>Each rule must be seen to hold as well as to fail: a rule that always fails (or never) is caught.</summary>
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void Run_EachRule_PassesOnACleanShareAndFailsOnAPlantedFault(string rule)
+    {
+        var report = DoctorRules.Run(Clean(copy: true, asg: true));
+
+        if (rule == DoctorRuleIds.Principal)
+        {
+            // The gate holds silently: it reports nothing and lets every other rule run.
+            Assert.DoesNotContain(report.Requirements, r => r.Rule == rule);
+            Assert.Equal(DoctorRules.RuleIds.Length - 1, report.Requirements.Select(r => r.Rule).Distinct().Count());
+        }
+        else
+        {
+            Assert.Contains(report.Requirements, r => r.Rule == rule && r.Status == CheckStatus.Pass);
+        }
+
+        Assert.Contains(Faults, row => (string)row[1] == rule && (CheckStatus)row[2] == CheckStatus.Fail);
+    }
+
+    public static TheoryData<string> AllFaults => [.. Faults.Select(row => (string)row[0]).Distinct()];
+
+    /// <summary>Every requirement a rule reports carries that rule's id, whatever the facts.</summary>
+    [Theory]
+    [MemberData(nameof(AllFaults))]
+    public void Evaluate_AnyFacts_RequirementsCarryTheirRulesId(string fault)
+    {
+        var facts = Plant(fault);
+        var scope = DoctorScope.Prepare(facts with { Options = new DoctorOptions(Copy: true, Asg: true) });
+
+        // As in Run, the rules after the gate run only when it lets them: they rely on a principal to evaluate.
+        var gate = DoctorRules.All[0];
+        var rules = gate.Evaluate(scope).Any() ? [gate] : DoctorRules.All;
+        foreach (var rule in rules)
+        {
+            Assert.All(rule.Evaluate(scope), r => Assert.Equal(rule.Id, r.Rule));
+        }
+    }
+
+    [Fact]
+    public void RuleIds_EachWrittenOnce_NoDuplicates()
+    {
+        Assert.Equal(DoctorRules.RuleIds.Length, DoctorRules.RuleIds.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(DoctorRules.All.Length, DoctorRules.RuleIds.Length);
     }
 
     [Fact]

@@ -3,8 +3,8 @@ using AmiShare.Core.Doctor;
 using AmiShare.Core.Iam;
 using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
-using AmiShare.Core.Planning;
 using AmiShare.Core.Ports;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Kms;
 using static AmiShare.Core.Tests.Fixtures;
 
@@ -22,7 +22,7 @@ internal static class DoctorScenario
     public const string Launcher = "arn:aws:iam::222222222222:role/Launcher";
     public const string TargetDefaultKey = "arn:aws:kms:us-east-1:222222222222:key/bbbb1111-2222-3333-4444-555555555555";
 
-    public static readonly string AsgRole = Arns.AutoScalingServiceRole(TargetA);
+    public static readonly string AsgRole = AwsServicePrincipals.AutoScalingServiceRole(TargetA);
 
     /// <summary>The target's default EBS key policy as the console creates it: the account delegates to IAM.</summary>
     public const string TargetDefaultKeyPolicy =
@@ -38,7 +38,7 @@ internal static class DoctorScenario
     public static string SharedKeyPolicy(bool asg = true) =>
         KeyPolicyBuilder.Share(DefaultPolicy, Region, KeyPolicyBuilder.AudienceFor(Targets(TargetA), [], asg, null)).PolicyJson;
 
-    public static KmsGrant AsgGrant => new(AsgRole, SharePlanner.AsgGrantOperations, GrantId: "grant-asg-222222222222", Name: "AmiShareAsg");
+    public static KmsGrant AsgGrant => new(AsgRole, Ec2KmsUse.AutoScalingGrantOperations, GrantId: "grant-asg-222222222222", Name: "AmiShareAsg");
 
     public static DoctorFacts Clean(bool copy = false, bool asg = false) => new(
         new DoctorImage(
