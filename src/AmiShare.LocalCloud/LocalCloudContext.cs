@@ -15,7 +15,7 @@ namespace AmiShare.LocalCloud;
 /// </summary>
 public sealed class LocalCloudContext
 {
-    internal LocalCloudContext(LocalCloudState state, SeedDocument seed, TimeProvider time, IRandomSource random, Func<LocalCloudContext, IAccessAuthorizer>? authorizerFactory)
+    internal LocalCloudContext(LocalCloudState state, SeedDocument seed, TimeProvider time, IRandomSource random, Func<LocalCloudContext, IAccessAuthorizer>? authorizerFactory, string? unknownKeysAccountId = null)
     {
         State = state;
         Seed = seed;
@@ -23,7 +23,7 @@ public sealed class LocalCloudContext
         Ids = new IdentifierFactory(random);
         Organization = new OrganizationDirectory(seed);
         Iam = new IamDirectory(state);
-        Authenticator = new RequestAuthenticator(state, new SigV4Verifier(time), time);
+        Authenticator = new RequestAuthenticator(state, new SigV4Verifier(time), time) { UnknownKeysAccountId = unknownKeysAccountId };
         Authorizer = authorizerFactory?.Invoke(this) ?? new PolicyEngineAuthorizer(Iam, Organization);
         Kms = new KmsKeyStore(this);
         KmsForEc2 = new KmsForEc2(Kms);

@@ -23,6 +23,14 @@ public sealed record LocalCloudOptions
     /// <summary>Seed file (JSON) for a new store, used when <see cref="Seed"/> is null. Neither: <see cref="DefaultSeed"/>.</summary>
     public string? SeedFilePath { get; init; }
 
+    /// <summary>
+    /// Opt-in for suites written against LocalStack, which accepts any credentials: an access key id this cloud
+    /// does not know then authenticates as the root user of this account (one of the seed's), without a
+    /// signature check since there is no secret to check it with. Known keys are still verified. Null: unknown
+    /// keys are refused, as AWS refuses them.
+    /// </summary>
+    public string? UnknownKeysAccountId { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public IRandomSource Random { get; init; } = CryptographicRandomSource.Instance;

@@ -70,7 +70,14 @@ public sealed class LocalCloudServer : IAsyncDisposable
         try
         {
             var seed = await CloudInitializer.InitializeAsync(state, options, cancellationToken).ConfigureAwait(false);
-            var cloud = new LocalCloudContext(state, seed, options.TimeProvider, options.Random, options.AuthorizerFactory);
+            if (options.UnknownKeysAccountId is { } unknownKeysAccount && !seed.Accounts.Any(a => a.Id == unknownKeysAccount))
+            {
+                throw new ArgumentException(
+                    $"Account '{unknownKeysAccount}' for unknown access keys is not in this LocalCloud; use one of {string.Join(", ", seed.Accounts.Select(a => a.Id))}.",
+                    nameof(options));
+            }
+
+            var cloud = new LocalCloudContext(state, seed, options.TimeProvider, options.Random, options.AuthorizerFactory, options.UnknownKeysAccountId);
             var tables = BuiltInServices.Create(cloud).Concat(options.AdditionalServices.Select(create => create(cloud))).ToList();
             var registry = new OperationRegistry(tables);
 

@@ -58,6 +58,46 @@ public sealed class LocalServeEndToEndTests
         Assert.Equal(ExitCodes.Success, server.ExitCode);
     }
 
+    [Fact]
+    public async Task LocalServe_AcceptUnknownKeys_AwsCliWithDummyKeyActsAsThatRootAndKnownKeysStayVerified()
+    {
+        using var server = Start("dotnet", Amishare, "local", "serve", "--port", "0", "--output", "json", "--accept-unknown-keys", "222222222222");
+        try
+        {
+            var announcement = await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            if (string.IsNullOrEmpty(announcement))
+            {
+                Assert.Fail("local serve printed nothing: " + await server.StandardError.ReadToEndAsync());
+            }
+
+            using var description = JsonDocument.Parse(announcement!);
+            var endpoint = description.RootElement.GetProperty("endpoint").GetString()!;
+            Assert.Equal("222222222222", description.RootElement.GetProperty("acceptUnknownKeysAs").GetString());
+
+            // LocalStack's habit: key id and secret both "test", which no account of the default seed has.
+            var (exitCode, output, error) = await RunAwsCli(endpoint, "test", "test", "sts", "get-caller-identity", "--output", "json");
+
+            Assert.True(exitCode == 0, $"aws exited {exitCode}: {error}");
+            using var identity = JsonDocument.Parse(output);
+            Assert.Equal("arn:aws:iam::222222222222:root", identity.RootElement.GetProperty("Arn").GetString());
+
+            (exitCode, _, error) = await RunAwsCli(endpoint, "AKIAROOT111111111111", "not-the-secret", "sts", "get-caller-identity");
+            Assert.NotEqual(0, exitCode);
+            Assert.Contains("SignatureDoesNotMatch", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            using (var kill = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(ExitCodes.Success, server.ExitCode);
+    }
+
     private static Process Start(string fileName, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName, arguments)

@@ -13,14 +13,18 @@ public enum PrincipalKind
     AssumedRole,
 }
 
-/// <summary>The role behind an assumed-role session, which is what identity policies and trust policies name.</summary>
+/// <summary>
+/// The role behind an assumed-role session, which is what identity policies and trust policies name, and the
+/// inline session policy passed to AssumeRole (null: none), which limits the session's permissions.
+/// </summary>
 public sealed record RoleSession(
     string RoleArn,
     string RoleName,
     string RoleId,
     string SessionName,
     DateTimeOffset Expiration,
-    string SourcePrincipalArn);
+    string SourcePrincipalArn,
+    string? SessionPolicy = null);
 
 /// <summary>
 /// Who signed a request, as every handler and the authorizer see it. <see cref="PrincipalArn"/> is what

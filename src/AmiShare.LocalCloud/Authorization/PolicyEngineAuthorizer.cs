@@ -17,6 +17,11 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
     /// <summary>Far above what a test or demo stores; clearing then only costs recompilation.</summary>
     private const int MaxCachedPolicies = 20_000;
 
+    /// <summary>Stands for a session policy that does not parse: it must limit the session, never lift the limit.</summary>
+    private static readonly CompiledPolicy AllowsNothing = CompiledPolicy.Parse(
+        """{"Version":"2012-10-17","Statement":[{"Sid":"UnreadableSessionPolicy","Effect":"Allow","Action":"none:Nothing","Resource":"*"}]}""",
+        "session").Policy!;
+
     private readonly ConcurrentDictionary<(string Label, string Document), CompiledPolicy?> _compiled = new();
 
     public AuthorizationDecision Authorize(AuthorizationRequest request)
@@ -69,16 +74,36 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             ResourcePolicyIsRequired = request.ResourcePolicy?.Kind == ResourcePolicyKind.RoleTrustPolicy,
             IdentityPoliciesOnly = request.IdentityPoliciesOnly && request.ResourcePolicy is null,
             PermissionBoundaries = boundaries,
+            SessionPolicy = caller.Session?.SessionPolicy is { } sessionPolicy ? Compile("session", sessionPolicy) ?? AllowsNothing : null,
             Grants = [.. request.Grants],
             LaunchPermissions = request.LaunchPermissions,
             CreateVolumePermissions = request.CreateVolumePermissions,
             ResourceAccount = request.ResourceAccountId,
+            ServiceControlPolicies = ServiceControlPolicies(caller.AccountId),
             ManagementAccountId = organization.ManagementAccountId,
             PrincipalOrgId = orgId,
             PrincipalOrgPaths = orgPath is null ? [] : [orgPath],
         };
         var policyRequest = PolicyRequest.Create(principal, request.Action, request.ResourceArn, context, orgId, orgPath is null ? null : [orgPath]);
         return PolicyEvaluator.Evaluate(policyRequest, inputs);
+    }
+
+    private ImmutableArray<ImmutableArray<CompiledPolicy>> ServiceControlPolicies(string accountId)
+    {
+        var levels = organization.ServiceControlPolicyLevelsOf(accountId);
+        if (levels.Count == 0)
+        {
+            return [];
+        }
+
+        var compiled = ImmutableArray.CreateBuilder<ImmutableArray<CompiledPolicy>>(levels.Count);
+        foreach (var level in levels)
+        {
+            // A seed SCP was validated on load; one that still does not compile allows nothing at its level.
+            compiled.Add([.. level.Select(p => Compile("scp:" + p.Name, p.Document)).OfType<CompiledPolicy>()]);
+        }
+
+        return compiled.MoveToImmutable();
     }
 
     /// <summary>The wording AWS uses after "because" in access-denied messages.</summary>
@@ -89,6 +114,8 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             var statement = result.Statements.IsEmpty ? "a policy" : result.Statements[0].Policy;
             var kind = statement.StartsWith("identity", StringComparison.Ordinal) ? "an identity-based policy"
                 : statement.StartsWith("boundary", StringComparison.Ordinal) ? "a permissions boundary"
+                : statement.StartsWith("session", StringComparison.Ordinal) ? "a session policy"
+                : statement.StartsWith("scp", StringComparison.Ordinal) ? "a service control policy"
                 : "a resource-based policy";
             return $"with an explicit deny in {kind} ({string.Join(", ", result.Statements.Select(s => s.Label))})";
         }
@@ -98,6 +125,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             MissingRequirement.IdentityPolicy => $"no identity-based policy allows the {action} action",
             MissingRequirement.PermissionBoundary => $"no permissions boundary allows the {action} action",
             MissingRequirement.SessionPolicy => $"no session policy allows the {action} action",
+            MissingRequirement.AwsManagedResource => $"the resource is managed by AWS and no one may {action} it",
             MissingRequirement.ServiceControlPolicy => $"no service control policy allows the {action} action",
             MissingRequirement.CrossAccountNotSupported => $"the {action} action cannot be used on a key in another account",
             MissingRequirement.LaunchPermission => "the image is not shared with this account",

@@ -80,4 +80,51 @@ public sealed class OrganizationDirectory
         : null;
 
     public IReadOnlyCollection<SeedOrganizationalUnit> OrganizationalUnits => units.Values;
+
+    /// <summary>The AWS managed SCP attached everywhere once SCPs are enabled.</summary>
+    public static NamedScp FullAwsAccess { get; } = new(
+        "FullAWSAccess", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""");
+
+    /// <summary>Whether the seed uses SCPs at all; without them every level would hold only FullAWSAccess.</summary>
+    public bool ServiceControlPoliciesEnabled => seed.Organization is { } org
+        && (org.ServiceControlPolicies.Count > 0 || org.FullAwsAccessDetachedFrom.Count > 0);
+
+    /// <summary>
+    /// The SCPs that apply to principals of <paramref name="accountId"/>, one list per level from the root down
+    /// through each unit to the account itself; every level must allow an action. Empty when SCPs are off or
+    /// the account is outside the organization. (The management account is exempt; the policy engine knows.)
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<NamedScp>> ServiceControlPolicyLevelsOf(string accountId)
+    {
+        if (!ServiceControlPoliciesEnabled || seed.Organization is not { } org || FindAccount(accountId) is not { ParentId: { } parentId })
+        {
+            return [];
+        }
+
+        var targets = new List<string> { accountId };
+        for (var current = parentId; units.TryGetValue(current, out var unit); current = unit.ParentId)
+        {
+            targets.Add(unit.Id);
+        }
+
+        targets.Add(org.RootId);
+        targets.Reverse();
+        return [.. targets.Select(target => (IReadOnlyList<NamedScp>)[.. AttachedTo(org, target)])];
+    }
+
+    private static IEnumerable<NamedScp> AttachedTo(SeedOrganization org, string target)
+    {
+        if (!org.FullAwsAccessDetachedFrom.Contains(target, StringComparer.Ordinal))
+        {
+            yield return FullAwsAccess;
+        }
+
+        foreach (var policy in org.ServiceControlPolicies.Where(p => p.Targets.Contains(target, StringComparer.Ordinal)))
+        {
+            yield return new NamedScp(policy.Name, policy.Document.GetRawText());
+        }
+    }
 }
+
+/// <summary>An SCP's name and its document (JSON text).</summary>
+public sealed record NamedScp(string Name, string Document);

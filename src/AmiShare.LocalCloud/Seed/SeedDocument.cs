@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace AmiShare.LocalCloud.Seed;
 
 /// <summary>
@@ -24,6 +26,29 @@ public sealed record SeedOrganization
     public required string ManagementAccountId { get; init; }
 
     public IReadOnlyList<SeedOrganizationalUnit> Units { get; init; } = [];
+
+    /// <summary>
+    /// Service control policies and where they are attached. With none here and nothing detached, SCPs are
+    /// off: as in an organization that never enabled them (or has only FullAWSAccess), they limit nothing.
+    /// </summary>
+    public IReadOnlyList<SeedServiceControlPolicy> ServiceControlPolicies { get; init; } = [];
+
+    /// <summary>
+    /// AWS attaches FullAWSAccess to the root, every unit and every account once SCPs are enabled; these
+    /// targets have it detached, so they allow only what their own SCPs allow (the allow-list strategy).
+    /// </summary>
+    public IReadOnlyList<string> FullAwsAccessDetachedFrom { get; init; } = [];
+}
+
+/// <summary>An SCP: a policy document attached to the root id, unit ids or member account ids.</summary>
+public sealed record SeedServiceControlPolicy
+{
+    public required string Name { get; init; }
+
+    public required IReadOnlyList<string> Targets { get; init; }
+
+    /// <summary>The policy document, as a JSON object.</summary>
+    public required JsonElement Document { get; init; }
 }
 
 public sealed record SeedOrganizationalUnit

@@ -135,6 +135,7 @@ public static partial class SeedLoader
             }
 
             ReportUnitCycles(problems, organization);
+            ReportServiceControlPolicies(problems, organization, containers, seed.Accounts);
 
             if (!seed.Accounts.Any(a => a.Id == organization.ManagementAccountId && a.ParentId is not null))
             {
@@ -171,14 +172,18 @@ public static partial class SeedLoader
                 problems.Add($"accounts: '{account.Id}' must give both rootAccessKeyId and rootSecretAccessKey, or neither");
             }
 
-            if (account.RootAccessKeyId is not null && !AccessKeyPattern().IsMatch(account.RootAccessKeyId))
-            {
-                problems.Add($"accounts: '{account.Id}' rootAccessKeyId '{account.RootAccessKeyId}' must be 'AKIA' followed by 12-124 upper-case letters or digits");
-            }
+            // AWS documents access key ids only as 16-128 characters, and test suites use dummies such as
+            // FOOBARKEY (moto) or "test" (LocalStack): any key id is accepted that can travel in a SigV4
+            // Credential scope and in an environment variable unchanged.
+            ReportUnusableCredential(problems, account.Id, "rootAccessKeyId", account.RootAccessKeyId);
+            ReportUnusableCredential(problems, account.Id, "rootSecretAccessKey", account.RootSecretAccessKey);
         }
 
         ReportDuplicates(problems, "accounts", seed.Accounts.Select(a => a.Id));
-        ReportDuplicates(problems, "accounts (root access key ids)", seed.Accounts.Select(a => a.EffectiveRootAccessKeyId));
+        foreach (var shared in seed.Accounts.GroupBy(a => a.EffectiveRootAccessKeyId, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"accounts: rootAccessKeyId '{shared.Key}' is used by accounts {string.Join(" and ", shared.Select(a => $"'{a.Id}'"))}; give each account its own key id");
+        }
 
         foreach (var image in seed.PublicImages)
         {
@@ -227,6 +232,66 @@ public static partial class SeedLoader
         }
     }
 
+    private static void ReportServiceControlPolicies(List<string> problems, SeedOrganization organization, HashSet<string> containers, IReadOnlyList<SeedAccount> accounts)
+    {
+        bool IsTarget(string? target) => target is not null
+            && (containers.Contains(target) || accounts.Any(a => a.Id == target && a.ParentId is not null));
+        const string TargetHint = "use the root id, a unit id or the id of an account inside the organization";
+
+        foreach (var policy in organization.ServiceControlPolicies)
+        {
+            if (string.IsNullOrWhiteSpace(policy.Name) || policy.Name == OrganizationDirectory.FullAwsAccess.Name)
+            {
+                problems.Add($"organization.serviceControlPolicies: '{policy.Name}' needs a name other than FullAWSAccess (which AWS attaches everywhere; detach it with fullAwsAccessDetachedFrom)");
+            }
+
+            if (policy.Targets.Count == 0)
+            {
+                problems.Add($"organization.serviceControlPolicies: '{policy.Name}' has no targets; {TargetHint}");
+            }
+
+            foreach (var target in policy.Targets.Where(t => !IsTarget(t)))
+            {
+                problems.Add($"organization.serviceControlPolicies: '{policy.Name}' targets unknown '{target}'; {TargetHint}");
+            }
+
+            var parsed = policy.Document.ValueKind == JsonValueKind.Object ? AmiShare.Policy.Parsing.PolicyParser.Parse(policy.Document) : null;
+            if (parsed is null || parsed.HasErrors || parsed.Document is null)
+            {
+                var why = parsed?.Findings.FirstOrDefault(f => f.Severity == AmiShare.Policy.Severity.Error)?.Message ?? "the document must be a policy JSON object";
+                problems.Add($"organization.serviceControlPolicies: '{policy.Name}' is not a valid policy: {why}");
+            }
+        }
+
+        ReportDuplicates(problems, "organization.serviceControlPolicies", organization.ServiceControlPolicies.Select(p => p.Name));
+        foreach (var target in organization.FullAwsAccessDetachedFrom.Where(t => !IsTarget(t)))
+        {
+            problems.Add($"organization.fullAwsAccessDetachedFrom: unknown '{target}'; {TargetHint}");
+        }
+    }
+
+    private static void ReportUnusableCredential(List<string> problems, string? accountId, string member, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length == 0)
+        {
+            problems.Add($"accounts: '{accountId}' {member} is empty; give a value such as \"test\", or leave the member out for the documented default");
+        }
+        else if (value.Any(char.IsWhiteSpace))
+        {
+            problems.Add($"accounts: '{accountId}' {member} '{value}' contains white space, which a signed request cannot carry; remove it");
+        }
+        else if (member == "rootAccessKeyId" && value.IndexOfAny(['/', ',']) >= 0)
+        {
+            // The key id travels in "Credential=KEY/DATE/REGION/SERVICE/aws4_request, SignedHeaders=…".
+            problems.Add($"accounts: '{accountId}' rootAccessKeyId '{value}' contains '/' or ',', which a SigV4 Credential cannot carry; remove it");
+        }
+    }
+
     private static void ReportDuplicates(List<string> problems, string where, IEnumerable<string?> values)
     {
         foreach (var duplicate in values.GroupBy(v => v, StringComparer.Ordinal).Where(g => g.Count() > 1))
@@ -251,9 +316,6 @@ public static partial class SeedLoader
 
     [GeneratedRegex(@"^\d{12}$")]
     private static partial Regex AccountIdPattern();
-
-    [GeneratedRegex("^AKIA[A-Z0-9]{12,124}$")]
-    private static partial Regex AccessKeyPattern();
 
     [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]
     private static partial Regex ImageIdPattern();

@@ -140,6 +140,9 @@ internal sealed class CompiledStatement
         return true;
     }
 
+    /// <summary>True for a <c>NotPrincipal</c> statement, which AWS treats specially for callers with a permissions boundary.</summary>
+    public bool HasNotPrincipal => _notPrincipal is not null;
+
     /// <summary>For resource policies: how the Principal/NotPrincipal names the caller (None when not at all).</summary>
     public PrincipalMatch MatchPrincipal(CallerPrincipal caller)
     {
@@ -150,7 +153,10 @@ internal sealed class CompiledStatement
 
         if (_notPrincipal is not null)
         {
-            return _notPrincipal.Excludes(caller) ? PrincipalMatch.None : PrincipalMatch.Wildcard;
+            // AWS supports NotPrincipal only with Deny; an Allow with it (which S3 and others still store) is
+            // read as "everyone but these", so it never applies to a caller it names in any of its identities.
+            var excluded = Effect == Effect.Allow ? _notPrincipal.Names(caller) : _notPrincipal.Excludes(caller);
+            return excluded ? PrincipalMatch.None : PrincipalMatch.Wildcard;
         }
 
         // A resource policy statement without a principal is invalid; AWS would refuse the policy.

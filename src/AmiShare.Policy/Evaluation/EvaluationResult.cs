@@ -21,6 +21,9 @@ public enum MissingRequirement
     IdentityPolicy,
     PermissionBoundary,
     SessionPolicy,
+
+    /// <summary>The request would create, change or delete something AWS owns (an AWS managed policy, an <c>alias/aws/</c> alias).</summary>
+    AwsManagedResource,
 }
 
 /// <summary>Why a request was allowed, for the explanation.</summary>
@@ -37,6 +40,9 @@ public enum AllowBasis
     GrantDelegation,
     LaunchPermission,
     CreateVolumePermission,
+
+    /// <summary>The action needs no permission at all (<c>sts:GetCallerIdentity</c>).</summary>
+    NoPermissionRequired,
 }
 
 /// <summary>
@@ -84,6 +90,7 @@ public sealed class EvaluationResult
             Decision.ExplicitlyDenied => $"Explicitly denied: {labels} denies {what} for {who}; an explicit deny overrides every allow.",
             Decision.Allowed => _basis switch
             {
+                AllowBasis.NoPermissionRequired => $"Allowed: {_request.Action} needs no permission; AWS answers it for {who} whatever the policies say, even an explicit deny.",
                 AllowBasis.RootOfAccount => $"Allowed: {who} is the root user of the account that owns the resource.",
                 AllowBasis.KeyPolicy => $"Allowed: the key policy allows {who} directly ({labels}).",
                 AllowBasis.KeyPolicyDelegation => $"Allowed: the key policy delegates to account {caller} and its IAM policies allow {_request.Action} ({labels}).",
@@ -106,6 +113,7 @@ public sealed class EvaluationResult
                 MissingRequirement.IdentityPolicy => IdentityMissingText(who, caller, labels),
                 MissingRequirement.PermissionBoundary => $"Implicitly denied: the permissions boundary of {who} does not allow {_request.Action}.",
                 MissingRequirement.SessionPolicy => $"Implicitly denied: the session policy of {who} does not allow {_request.Action}.",
+                MissingRequirement.AwsManagedResource => $"Denied: {_request.Resource} is managed by AWS; no one, not even an account's root user, may {_request.OperationName} it, whatever the policies say.",
                 _ => $"Implicitly denied: no statement allows {what}.",
             },
         };

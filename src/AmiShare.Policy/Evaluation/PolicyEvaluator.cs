@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Model;
 using AmiShare.Policy.Sharing;
 
@@ -27,6 +28,9 @@ public static class PolicyEvaluator
     [ThreadStatic]
     private static List<StatementRef>? t_allows;
 
+    private static readonly FrozenSet<string> AliasChanges =
+        new[] { KmsActions.CreateAlias, KmsActions.UpdateAlias, KmsActions.DeleteAlias }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     private static readonly FrozenSet<string> ImageSharingActions =
         new[] { "ec2:RunInstances", "ec2:CopyImage" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
@@ -38,6 +42,19 @@ public static class PolicyEvaluator
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(inputs);
         var caller = request.Principal;
+
+        // Decided before any policy is read, because AWS answers these the same whatever the policies say. The
+        // policy simulator (IdentityPoliciesOnly) reports what the policies say, so it skips these service rules.
+        if (!inputs.IdentityPoliciesOnly
+            && string.Equals(request.Action, StsActions.GetCallerIdentity, StringComparison.OrdinalIgnoreCase) && caller.Kind != PrincipalKind.Anonymous)
+        {
+            return new EvaluationResult(Decision.Allowed, [], null, AllowBasis.NoPermissionRequired, request);
+        }
+
+        if (!inputs.IdentityPoliciesOnly && ChangesAwsManagedResource(request))
+        {
+            return new EvaluationResult(Decision.ImplicitlyDenied, [], MissingRequirement.AwsManagedResource, AllowBasis.None, request);
+        }
 
         // Reused per thread: a decision in a hot loop then allocates only its result.
         var allows = t_allows ??= new List<StatementRef>(8);
@@ -56,6 +73,15 @@ public static class PolicyEvaluator
             foreach (var statement in resourcePolicy.CandidatesFor(request.Action))
             {
                 var match = statement.MatchPrincipal(caller);
+
+                // IAM User Guide, "Permissions boundaries": a Deny with NotPrincipal "will always deny any IAM
+                // principal that has a permissions boundary policy attached, regardless of the values specified".
+                if (match == PrincipalMatch.None && statement.Effect == Effect.Deny && statement.HasNotPrincipal
+                    && !inputs.PermissionBoundaries.IsDefaultOrEmpty && caller.Kind is PrincipalKind.User or PrincipalKind.Role or PrincipalKind.AssumedRole)
+                {
+                    match = PrincipalMatch.Wildcard;
+                }
+
                 if (match == PrincipalMatch.None || !statement.MatchesResourceAndConditions(request))
                 {
                     continue;
@@ -132,7 +158,12 @@ public static class PolicyEvaluator
             return DecideWithConsent(context, resourceAllow, grantAllow, MissingRequirement.KeyPolicy);
         }
 
-        return inputs.ResourcePolicyIsRequired
+        // A role's trust policy must consent even within its own account: an identity policy alone never lets
+        // anyone assume a role (IAM User Guide, policy evaluation: "IAM role trust policies and KMS key policies
+        // are exceptions … because they must explicitly allow access for principals").
+        var consentRequired = inputs.ResourcePolicyIsRequired
+            || (request.Action.StartsWith(StsActions.AssumeRole, StringComparison.OrdinalIgnoreCase) && request.Resource.Contains(":role/", StringComparison.Ordinal));
+        return consentRequired
             ? DecideWithConsent(context, resourceAllow, PrincipalMatch.None, MissingRequirement.ResourcePolicy)
             : DecideOther(context, resourceAllow);
     }
@@ -294,6 +325,24 @@ public static class PolicyEvaluator
         }
 
         return (null, MissingRequirement.ResourcePolicy, AllowBasis.None);
+    }
+
+    /// <summary>
+    /// AWS managed policies and <c>alias/aws/</c> aliases belong to AWS: "You cannot change the permissions defined
+    /// in AWS managed policies" (IAM User Guide, "AWS managed policies"); "The alias/aws/ prefix is reserved for AWS
+    /// managed keys" and customers "cannot manage aliases for AWS managed keys" (KMS Developer Guide, "Create aliases").
+    /// </summary>
+    private static bool ChangesAwsManagedResource(AuthorizationRequest request)
+    {
+        // The action decides first, so the hot path (every other action) costs a set lookup and no allocation.
+        if (IamActions.ManagedPolicyChanges.Contains(request.Action))
+        {
+            return request.Resource.StartsWith("arn:", StringComparison.Ordinal)
+                && request.Resource.Split(':', 6) is [_, _, "iam", _, "aws", var policy] && policy.StartsWith("policy/", StringComparison.Ordinal);
+        }
+
+        return AliasChanges.Contains(request.Action)
+            && request.Resource.Split(':', 6) is ["arn", _, "kms", _, _, var alias] && alias.StartsWith("alias/aws/", StringComparison.Ordinal);
     }
 
     private static bool ScpsApply(CallerPrincipal caller, PolicyInputs inputs) =>

@@ -69,6 +69,12 @@ public sealed class PrincipalMatcher
     }
 
     /// <summary>
+    /// Whether the element names <paramref name="caller"/> in any of its identities: its own ARN, its role
+    /// (for a session), its account, or <c>"*"</c>. An <c>Allow</c> with NotPrincipal skips such a caller.
+    /// </summary>
+    public bool Names(CallerPrincipal caller) => Match(caller) != PrincipalMatch.None;
+
+    /// <summary>
     /// NotPrincipal excludes a caller only when each of its identities is listed, as AWS documents:
     /// a user needs its ARN and its account; a role session its session ARN, role ARN and account.
     /// </summary>

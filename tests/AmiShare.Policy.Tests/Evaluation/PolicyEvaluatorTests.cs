@@ -89,6 +89,33 @@ public sealed class PolicyEvaluatorTests
     }
 
     [Theory]
+    [InlineData(false, Decision.Allowed)]
+    [InlineData(true, Decision.ExplicitlyDenied)]
+    public void Evaluate_GetCallerIdentityUnderExplicitDeny_AllowedUnlessSimulatingPolicies(bool identityOnly, Decision expected)
+    {
+        var deny = """{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sts:*", "Resource": "*"}]}""";
+        var inputs = new PolicyInputs { IdentityPolicies = [Compile(deny, "identity[0]")], IdentityPoliciesOnly = identityOnly };
+
+        var result = PolicyEvaluator.Evaluate(Request("arn:aws:iam::111111111111:user/alice", "sts:GetCallerIdentity", "*"), inputs);
+
+        Assert.Equal(expected, result.Decision);
+    }
+
+    [Theory]
+    [InlineData(false, Decision.ImplicitlyDenied)]
+    [InlineData(true, Decision.Allowed)]
+    public void Evaluate_DeleteAwsManagedPolicyWithIamStar_DeniedUnlessSimulatingPolicies(bool identityOnly, Decision expected)
+    {
+        var admin = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}""";
+        var inputs = new PolicyInputs { IdentityPolicies = [Compile(admin, "identity[0]")], IdentityPoliciesOnly = identityOnly };
+
+        var result = PolicyEvaluator.Evaluate(Request("arn:aws:iam::111111111111:user/alice", "iam:DeletePolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess"), inputs);
+
+        Assert.Equal(expected, result.Decision);
+        Assert.Equal(identityOnly ? null : MissingRequirement.AwsManagedResource, result.Missing);
+    }
+
+    [Theory]
     [InlineData(true, Decision.Allowed)]
     [InlineData(false, Decision.ImplicitlyDenied)]
     public void Evaluate_IdentityPoliciesOnly_SkipsKeyPolicyConsentAsThePolicySimulatorDoes(bool identityOnly, Decision expected)

@@ -30,9 +30,21 @@ public sealed class LocalServeSettings : CommonSettings
     [Description("Accounts, organization and public images for a new cloud (docs/localcloud.md). Without it, the documented default.")]
     public string? Seed { get; init; }
 
-    public override ValidationResult Validate() => Port is < 0 or > 65535
-        ? ValidationResult.Error($"--port {Port} is not a port; use 0 to 65535 (0 picks a free one).")
-        : ValidationResult.Success();
+    [CommandOption("--accept-unknown-keys <ACCOUNT>")]
+    [Description("For suites written against LocalStack: an access key id LocalCloud does not know acts as this account's root, unverified. Known keys are still verified.")]
+    public string? AcceptUnknownKeys { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (Port is < 0 or > 65535)
+        {
+            return ValidationResult.Error($"--port {Port} is not a port; use 0 to 65535 (0 picks a free one).");
+        }
+
+        return AcceptUnknownKeys is { } account && (account.Length != 12 || !account.All(char.IsAsciiDigit))
+            ? ValidationResult.Error($"--accept-unknown-keys '{account}' is not a 12-digit account id; give one of the seed's accounts, e.g. 111111111111.")
+            : ValidationResult.Success();
+    }
 }
 
 /// <summary>Runs LocalCloud until Ctrl+C, printing its endpoint and every account's root credentials.</summary>
@@ -80,12 +92,20 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
         try
         {
             return await LocalCloudServer.StartAsync(
-                new LocalCloudOptions { Host = settings.Host, Port = settings.Port, DataFilePath = settings.Data, SeedFilePath = settings.Seed },
+                new LocalCloudOptions
+                {
+                    Host = settings.Host,
+                    Port = settings.Port,
+                    DataFilePath = settings.Data,
+                    SeedFilePath = settings.Seed,
+                    UnknownKeysAccountId = settings.AcceptUnknownKeys,
+                },
                 cancellationToken).ConfigureAwait(false);
         }
         catch (SeedValidationException ex)
         {
-            throw new CliException("The seed is not valid:" + Environment.NewLine + string.Join(Environment.NewLine, ex.Problems.Select(p => "  - " + p)));
+            // One line, every problem in it: scripts and CI logs show the whole reason where the command failed.
+            throw new CliException($"The seed is not valid: {string.Join("; ", ex.Problems)}. Fix the seed file (docs/localcloud.md, \"Seed\"), or leave out --seed for the default cloud.");
         }
         catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
@@ -108,6 +128,7 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
                 data = settings.Data,
                 regions = server.Organization.Regions,
                 organizationId = server.Organization.OrganizationId,
+                acceptUnknownKeysAs = settings.AcceptUnknownKeys,
                 accounts = server.Accounts.Select(a => new { id = a.Id, name = a.Name, organizationPath = a.OrganizationPath, accessKeyId = a.RootAccessKeyId, secretAccessKey = a.RootSecretAccessKey }),
             };
             io.Out.WriteLine(JsonSerializer.Serialize(description));
@@ -122,6 +143,11 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
         {
             console.MarkupLineInterpolated($"  [bold]{account.Id}[/] {account.Name,-12} {account.OrganizationPath ?? "(outside the organization)"}");
             console.MarkupLineInterpolated($"      AWS_ACCESS_KEY_ID={account.RootAccessKeyId} AWS_SECRET_ACCESS_KEY={account.RootSecretAccessKey}");
+        }
+
+        if (settings.AcceptUnknownKeys is { } unknownKeysAccount)
+        {
+            console.MarkupLineInterpolated($"[yellow]Unknown access key ids act as the root of {unknownKeysAccount}, unverified[/] (--accept-unknown-keys); the keys above are still verified.");
         }
 
         var example = server.Accounts.FirstOrDefault(a => a.Name == "images") ?? server.Accounts[0];

@@ -80,7 +80,7 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
 
         var now = request.Time.GetUtcNow();
         var expiration = now.AddSeconds(duration);
-        var session = new RoleSession(role.Arn, role.RoleName, role.RoleId, sessionName, expiration, request.Caller.PrincipalArn);
+        var session = new RoleSession(role.Arn, role.RoleName, role.RoleId, sessionName, expiration, request.Caller.PrincipalArn, parameters.GetString("Policy"));
         var credentials = new AccessKeyRecord(
             cloud.Ids.SessionAccessKeyId(),
             cloud.Ids.SecretAccessKey(),
@@ -104,7 +104,7 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
         };
         if (parameters.GetString("Policy") is { } sessionPolicy)
         {
-            // Session policies are accepted but not yet enforced; AWS reports their packed size as a percentage.
+            // The session keeps the policy and the authorizer enforces it; AWS reports its packed size as a percentage.
             result.Add(new XElement("PackedPolicySize", Math.Min(100, sessionPolicy.Length * 100 / 2048).ToString(CultureInfo.InvariantCulture)));
         }
 

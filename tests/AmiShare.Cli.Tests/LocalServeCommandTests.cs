@@ -1,0 +1,63 @@
+using AmiShare.Cli.Infrastructure;
+using Spectre.Console;
+
+namespace AmiShare.Cli.Tests;
+
+/// <summary><c>local serve</c> refusals, which happen before anything listens, run in-process.</summary>
+public sealed class LocalServeCommandTests
+{
+    [Fact]
+    public void Serve_SeedWithEmptyAndSharedKeyIds_OneLineErrorExitTwo()
+    {
+        var seed = Path.Combine(Path.GetTempPath(), $"amishare-seed-{Guid.NewGuid():N}.json");
+        File.WriteAllText(seed, """
+            { "regions": ["us-east-1"],
+              "accounts": [ { "id": "111111111111", "name": "a", "rootAccessKeyId": "", "rootSecretAccessKey": "s" },
+                            { "id": "222222222222", "name": "b", "rootAccessKeyId": "test", "rootSecretAccessKey": "test" },
+                            { "id": "333333333333", "name": "c", "rootAccessKeyId": "test", "rootSecretAccessKey": "test" } ] }
+            """);
+        try
+        {
+            var (exitCode, console) = RunUnwrapped("local", "serve", "--port", "0", "--seed", seed);
+
+            Assert.Equal(ExitCodes.InvalidInput, exitCode);
+            var message = console.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+            Assert.DoesNotContain('\n', message);
+            Assert.StartsWith($"error: The seed is not valid: {seed}: accounts:", message, StringComparison.Ordinal);
+            Assert.Contains("rootAccessKeyId is empty", message, StringComparison.Ordinal);
+            Assert.Contains("rootAccessKeyId 'test' is used by accounts '222222222222' and '333333333333'", message, StringComparison.Ordinal);
+            Assert.EndsWith("or leave out --seed for the default cloud.", message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(seed);
+        }
+    }
+
+    [Theory]
+    [InlineData("12345", "is not a 12-digit account id")]
+    [InlineData("999999999999", "'999999999999' for unknown access keys is not in this LocalCloud")]
+    public void Serve_AcceptUnknownKeysBadAccount_OneLineErrorExitTwo(string account, string expected)
+    {
+        var outcome = CliRunner.Run("local", "serve", "--port", "0", "--accept-unknown-keys", account);
+
+        Assert.Equal(ExitCodes.InvalidInput, outcome.ExitCode);
+        Assert.Contains(expected, outcome.Console, StringComparison.Ordinal);
+    }
+
+    /// <summary>Like <see cref="CliRunner"/>, but on a console wide enough that no line is wrapped.</summary>
+    private static (int ExitCode, string Console) RunUnwrapped(params string[] args)
+    {
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(text),
+        });
+        console.Profile.Width = 10_000;
+        var exitCode = CliApp.Run(args, console, new CliIO(new StringReader(string.Empty), new StringWriter()), null);
+        return (exitCode, text.ToString());
+    }
+}
