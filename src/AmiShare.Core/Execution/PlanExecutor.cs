@@ -6,6 +6,7 @@ using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
 using AmiShare.Core.Planning;
 using AmiShare.Core.Ports;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Execution;
 
@@ -232,7 +233,7 @@ public sealed class PlanExecutor(ApplyContext context)
                         "CopyImage",
                         "CopyFailed",
                         $"The copy {imageId} ended {image.State}: {image.StateReason ?? "no reason given"}.",
-                        "Check that the source credentials may use both keys (kms:Decrypt on the source key, kms:GenerateDataKeyWithoutPlaintext and kms:CreateGrant on the new one), deregister the failed copy, and rerun.");
+                        $"Check that the source credentials may use both keys ({KmsActions.Decrypt} on the source key, {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on the new one), deregister the failed copy, and rerun.");
             }
 
             if (context.Time.GetUtcNow() > deadline)

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 using AmiShare.Core.Ports;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Workflow;
 
@@ -50,7 +51,7 @@ public sealed class ImageAdoption(ICloudAccount target, TimeProvider time)
 
             if (copy?.State is "failed" or "deregistered")
             {
-                throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyFailed", $"The copy {copyId} ended {copy.State}: {copy.StateReason ?? "no reason given"}.", $"run amishare verify {shared.Id} from {caller.Account}: the copy needs kms:Decrypt (and ReEncrypt*) on the source key through EC2 and kms:GenerateDataKeyWithoutPlaintext and kms:CreateGrant on {key.Arn}");
+                throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyFailed", $"The copy {copyId} ended {copy.State}: {copy.StateReason ?? "no reason given"}.", $"run amishare verify {shared.Id} from {caller.Account}: the copy needs {KmsActions.Decrypt} (and ReEncrypt*) on the source key through EC2 and {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on {key.Arn}");
             }
 
             if (time.GetUtcNow() > deadline)

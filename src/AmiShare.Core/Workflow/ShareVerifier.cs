@@ -3,6 +3,7 @@ using AmiShare.Core.Iam;
 using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
 using AmiShare.Core.Ports;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Workflow;
 
@@ -176,17 +177,17 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
 
         checks.Add(keySide.Count == 0
-            ? new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Pass, $"The key policy allows {string.Join(", ", KeyAccessCheck.Ec2Actions)} via ec2.{Arns.RegionOf(key.Arn)}.amazonaws.com for {principal}.")
+            ? new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Pass, $"The key policy allows {string.Join(", ", Ec2KmsUse.SourceKeyActions)} via {Ec2KmsUse.ViaService(Arns.RegionOf(key.Arn))} for {principal}.")
             : new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Fail, $"The key policy does not allow {string.Join(", ", keySide.Select(f => f.Action))} for {principal}: {keySide[0].Explanation}", $"amishare share {imageId} --with {caller.Account} --region {request.Region}"));
 
         checks.Add(await CheckTargetIamAsync(key.Arn, caller, principal, cancellationToken).ConfigureAwait(false));
         if (request.Asg)
         {
-            var role = Arns.AutoScalingServiceRole(caller.Account, caller.Partition);
+            var role = AwsServicePrincipals.AutoScalingServiceRole(caller.Account, caller.Partition);
             var grants = await source.ListGrantsAsync(key.Arn, cancellationToken).ConfigureAwait(false);
             checks.Add(grants.Any(g => g.GranteePrincipal == role)
                 ? new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Pass, $"{role} has a grant on the key.")
-                : new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Fail, $"No grant on the key names {role}; Auto Scaling launches would fail with Client.InvalidKMSKey.InvalidState.", $"run in {caller.Account}: aws kms create-grant --region {Arns.RegionOf(key.Arn)} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', Planning.SharePlanner.AsgGrantOperations)}"));
+                : new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Fail, $"No grant on the key names {role}; Auto Scaling launches would fail with Client.InvalidKMSKey.InvalidState.", $"run in {caller.Account}: aws kms create-grant --region {Arns.RegionOf(key.Arn)} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', Ec2KmsUse.AutoScalingGrantOperations)}"));
         }
     }
 
@@ -227,14 +228,14 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         // EC2's CreateGrant carries GrantIsForAWSResource; the other actions ignore the key, so one context serves all.
         var context = new Dictionary<string, string>
         {
-            ["kms:ViaService"] = Arns.Ec2ViaService(Arns.RegionOf(keyArn)),
-            ["kms:CallerAccount"] = caller.Account,
-            ["kms:GrantIsForAWSResource"] = "true",
+            [ConditionKeys.KmsViaService] = Ec2KmsUse.ViaService(Arns.RegionOf(keyArn)),
+            [ConditionKeys.KmsCallerAccount] = caller.Account,
+            [ConditionKeys.KmsGrantIsForAwsResource] = "true",
         };
         IReadOnlyList<SimulatedDecision> decisions;
         try
         {
-            decisions = await target.SimulatePrincipalPolicyAsync(principal, KeyAccessCheck.Ec2Actions, keyArn, context, cancellationToken).ConfigureAwait(false);
+            decisions = await target.SimulatePrincipalPolicyAsync(principal, Ec2KmsUse.SourceKeyActions, keyArn, context, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
         {
@@ -264,7 +265,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
         catch (CloudOperationException e) when (e.Kind is CloudErrorKind.AccessDenied or CloudErrorKind.NotFound)
         {
-            return new VerifyCheck(name, CheckStatus.Unknown, $"The target's default EBS key cannot be read: {e.Code}: {e.ServiceMessage}", $"allow ec2:GetEbsDefaultKmsKeyId, kms:DescribeKey and kms:GetKeyPolicy for {principal} (TargetIamPolicyBuilder.VerifyReadsPolicy, docs/share-plan.md)");
+            return new VerifyCheck(name, CheckStatus.Unknown, $"The target's default EBS key cannot be read: {e.Code}: {e.ServiceMessage}", $"allow {Ec2Actions.GetEbsDefaultKmsKeyId}, {KmsActions.DescribeKey} and {KmsActions.GetKeyPolicy} for {principal} (TargetIamPolicyBuilder.VerifyReadsPolicy, docs/share-plan.md)");
         }
 
         if (key.State != KeyStatus.Enabled)
@@ -287,7 +288,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
             return new VerifyCheck(name, CheckStatus.Pass, $"{key.Arn} (aws/ebs) is Enabled; its AWS-managed policy admits every principal of {caller.Account} through EC2.");
         }
 
-        var fix = $"allow kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKeyWithoutPlaintext and kms:CreateGrant (with kms:GrantIsForAWSResource) on {key.Arn} via ec2.{region}.amazonaws.com for {principal}, in its IAM policy (the AmiShareUseOwnKeysViaEc2 statements) and in the key policy";
+        var fix = $"allow {KmsActions.Decrypt}, {KmsActions.ReEncryptAny}, {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} (with {ConditionKeys.KmsGrantIsForAwsResource}) on {key.Arn} via {Ec2KmsUse.ViaService(region)} for {principal}, in its IAM policy (the AmiShareUseOwnKeysViaEc2 statements) and in the key policy";
         string policy;
         try
         {
@@ -295,7 +296,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
         catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
         {
-            return new VerifyCheck(name, CheckStatus.Unknown, $"{key.Arn} is Enabled, but its policy cannot be read to decide the EC2 path: {e.ServiceMessage}", $"allow kms:GetKeyPolicy on {key.Arn} for {principal}");
+            return new VerifyCheck(name, CheckStatus.Unknown, $"{key.Arn} is Enabled, but its policy cannot be read to decide the EC2 path: {e.ServiceMessage}", $"allow {KmsActions.GetKeyPolicy} on {key.Arn} for {principal}");
         }
 
         var keySide = KeyAccessCheck.Check(policy, key.Arn, caller.Account, KeyAudience.Of(principals: [principal]), expected: true).Where(f => !f.Allowed).ToList();

@@ -12,6 +12,8 @@ using AmiShare.Core.Iam;
 using AmiShare.Core.Ports;
 using AmiShare.LocalCloud;
 using AmiShare.LocalCloud.Seed;
+using AmiShare.Policy.Catalogue;
+using AmiShare.Policy.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -272,7 +274,11 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
         private async Task AllowOwnKeyAsync(AWSCredentials credentials, string keyArn, CancellationToken cancellationToken)
         {
             using var iam = await IamAdministration.CreateAsync(new Uri(endpoint), Region, credentials, services.Clock, cancellationToken).ConfigureAwait(false);
-            var document = $$"""{"Version":"2012-10-17","Statement":[{"Sid":"UseProdEbsKey","Effect":"Allow","Action":["kms:DescribeKey","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKeyWithoutPlaintext","kms:CreateGrant"],"Resource":"{{keyArn}}"},{"Sid":"ReadImages","Effect":"Allow","Action":["ec2:DescribeImages","ec2:CopyImage","ec2:CopySnapshot","ec2:CreateTags","ec2:DescribeSnapshots"],"Resource":"*"}]}""";
+            var document = PolicyWriter.Write(new AuthoredPolicy(
+            [
+                new AuthoredStatement(Effect.Allow, PolicyValues.List([KmsActions.DescribeKey, KmsActions.Decrypt, KmsActions.ReEncryptAny, KmsActions.GenerateDataKeyWithoutPlaintext, KmsActions.CreateGrant]), PolicyValues.One(keyArn)) { Sid = "UseProdEbsKey" },
+                new AuthoredStatement(Effect.Allow, PolicyValues.List([Ec2Actions.DescribeImages, Ec2Actions.CopyImage, Ec2Actions.CopySnapshot, Ec2Actions.CreateTags, Ec2Actions.DescribeSnapshots]), PolicyValues.One("*")) { Sid = "ReadImages" },
+            ]));
             await iam.PutRolePolicyAsync(LauncherRole, "UseProdEbsKey", document, cancellationToken).ConfigureAwait(false);
         }
 
