@@ -228,17 +228,15 @@ public sealed class PlanExecutor(ApplyContext context)
                 case "available":
                     return image;
                 case "failed" or "deregistered" or "disabled":
-                    throw new CloudOperationException(
-                        CloudErrorKind.InvalidState,
-                        "CopyImage",
-                        "CopyFailed",
+                    throw new ShareRefusedException(
+                        RefusalReason.CopyFailed,
                         $"The copy {imageId} ended {image.State}: {image.StateReason ?? "no reason given"}.",
                         $"Check that the source credentials may use both keys ({KmsActions.Decrypt} on the source key, {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on the new one), deregister the failed copy, and rerun.");
             }
 
             if (context.Time.GetUtcNow() > deadline)
             {
-                throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyTimedOut", $"The copy {imageId} was still {image?.State ?? "not visible"} after {context.CopyTimeout}.", "Rerun later: the run resumes and waits for the same copy.");
+                throw new ShareRefusedException(RefusalReason.CopyTimedOut, $"The copy {imageId} was still {image?.State ?? "not visible"} after {context.CopyTimeout}.", "Rerun later: the run resumes and waits for the same copy.");
             }
 
             context.Progress?.Report(new ExecutionProgress(index, 0, step, $"waiting for {imageId} ({image?.State ?? "not visible yet"})"));
@@ -275,7 +273,7 @@ public sealed class PlanExecutor(ApplyContext context)
 
             if (attempt >= KeyPolicyAttempts)
             {
-                throw new CloudOperationException(CloudErrorKind.Service, "PutKeyPolicy", "ConcurrentKeyPolicyEdits", $"The policy of {details.KeyArn} kept changing under AmiShare ({attempt} attempts).", "Find the other writer (CloudTrail PutKeyPolicy events), let it finish, and rerun.");
+                throw new ShareRefusedException(RefusalReason.ConcurrentKeyPolicyEdits, $"The policy of {details.KeyArn} kept changing under AmiShare ({attempt} attempts).", "Find the other writer (CloudTrail PutKeyPolicy events), let it finish, and rerun.");
             }
 
             (current, merged, concurrent) = (readBack, again, true);
@@ -286,7 +284,7 @@ public sealed class PlanExecutor(ApplyContext context)
     {
         var shared = details.Added.IsEmpty ? policy : KeyPolicyBuilder.Share(policy, details.Region, details.Added, context.Organization) switch
         {
-            { IsRefused: true } refused => throw new CloudOperationException(CloudErrorKind.InvalidRequest, "PutKeyPolicy", "KeyPolicyTooLarge", refused.Findings.First().Message, "Share with an organization or OU instead of many accounts."),
+            { IsRefused: true } refused => throw new ShareRefusedException(RefusalReason.KeyPolicyTooLarge, refused.Findings.First().Message, "Share with an organization or OU instead of many accounts."),
             var change => change.PolicyJson,
         };
         return details.Removed.IsEmpty ? shared : KeyPolicyBuilder.Unshare(shared, details.Region, details.Removed).PolicyJson;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
+using AmiShare.Core.Model;
 using AmiShare.Core.Ports;
 using AmiShare.Policy.Catalogue;
 
@@ -28,11 +29,11 @@ public sealed class ImageAdoption(ICloudAccount target, TimeProvider time)
         ArgumentNullException.ThrowIfNull(request);
         var caller = await target.GetCallerIdentityAsync(cancellationToken).ConfigureAwait(false);
         var shared = await target.DescribeVisibleImageAsync(request.Region, request.ImageId, cancellationToken).ConfigureAwait(false)
-            ?? throw new CloudOperationException(CloudErrorKind.NotFound, "DescribeImages", "InvalidAMIID.NotFound", $"{request.ImageId} is not visible to {caller.Account} in {request.Region}.", $"ask the owner to run amishare share {request.ImageId} --with {caller.Account} --region {request.Region}");
+            ?? throw new ShareRefusedException(RefusalReason.ImageNotVisible, $"{request.ImageId} is not visible to {caller.Account} in {request.Region}.", $"ask the owner to run amishare share {request.ImageId} --with {caller.Account} --region {request.Region}");
         var key = await target.DescribeKeyAsync(request.Region, request.Key, cancellationToken).ConfigureAwait(false);
         if (Model.Arns.AccountOf(key.Arn) != caller.Account)
         {
-            throw new CloudOperationException(CloudErrorKind.InvalidRequest, "CopyImage", "KeyNotOwned", $"{key.Arn} belongs to {Model.Arns.AccountOf(key.Arn)}, not {caller.Account}; adopting means re-encrypting under a key of your own.", "pass one of the target account's keys to --key");
+            throw new ShareRefusedException(RefusalReason.KeyNotOwned, $"{key.Arn} belongs to {Model.Arns.AccountOf(key.Arn)}, not {caller.Account}; adopting means re-encrypting under a key of your own.", "pass one of the target account's keys to --key");
         }
 
         var token = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"adopt|{caller.Account}|{shared.Id}|{key.Arn}")))[..32];
@@ -51,12 +52,12 @@ public sealed class ImageAdoption(ICloudAccount target, TimeProvider time)
 
             if (copy?.State is "failed" or "deregistered")
             {
-                throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyFailed", $"The copy {copyId} ended {copy.State}: {copy.StateReason ?? "no reason given"}.", $"run amishare verify {shared.Id} from {caller.Account}: the copy needs {KmsActions.Decrypt} (and ReEncrypt*) on the source key through EC2 and {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on {key.Arn}");
+                throw new ShareRefusedException(RefusalReason.CopyFailed, $"The copy {copyId} ended {copy.State}: {copy.StateReason ?? "no reason given"}.", $"run amishare verify {shared.Id} from {caller.Account}: the copy needs {KmsActions.Decrypt} (and ReEncrypt*) on the source key through EC2 and {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on {key.Arn}");
             }
 
             if (time.GetUtcNow() > deadline)
             {
-                throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyTimedOut", $"{copyId} was still {copy?.State ?? "not visible"} after {Timeout}.", "rerun the same command later: it waits for the same copy");
+                throw new ShareRefusedException(RefusalReason.CopyTimedOut, $"{copyId} was still {copy?.State ?? "not visible"} after {Timeout}.", "rerun the same command later: it waits for the same copy");
             }
 
             progress?.Report($"waiting for {copyId} ({copy?.State ?? "not visible yet"})");

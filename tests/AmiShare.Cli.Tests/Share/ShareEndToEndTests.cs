@@ -233,6 +233,23 @@ public sealed class ShareEndToEndTests
     }
 
     [Fact]
+    public async Task Adopt_ImageNotSharedWithTarget_IsRefusedWithExit1AndTheFix()
+    {
+        await using var cloud = await StartAsync();
+        var key = await cloud.CreateKeyAsync(Images);
+        var (image, _) = await cloud.CreateImageAsync(Images, "golden-unshared", key);
+        await cloud.CreateKeyAsync(Prod, "alias/prod-ebs");
+        await cloud.CreateRoleAsync(Prod, Images, ("read", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:DescribeImages"],"Resource":"*"}]}"""));
+
+        var outcome = cloud.Run(Images, "adopt", image, "--key", "alias/prod-ebs", "--target-role-arn", LauncherArn(Prod));
+
+        Assert.True(outcome.ExitCode == ExitCodes.CheckFailed, outcome.Console);
+        Assert.Contains("not visible", outcome.Console, StringComparison.Ordinal);
+        Assert.Contains("fix:", outcome.Console, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidAMIID", outcome.Console, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Share_AsgWithTargetRole_CreatesTheGrantFromTheTargetAndVerifyPasses()
     {
         await using var cloud = await StartAsync();
