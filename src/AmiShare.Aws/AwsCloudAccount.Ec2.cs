@@ -129,7 +129,7 @@ public sealed partial class AwsCloudAccount
             do
             {
                 var page = await Ec2Async(region, "DescribeSnapshots", batch.Length == 1 ? batch[0] : null, (c, ct) => c.DescribeSnapshotsAsync(request, ct), cancellationToken).ConfigureAwait(false);
-                snapshots.AddRange((page.Snapshots ?? []).Select(s => new SnapshotDescription(s.SnapshotId, region, s.OwnerId, s.Encrypted ?? false, s.KmsKeyId, s.State?.Value ?? "unknown")));
+                snapshots.AddRange((page.Snapshots ?? []).Select(s => new SnapshotDescription(s.SnapshotId, region, s.OwnerId, s.Encrypted ?? false, s.KmsKeyId, CloudStateNames.ParseSnapshotState(s.State?.Value))));
                 request.NextToken = page.NextToken;
             }
             while (!string.IsNullOrEmpty(request.NextToken));
@@ -223,7 +223,7 @@ public sealed partial class AwsCloudAccount
         }
 
         var root = instance.BlockDeviceMappings?.FirstOrDefault(m => m.DeviceName == instance.RootDeviceName)?.Ebs?.VolumeId;
-        return new InstanceDescription(instance.InstanceId, instance.State?.Name?.Value ?? "unknown", instance.StateReason?.Code, instance.StateReason?.Message, root);
+        return new InstanceDescription(instance.InstanceId, CloudStateNames.ParseInstanceState(instance.State?.Name?.Value), instance.StateReason?.Code, instance.StateReason?.Message, root);
     }
 
     public async Task TerminateInstanceAsync(string region, string instanceId, CancellationToken cancellationToken) =>
@@ -240,7 +240,7 @@ public sealed partial class AwsCloudAccount
         image.Name ?? string.Empty,
         image.OwnerId,
         region,
-        image.State?.Value ?? "unknown",
+        CloudStateNames.ParseImageState(image.State?.Value),
         [.. (image.BlockDeviceMappings ?? []).Select(m => new BlockDeviceDescription(m.DeviceName, m.Ebs?.SnapshotId, m.Ebs?.Encrypted ?? false, m.Ebs?.KmsKeyId))],
         (image.Tags ?? []).Where(t => t.Key is not null).GroupBy(t => t.Key, StringComparer.Ordinal).ToImmutableDictionary(g => g.Key, g => g.Last().Value ?? string.Empty, StringComparer.Ordinal),
         image.Public ?? false,

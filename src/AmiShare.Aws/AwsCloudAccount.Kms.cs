@@ -129,7 +129,7 @@ public sealed partial class AwsCloudAccount
             {
                 decisions.Add(new SimulatedDecision(
                     member.Element("EvalActionName")?.Value ?? string.Empty,
-                    member.Element("EvalDecision")?.Value ?? "implicitDeny",
+                    CloudStateNames.ParseDecision(member.Element("EvalDecision")?.Value),
                     [.. (member.Element("MatchedStatements")?.Elements("member") ?? []).Select(s => s.Element("SourcePolicyId")?.Value).OfType<string>()]));
             }
 

@@ -37,7 +37,7 @@ public sealed class Ec2PortTests
 
         Assert.Equal(new[] { first, second }.Order(StringComparer.Ordinal), all.Select(i => i.Id).Order(StringComparer.Ordinal));
         var described = Assert.Single(byId);
-        Assert.Equal((second, "second", Images, Region, "available"), (described.Id, described.Name, described.OwnerId, described.Region, described.State));
+        Assert.Equal((second, "second", Images, Region, Ec2ImageState.Available), (described.Id, described.Name, described.OwnerId, described.Region, described.State));
         Assert.NotNull(Assert.Single(described.BlockDevices).SnapshotId);
         Assert.Equal(first, Assert.Single(byName).Id);
     }
@@ -230,9 +230,9 @@ public sealed class Ec2PortTests
         var terminated = await prod.DescribeInstanceAsync(Region, instanceId!, Deadline);
         var unknown = await prod.DescribeInstanceAsync(Region, "i-0123456789abcdef0", Deadline);
 
-        Assert.Equal("running", running?.State);
+        Assert.Equal(Ec2InstanceState.Running, running?.State);
         Assert.StartsWith("vol-", running?.RootVolumeId, StringComparison.Ordinal);
-        Assert.Equal("terminated", terminated?.State);
+        Assert.Equal(Ec2InstanceState.Terminated, terminated?.State);
         Assert.Null(unknown);
     }
 
@@ -249,7 +249,7 @@ public sealed class Ec2PortTests
         var instanceId = await prod.RunInstanceAsync(Region, image, "t3.micro", null, dryRun: false, Deadline);
         var instance = await prod.DescribeInstanceAsync(Region, instanceId!, Deadline);
 
-        Assert.Equal(("terminated", "Client.InvalidKMSKey.InvalidState"), (instance?.State, instance?.StateReasonCode));
+        Assert.Equal((Ec2InstanceState.Terminated, "Client.InvalidKMSKey.InvalidState"), (instance?.State, instance?.StateReasonCode));
     }
 
     [Fact]

@@ -186,7 +186,7 @@ public sealed class KmsIamPortTests
             Deadline);
 
         Assert.Equal([("ec2:DescribeImages", true), ("kms:Decrypt", false)], decisions.Select(d => (d.Action, d.IsAllowed)));
-        Assert.Equal("implicitDeny", decisions[1].Decision);
+        Assert.Equal(SimulationDecision.ImplicitDeny, decisions[1].Decision);
         Assert.NotEmpty(decisions[0].MatchedStatements);
     }
 

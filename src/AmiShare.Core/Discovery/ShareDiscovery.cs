@@ -56,7 +56,7 @@ public sealed class ShareDiscovery(ICloudAccount source)
                     image.Name,
                     image.OwnerId,
                     region,
-                    Availability(image.State),
+                    image.State.ToAvailability(),
                     permissions.Targets,
                     [.. image.BlockDevices.Select(d => d.SnapshotId).OfType<string>()],
                     permissions.IsPublic,
@@ -222,12 +222,4 @@ public sealed class ShareDiscovery(ICloudAccount source)
 
     private static bool LooksLikeImageId(string reference) => reference.StartsWith("ami-", StringComparison.Ordinal);
 
-    private static ImageAvailability Availability(string state) => state switch
-    {
-        "available" => ImageAvailability.Available,
-        "pending" => ImageAvailability.Pending,
-        "disabled" => ImageAvailability.Disabled,
-        "deregistered" => ImageAvailability.Deregistered,
-        _ => ImageAvailability.Failed,
-    };
 }

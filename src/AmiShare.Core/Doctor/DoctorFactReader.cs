@@ -160,12 +160,5 @@ public sealed class DoctorFactReader(DoctorSide source, DoctorSide? target)
         }
     }
 
-    internal static ImageAvailability Availability(string state) => state switch
-    {
-        "available" => ImageAvailability.Available,
-        "pending" => ImageAvailability.Pending,
-        "disabled" => ImageAvailability.Disabled,
-        "deregistered" => ImageAvailability.Deregistered,
-        _ => ImageAvailability.Failed,
-    };
+    internal static ImageAvailability Availability(Ec2ImageState state) => state.ToAvailability();
 }

@@ -225,21 +225,21 @@ public sealed class PlanExecutor(ApplyContext context)
             var image = found.FirstOrDefault();
             switch (image?.State)
             {
-                case "available":
+                case Ec2ImageState.Available:
                     return image;
-                case "failed" or "deregistered" or "disabled":
+                case Ec2ImageState.Failed or Ec2ImageState.Deregistered or Ec2ImageState.Disabled:
                     throw new ShareRefusedException(
                         RefusalReason.CopyFailed,
-                        $"The copy {imageId} ended {image.State}: {image.StateReason ?? "no reason given"}.",
+                        $"The copy {imageId} ended {image.State.ToAwsName()}: {image.StateReason ?? "no reason given"}.",
                         $"Check that the source credentials may use both keys ({KmsActions.Decrypt} on the source key, {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on the new one), deregister the failed copy, and rerun.");
             }
 
             if (context.Time.GetUtcNow() > deadline)
             {
-                throw new ShareRefusedException(RefusalReason.CopyTimedOut, $"The copy {imageId} was still {image?.State ?? "not visible"} after {context.CopyTimeout}.", "Rerun later: the run resumes and waits for the same copy.");
+                throw new ShareRefusedException(RefusalReason.CopyTimedOut, $"The copy {imageId} was still {image?.State.ToAwsName() ?? "not visible"} after {context.CopyTimeout}.", "Rerun later: the run resumes and waits for the same copy.");
             }
 
-            context.Progress?.Report(new ExecutionProgress(index, 0, step, $"waiting for {imageId} ({image?.State ?? "not visible yet"})"));
+            context.Progress?.Report(new ExecutionProgress(index, 0, step, $"waiting for {imageId} ({image?.State.ToAwsName() ?? "not visible yet"})"));
             await Task.Delay(context.PollInterval, context.Time, cancellationToken).ConfigureAwait(false);
         }
     }

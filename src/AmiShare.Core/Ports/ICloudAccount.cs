@@ -94,7 +94,7 @@ public sealed record ImageDescription(
     string Name,
     string OwnerId,
     string Region,
-    string State,
+    Ec2ImageState State,
     ImmutableArray<BlockDeviceDescription> BlockDevices,
     ImmutableDictionary<string, string> Tags,
     bool IsPublic = false,
@@ -111,7 +111,7 @@ public sealed record BlockDeviceDescription(string DeviceName, string? SnapshotI
 
 public sealed record LaunchPermissionList(ImmutableArray<ShareTarget> Targets, bool IsPublic);
 
-public sealed record SnapshotDescription(string Id, string Region, string OwnerId, bool Encrypted, string? KmsKeyId, string State);
+public sealed record SnapshotDescription(string Id, string Region, string OwnerId, bool Encrypted, string? KmsKeyId, Ec2SnapshotState State);
 
 public sealed record CopyImageCommand(
     string Region,
@@ -122,10 +122,9 @@ public sealed record CopyImageCommand(
     string ClientToken,
     ImmutableDictionary<string, string> Tags);
 
-/// <param name="State">pending, running, shutting-down, terminated, stopping, stopped.</param>
 /// <param name="StateReasonCode">For example <c>Client.InvalidKMSKey.InvalidState</c>.</param>
 /// <param name="RootVolumeId">The EBS volume of the root device, once attached.</param>
-public sealed record InstanceDescription(string Id, string State, string? StateReasonCode, string? StateReasonMessage, string? RootVolumeId);
+public sealed record InstanceDescription(string Id, Ec2InstanceState State, string? StateReasonCode, string? StateReasonMessage, string? RootVolumeId);
 
 /// <param name="Manager">AWS or CUSTOMER.</param>
 /// <param name="State">Enabled, Disabled, PendingDeletion, …</param>
@@ -134,9 +133,8 @@ public sealed record KeyDescription(string Arn, string KeyId, KeyManager Manager
 
 public sealed record KeyAlias(string AliasName, string? TargetKeyId);
 
-/// <param name="Decision">allowed, explicitDeny or implicitDeny, as IAM names them.</param>
 /// <param name="MatchedStatements">Source policy ids (and Sids when known) that decided.</param>
-public sealed record SimulatedDecision(string Action, string Decision, ImmutableArray<string> MatchedStatements)
+public sealed record SimulatedDecision(string Action, SimulationDecision Decision, ImmutableArray<string> MatchedStatements)
 {
-    public bool IsAllowed => string.Equals(Decision, "allowed", StringComparison.OrdinalIgnoreCase);
+    public bool IsAllowed => Decision == SimulationDecision.Allowed;
 }

@@ -45,22 +45,22 @@ public sealed class ImageAdoption(ICloudAccount target, TimeProvider time)
         while (true)
         {
             var copy = (await target.DescribeOwnedImagesAsync(request.Region, new ImageQuery(ImageIds: [copyId]), cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-            if (copy?.State == "available")
+            if (copy?.State == Ec2ImageState.Available)
             {
                 return new AdoptResult(shared.Id, copyId, key.Arn, [.. copy.BlockDevices.Select(d => d.SnapshotId).OfType<string>()]);
             }
 
-            if (copy?.State is "failed" or "deregistered")
+            if (copy?.State is Ec2ImageState.Failed or Ec2ImageState.Deregistered)
             {
-                throw new ShareRefusedException(RefusalReason.CopyFailed, $"The copy {copyId} ended {copy.State}: {copy.StateReason ?? "no reason given"}.", $"run amishare verify {shared.Id} from {caller.Account}: the copy needs {KmsActions.Decrypt} (and ReEncrypt*) on the source key through EC2 and {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on {key.Arn}");
+                throw new ShareRefusedException(RefusalReason.CopyFailed, $"The copy {copyId} ended {copy.State.ToAwsName()}: {copy.StateReason ?? "no reason given"}.", $"run amishare verify {shared.Id} from {caller.Account}: the copy needs {KmsActions.Decrypt} (and ReEncrypt*) on the source key through EC2 and {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on {key.Arn}");
             }
 
             if (time.GetUtcNow() > deadline)
             {
-                throw new ShareRefusedException(RefusalReason.CopyTimedOut, $"{copyId} was still {copy?.State ?? "not visible"} after {Timeout}.", "rerun the same command later: it waits for the same copy");
+                throw new ShareRefusedException(RefusalReason.CopyTimedOut, $"{copyId} was still {copy?.State.ToAwsName() ?? "not visible"} after {Timeout}.", "rerun the same command later: it waits for the same copy");
             }
 
-            progress?.Report($"waiting for {copyId} ({copy?.State ?? "not visible yet"})");
+            progress?.Report($"waiting for {copyId} ({copy?.State.ToAwsName() ?? "not visible yet"})");
             await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -58,7 +58,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         var visible = await target.DescribeVisibleImageAsync(request.Region, imageId, cancellationToken).ConfigureAwait(false);
         checks.Add(visible is null
             ? new VerifyCheck("image visible", CheckStatus.Fail, $"{imageId} is not visible to {caller.Account} in {request.Region}: it has no launch permission for the account, its organization or OU.", $"amishare share {imageId} --with {caller.Account} --region {request.Region}")
-            : new VerifyCheck("image visible", CheckStatus.Pass, $"{imageId} ({visible.Name}) is visible to {caller.Account}, state {visible.State}."));
+            : new VerifyCheck("image visible", CheckStatus.Pass, $"{imageId} ({visible.Name}) is visible to {caller.Account}, state {visible.State.ToAwsName()}."));
 
         checks.Add(await DryRunLaunchAsync(request, imageId, caller, cancellationToken).ConfigureAwait(false));
 
@@ -109,7 +109,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
 
         var copies = await source.DescribeOwnedImagesAsync(request.Region, new ImageQuery(CopiesOf: [named[0].Id]), cancellationToken).ConfigureAwait(false);
-        return copies.FirstOrDefault(c => c.State == "available") ?? named[0];
+        return copies.FirstOrDefault(c => c.State == Ec2ImageState.Available) ?? named[0];
     }
 
     private async Task<VerifyCheck> DryRunLaunchAsync(VerifyRequest request, string imageId, CallerIdentity caller, CancellationToken cancellationToken)
@@ -245,7 +245,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         var denied = decisions.Where(d => !d.IsAllowed).ToList();
         return denied.Count == 0
             ? new VerifyCheck(name, CheckStatus.Pass, $"{principal}'s IAM policies allow the KMS actions EC2 needs on the key.")
-            : new VerifyCheck(name, CheckStatus.Fail, $"{principal}'s IAM policies do not allow {string.Join(", ", denied.Select(d => $"{d.Action} ({d.Decision})"))} on {keyArn}; cross-account use needs the target's IAM to allow it as well as the key policy.", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints to {principal}");
+            : new VerifyCheck(name, CheckStatus.Fail, $"{principal}'s IAM policies do not allow {string.Join(", ", denied.Select(d => $"{d.Action} ({d.Decision.ToAwsName()})"))} on {keyArn}; cross-account use needs the target's IAM to allow it as well as the key policy.", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints to {principal}");
     }
 
     /// <summary>
@@ -337,18 +337,18 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
                 volumeId ??= instance?.RootVolumeId;
                 switch (instance?.State)
                 {
-                    case "running":
+                    case Ec2InstanceState.Running:
                         return (new VerifyCheck(name, CheckStatus.Pass, $"{instanceId} reached running; it is being terminated."), instanceId, volumeId);
-                    case "terminated" or "shutting-down":
-                        return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} went to {instance.State}: {instance.StateReasonCode}: {instance.StateReasonMessage}", "the checks above name the missing permission; Client.InvalidKMSKey.InvalidState means a KMS permission or a disabled key"), instanceId, volumeId);
+                    case Ec2InstanceState.Terminated or Ec2InstanceState.ShuttingDown:
+                        return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} went to {instance.State.ToAwsName()}: {instance.StateReasonCode}: {instance.StateReasonMessage}", "the checks above name the missing permission; Client.InvalidKMSKey.InvalidState means a KMS permission or a disabled key"), instanceId, volumeId);
                 }
 
                 if (time.GetUtcNow() > deadline)
                 {
-                    return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} was still {instance?.State ?? "not visible"} after {LaunchTimeout}.", "look at the instance in the console; it is being terminated"), instanceId, volumeId);
+                    return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} was still {instance?.State.ToAwsName() ?? "not visible"} after {LaunchTimeout}.", "look at the instance in the console; it is being terminated"), instanceId, volumeId);
                 }
 
-                progress?.Report($"waiting for {instanceId} ({instance?.State ?? "not visible yet"})");
+                progress?.Report($"waiting for {instanceId} ({instance?.State.ToAwsName() ?? "not visible yet"})");
                 await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -301,7 +301,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
                 for (var attempt = 0; attempt < 200; attempt++)
                 {
                     var instance = await prod.DescribeInstanceAsync(Region, instanceId, cancellationToken).ConfigureAwait(false);
-                    if (instance?.State == "running" && instance.RootVolumeId is { } volume)
+                    if (instance?.State == Ec2InstanceState.Running && instance.RootVolumeId is { } volume)
                     {
                         var digest = await DigestAsync(volume, cancellationToken).ConfigureAwait(false);
                         var equal = digest == sourceDigest;
@@ -310,9 +310,9 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
                         return equal;
                     }
 
-                    if (instance?.State is "terminated" or "shutting-down")
+                    if (instance?.State is Ec2InstanceState.Terminated or Ec2InstanceState.ShuttingDown)
                     {
-                        console.MarkupLineInterpolated($"  [red]{instanceId} went {instance.State}: {instance.StateReasonCode}: {instance.StateReasonMessage}[/]");
+                        console.MarkupLineInterpolated($"  [red]{instanceId} went {instance.State.ToAwsName()}: {instance.StateReasonCode}: {instance.StateReasonMessage}[/]");
                         return false;
                     }
 
