@@ -161,7 +161,7 @@ public static partial class KeyPolicyBuilder
     }
 
     private static KeyPolicyChange Refuse(string policyJson, int bytes) => new(policyJson, false, [PlanFinding.Blocking(
-        "KeyPolicyTooLarge",
+        FindingCodes.KeyPolicyTooLarge,
         "key policy",
         string.Create(CultureInfo.InvariantCulture, $"The key policy would grow to {bytes:N0} bytes; KMS accepts at most {MaxPolicyBytes:N0} and never more. AmiShare will not drop statements to fit. Share with an organization or OU ARN instead of account by account, or let discovery see the organization's member accounts so AmiShare can fold them into an aws:PrincipalOrgID condition."))]);
 
@@ -204,12 +204,12 @@ public static partial class KeyPolicyBuilder
     {
         foreach (var finding in PolicyValidator.Validate(composed, PolicyKind.Key))
         {
-            if (finding.Severity is not (Severity.Error or Severity.SecurityWarning) || finding.Code == "KeyPolicyTooLarge")
+            if (finding.Severity is not (Severity.Error or Severity.SecurityWarning) || finding.Code == FindingCodes.KeyPolicyTooLarge)
             {
                 continue;
             }
 
-            if (StatementIndex(finding.Location) is { } index && index >= foreignCount)
+            if (finding.StatementIndex is { } index && index >= foreignCount)
             {
                 return PlanFinding.Blocking(
                     "GeneratedKeyPolicyInvalid",
@@ -221,15 +221,6 @@ public static partial class KeyPolicyBuilder
         return null;
     }
 
-    private static int? StatementIndex(string location)
-    {
-        var match = StatementIndexPattern().Match(location);
-        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
-    }
-
     [GeneratedRegex("(?<=[a-z])[A-Z]|(?<=[a-z])[0-9]")]
     private static partial Regex RegionTokenBoundary();
-
-    [GeneratedRegex(@"^Statement\[(\d+)\]")]
-    private static partial Regex StatementIndexPattern();
 }
