@@ -150,16 +150,33 @@ public sealed class Ec2PortTests
     }
 
     [Fact]
-    public async Task DescribeSnapshotsAsync_NotShared_NotFound()
+    public async Task DescribeSnapshotsAsync_NotSharedOrUnknown_LeftOutOfTheAnswer()
     {
         await using var cloud = await StartAsync();
         await using var images = await cloud.AccountAsync(Images);
         await using var prod = await cloud.AccountAsync(Prod);
         var image = (await images.DescribeOwnedImagesAsync(Region, new ImageQuery(ImageIds: [await cloud.CreateImageAsync(Images, "private")]), Deadline))[0];
+        var snapshot = image.BlockDevices[0].SnapshotId!;
 
-        var error = await Assert.ThrowsAsync<CloudOperationException>(() => prod.DescribeSnapshotsAsync(Region, [image.BlockDevices[0].SnapshotId!], Deadline));
+        var notShared = await prod.DescribeSnapshotsAsync(Region, [snapshot], Deadline);
+        var mixed = await images.DescribeSnapshotsAsync(Region, [snapshot, "snap-0123456789abcdef0"], Deadline);
 
-        Assert.Equal((CloudErrorKind.NotFound, "InvalidSnapshot.NotFound"), (error.Kind, error.Code));
+        Assert.Empty(notShared);
+        Assert.Equal([snapshot], mixed.Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task DescribeOwnedImagesAsync_OneUnknownIdAmongKnown_OnlyTheKnown()
+    {
+        await using var cloud = await StartAsync();
+        await using var images = await cloud.AccountAsync(Images);
+        var known = await cloud.CreateImageAsync(Images, "known");
+
+        var found = await images.DescribeOwnedImagesAsync(Region, new ImageQuery(ImageIds: [known, "ami-0123456789abcdef0"]), Deadline);
+        var unknown = await images.DescribeOwnedImagesAsync(Region, new ImageQuery(ImageIds: ["ami-0123456789abcdef0"]), Deadline);
+
+        Assert.Equal([known], found.Select(i => i.Id));
+        Assert.Empty(unknown);
     }
 
     [Fact]

@@ -15,6 +15,9 @@ public enum RefusalReason
     /// <summary>The key to adopt under belongs to another account.</summary>
     KeyNotOwned,
 
+    /// <summary>The key to adopt under does not exist.</summary>
+    KeyNotFound,
+
     /// <summary>A copy AmiShare waited for ended failed, deregistered or disabled.</summary>
     CopyFailed,
 

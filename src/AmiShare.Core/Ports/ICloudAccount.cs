@@ -7,7 +7,9 @@ namespace AmiShare.Core.Ports;
 /// The calls the share workflow makes with one set of credentials (the source account, or a target account),
 /// shaped like the AWS APIs they stand for so each method is one request (paginated reads excepted). The AWS
 /// adapter (src/AmiShare.Aws) implements it with the AWS SDK; the same implementation talks to LocalCloud.
-/// Every failure surfaces as <see cref="CloudOperationException"/> with a <see cref="CloudErrorKind"/>;
+/// Something absent is an answer, not a failure: a described resource that does not exist or is not visible is null,
+/// and ids asked for in a list read are left out of the answer. Every failure surfaces as
+/// <see cref="CloudOperationException"/> with a <see cref="CloudErrorKind"/>;
 /// throttling is retried inside the adapter and never reaches the caller unless retries run out.
 /// </summary>
 public interface ICloudAccount
@@ -17,7 +19,7 @@ public interface ICloudAccount
 
     // EC2 -----------------------------------------------------------------------------------------------
 
-    /// <summary>DescribeImages with <c>Owners=self</c>, optionally narrowed to ids, exact names, or copies AmiShare tagged.</summary>
+    /// <summary>DescribeImages with <c>Owners=self</c>, optionally narrowed to ids, exact names, or copies AmiShare tagged; unknown ids are left out.</summary>
     Task<IReadOnlyList<ImageDescription>> DescribeOwnedImagesAsync(string region, ImageQuery query, CancellationToken cancellationToken);
 
     /// <summary>DescribeImages by id for any image the caller can see (owned, shared with it, or public); null when not visible.</summary>
@@ -29,7 +31,7 @@ public interface ICloudAccount
     /// <summary>ModifyImageAttribute launchPermission, adding and removing in one call.</summary>
     Task ModifyLaunchPermissionsAsync(string region, string imageId, IReadOnlyCollection<ShareTarget> add, IReadOnlyCollection<ShareTarget> remove, CancellationToken cancellationToken);
 
-    /// <summary>DescribeSnapshots by id (owned or shared with the caller).</summary>
+    /// <summary>DescribeSnapshots by id (owned or shared with the caller); ids not visible are left out.</summary>
     Task<IReadOnlyList<SnapshotDescription>> DescribeSnapshotsAsync(string region, IReadOnlyCollection<string> snapshotIds, CancellationToken cancellationToken);
 
     /// <summary>DescribeSnapshotAttribute createVolumePermission: the account ids.</summary>
@@ -53,8 +55,8 @@ public interface ICloudAccount
 
     // KMS -----------------------------------------------------------------------------------------------
 
-    /// <summary>DescribeKey by ARN, id, alias name or alias ARN.</summary>
-    Task<KeyDescription> DescribeKeyAsync(string region, string keyId, CancellationToken cancellationToken);
+    /// <summary>DescribeKey by ARN, id, alias name or alias ARN; null when no such key exists.</summary>
+    Task<KeyDescription?> DescribeKeyAsync(string region, string keyId, CancellationToken cancellationToken);
 
     Task<string> GetKeyPolicyAsync(string keyArn, CancellationToken cancellationToken);
 

@@ -30,7 +30,8 @@ public sealed class ImageAdoption(ICloudAccount target, TimeProvider time)
         var caller = await target.GetCallerIdentityAsync(cancellationToken).ConfigureAwait(false);
         var shared = await target.DescribeVisibleImageAsync(request.Region, request.ImageId, cancellationToken).ConfigureAwait(false)
             ?? throw new ShareRefusedException(RefusalReason.ImageNotVisible, $"{request.ImageId} is not visible to {caller.Account} in {request.Region}.", $"ask the owner to run amishare share {request.ImageId} --with {caller.Account} --region {request.Region}");
-        var key = await target.DescribeKeyAsync(request.Region, request.Key, cancellationToken).ConfigureAwait(false);
+        var key = await target.DescribeKeyAsync(request.Region, request.Key, cancellationToken).ConfigureAwait(false)
+            ?? throw new ShareRefusedException(RefusalReason.KeyNotFound, $"No key {request.Key} exists in {request.Region} for {caller.Account}.", "pass one of the target account's keys to --key (an ARN, key id or alias/NAME)");
         if (Model.Arns.AccountOf(key.Arn) != caller.Account)
         {
             throw new ShareRefusedException(RefusalReason.KeyNotOwned, $"{key.Arn} belongs to {Model.Arns.AccountOf(key.Arn)}, not {caller.Account}; adopting means re-encrypting under a key of your own.", "pass one of the target account's keys to --key");

@@ -93,15 +93,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
 
         var isId = request.Image.StartsWith("ami-", StringComparison.Ordinal);
-        IReadOnlyList<ImageDescription> named;
-        try
-        {
-            named = await source.DescribeOwnedImagesAsync(request.Region, isId ? new ImageQuery(ImageIds: [request.Image]) : new ImageQuery(Names: [request.Image]), cancellationToken).ConfigureAwait(false);
-        }
-        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.NotFound)
-        {
-            return null;
-        }
+        var named = await source.DescribeOwnedImagesAsync(request.Region, isId ? new ImageQuery(ImageIds: [request.Image]) : new ImageQuery(Names: [request.Image]), cancellationToken).ConfigureAwait(false);
 
         if (named.Count == 0)
         {
@@ -159,6 +151,12 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
     private async Task CheckSourceKeyAsync(VerifyRequest request, string imageId, string keyArn, CallerIdentity caller, ImmutableArray<VerifyCheck>.Builder checks, CancellationToken cancellationToken)
     {
         var key = await source!.DescribeKeyAsync(Arns.RegionOf(keyArn), keyArn, cancellationToken).ConfigureAwait(false);
+        if (key is null)
+        {
+            checks.Add(new VerifyCheck($"key enabled: {keyArn}", CheckStatus.Fail, "The key does not exist; EC2 cannot decrypt the snapshots for anyone.", $"amishare share {imageId} --with {caller.Account} --reencrypt-key KEY"));
+            return;
+        }
+
         checks.Add(key.State == KeyStatus.Enabled
             ? new VerifyCheck($"key enabled: {key.Arn}", CheckStatus.Pass, "The key is Enabled.")
             : new VerifyCheck($"key enabled: {key.Arn}", CheckStatus.Fail, $"The key is {key.State}; EC2 cannot decrypt the snapshots for anyone, and the instance would go from pending to terminated (Client.InvalidKMSKey.InvalidState).", $"aws kms enable-key --region {Arns.RegionOf(key.Arn)} --key-id {key.Arn}"));
@@ -257,15 +255,22 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
     {
         const string name = "target default EBS key usable";
         var principal = PrincipalOf(caller);
-        KeyDescription key;
+        var readsFix = $"allow {Ec2Actions.GetEbsDefaultKmsKeyId}, {KmsActions.DescribeKey} and {KmsActions.GetKeyPolicy} for {principal} (TargetIamPolicyBuilder.VerifyReadsPolicy, docs/share-plan.md)";
+        string keyId;
+        KeyDescription? key;
         try
         {
-            var keyId = await target.GetEbsDefaultKmsKeyIdAsync(region, cancellationToken).ConfigureAwait(false);
+            keyId = await target.GetEbsDefaultKmsKeyIdAsync(region, cancellationToken).ConfigureAwait(false);
             key = await target.DescribeKeyAsync(region, keyId, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudOperationException e) when (e.Kind is CloudErrorKind.AccessDenied or CloudErrorKind.NotFound)
         {
-            return new VerifyCheck(name, CheckStatus.Unknown, $"The target's default EBS key cannot be read: {e.Code}: {e.ServiceMessage}", $"allow {Ec2Actions.GetEbsDefaultKmsKeyId}, {KmsActions.DescribeKey} and {KmsActions.GetKeyPolicy} for {principal} (TargetIamPolicyBuilder.VerifyReadsPolicy, docs/share-plan.md)");
+            return new VerifyCheck(name, CheckStatus.Unknown, $"The target's default EBS key cannot be read: {e.Code}: {e.ServiceMessage}", readsFix);
+        }
+
+        if (key is null)
+        {
+            return new VerifyCheck(name, CheckStatus.Unknown, $"The target's default EBS key {keyId} was not found.", readsFix);
         }
 
         if (key.State != KeyStatus.Enabled)
