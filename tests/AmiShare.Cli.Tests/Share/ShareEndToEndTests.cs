@@ -123,6 +123,7 @@ public sealed class ShareEndToEndTests
 
         Assert.Equal(ExitCodes.Success, outcome.ExitCode);
         Assert.Equal("dry-run", (string?)json["mode"]);
+        Assert.Equal(["schemaVersion", "mode", "sourceAccount"], json.AsObject().Select(p => p.Key).Take(3));
         Assert.Contains(Steps(json), s => (string?)s["status"] == "Pending");
         Assert.Empty(await cloud.LaunchPermissionsAsync(Images, image));
         Assert.Equal(before, await cloud.KeyPolicyAsync(Images, key));
