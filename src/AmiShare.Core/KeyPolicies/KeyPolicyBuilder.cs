@@ -125,17 +125,17 @@ public static partial class KeyPolicyBuilder
         var findings = ImmutableArray.CreateBuilder<PlanFinding>();
         var composed = Compose(parsed.Root, parsed.Statements, audiences);
 
-        if (ByteCount(composed) > MaxPolicyBytes)
+        if (ByteCount(composed) > AwsLimits.KeyPolicyMaxBytes)
         {
             if (Fold(audiences, organization) is { } folded)
             {
                 var foldedText = Compose(parsed.Root, parsed.Statements, folded);
-                if (ByteCount(foldedText) <= MaxPolicyBytes)
+                if (ByteCount(foldedText) <= AwsLimits.KeyPolicyMaxBytes)
                 {
                     findings.Add(PlanFinding.Warning(
                         "KeyPolicyFoldedIntoOrganization",
                         "key policy",
-                        $"Naming every account would take the key policy past KMS's {MaxPolicyBytes:N0}-byte limit, so the accounts (all members of {organization!.OrganizationId}) are admitted with Principal \"*\" and aws:PrincipalOrgID = {organization.OrganizationId} instead. Every account of that organization can now use the key through EC2; share with fewer accounts if that is too wide."));
+                        $"Naming every account would take the key policy past KMS's {AwsLimits.KeyPolicyMaxBytes:N0}-byte limit, so the accounts (all members of {organization!.OrganizationId}) are admitted with Principal \"*\" and aws:PrincipalOrgID = {organization.OrganizationId} instead. Every account of that organization can now use the key through EC2; share with fewer accounts if that is too wide."));
                     composed = foldedText;
                 }
                 else
@@ -163,7 +163,7 @@ public static partial class KeyPolicyBuilder
     private static KeyPolicyChange Refuse(string policyJson, int bytes) => new(policyJson, false, [PlanFinding.Blocking(
         FindingCodes.KeyPolicyTooLarge,
         "key policy",
-        string.Create(CultureInfo.InvariantCulture, $"The key policy would grow to {bytes:N0} bytes; KMS accepts at most {MaxPolicyBytes:N0} and never more. AmiShare will not drop statements to fit. Share with an organization or OU ARN instead of account by account, or let discovery see the organization's member accounts so AmiShare can fold them into an aws:PrincipalOrgID condition."))]);
+        string.Create(CultureInfo.InvariantCulture, $"The key policy would grow to {bytes:N0} bytes; KMS accepts at most {AwsLimits.KeyPolicyMaxBytes:N0} and never more. AmiShare will not drop statements to fit. Share with an organization or OU ARN instead of account by account, or let discovery see the organization's member accounts so AmiShare can fold them into an aws:PrincipalOrgID condition."))]);
 
     /// <summary>
     /// Replaces named principals by the organization when every one of them is in it. Auto Scaling entries stay

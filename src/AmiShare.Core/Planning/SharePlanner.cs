@@ -306,7 +306,7 @@ public static class SharePlanner
         {
             foreach (var target in targets.Where(t => t.IsAccount))
             {
-                var role = Arns.AutoScalingServiceRole(target.Value, Arns.PartitionOf(key.Arn));
+                var role = AwsServicePrincipals.AutoScalingServiceRole(target.Value, Arns.PartitionOf(key.Arn));
                 var existing = key.GrantsOrEmpty.FirstOrDefault(g => g.GranteePrincipal == role);
                 var command = $"aws kms create-grant --region {key.Region} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', AsgGrantOperations)}";
                 yield return new PlanStep(
