@@ -27,10 +27,6 @@ public static class TargetIamPolicyBuilder
     private static readonly ImmutableArray<string> LaunchResourceTypes =
         ["instance", "key-pair", "network-interface", "security-group", "subnet", "volume"];
 
-    private const string StringEquals = "StringEquals";
-
-    private static readonly AuthoredCondition GrantIsForAwsResource = new("Bool", ConditionKeys.KmsGrantIsForAwsResource, PolicyValues.One("true"));
-
     /// <param name="keyArns">The source keys of every shared image (replicas included when used).</param>
     /// <param name="regions">Regions the images are launched in.</param>
     /// <param name="sourceAccount">The image owner; launches are limited to its images with <c>ec2:Owner</c>.</param>
@@ -42,26 +38,26 @@ public static class TargetIamPolicyBuilder
         var partition = keys.Length > 0 ? Arns.PartitionOf(keys[0]) : "aws";
         var sourceKeys = PolicyValues.List(keys);
         var ownKeys = PolicyValues.List(regionList.Select(r => $"arn:{partition}:kms:{r}:${{aws:PrincipalAccount}}:key/*"));
-        var viaEc2 = new AuthoredCondition(StringEquals, ConditionKeys.KmsViaService, PolicyValues.List(regionList.Select(Ec2KmsUse.ViaService)));
+        var viaEc2 = AuthoredCondition.ViaEc2(regionList);
         var statements = ImmutableArray.CreateBuilder<AuthoredStatement>();
         statements.Add(Allow("AmiShareUseSourceKeys", PolicyValues.List(KeyActions), sourceKeys));
-        statements.Add(Allow("AmiShareGrantSourceKeysToEbs", PolicyValues.One(KmsActions.CreateGrant), sourceKeys, GrantIsForAwsResource));
+        statements.Add(Allow("AmiShareGrantSourceKeysToEbs", PolicyValues.One(KmsActions.CreateGrant), sourceKeys, AuthoredCondition.GrantIsForAwsResource));
         if (asg)
         {
             // Auto Scaling's grant has no GrantIsForAWSResource; it is limited to the service-linked role of the caller's account instead.
             statements.Add(Allow("AmiShareGrantSourceKeysToAutoScaling", PolicyValues.One(KmsActions.CreateGrant), sourceKeys,
-                new AuthoredCondition(StringEquals, ConditionKeys.KmsGranteePrincipal, PolicyValues.One(AwsServicePrincipals.AutoScalingServiceRole("${aws:PrincipalAccount}", partition)))));
+                new AuthoredCondition(AuthoredCondition.StringEquals, ConditionKeys.KmsGranteePrincipal, PolicyValues.One(AwsServicePrincipals.AutoScalingServiceRole("${aws:PrincipalAccount}", partition)))));
         }
 
         // A launch re-encrypts the new volumes under the target's own key (the mapping's, else its default
         // EBS key, aws-facts §3), which this template cannot name; any key of the caller's account, only
         // through EC2, covers both without widening beyond EBS use.
         statements.Add(Allow("AmiShareUseOwnKeysViaEc2", PolicyValues.List(KeyActions), ownKeys, viaEc2));
-        statements.Add(Allow("AmiShareGrantOwnKeysToEbs", PolicyValues.One(KmsActions.CreateGrant), ownKeys, viaEc2, GrantIsForAwsResource));
+        statements.Add(Allow("AmiShareGrantOwnKeysToEbs", PolicyValues.One(KmsActions.CreateGrant), ownKeys, viaEc2, AuthoredCondition.GrantIsForAwsResource));
 
         // Only the source account's images; copies AmiShare makes later are covered without an edit.
         statements.Add(Allow("AmiShareLaunchSourceImages", PolicyValues.One(Ec2Actions.RunInstances), PolicyValues.List(regionList.Select(r => $"arn:{partition}:ec2:{r}::image/*")),
-            new AuthoredCondition(StringEquals, ConditionKeys.Ec2Owner, PolicyValues.One(sourceAccount))));
+            new AuthoredCondition(AuthoredCondition.StringEquals, ConditionKeys.Ec2Owner, PolicyValues.One(sourceAccount))));
         statements.Add(Allow("AmiShareLaunchInstances", PolicyValues.One(Ec2Actions.RunInstances), PolicyValues.List(regionList.SelectMany(r => LaunchResourceTypes.Select(t => $"arn:{partition}:ec2:{r}:*:{t}/*")))));
 
         var json = PolicyWriter.Write(new AuthoredPolicy(statements.ToImmutable()), indented: true);

@@ -56,8 +56,8 @@ public static partial class KeyPolicyBuilder
             {
                 Shape.Principals => KeyAudience.Of(principals: principals),
                 Shape.Asg => KeyAudience.Of(asgPrincipals: principals),
-                Shape.Org => KeyAudience.Of(organizationIds: Strings((condition?["StringEquals"] as JsonObject)?[ConditionKeys.AwsPrincipalOrgId])),
-                _ => KeyAudience.Of(orgPaths: Strings((condition?["ForAnyValue:StringLike"] as JsonObject)?[ConditionKeys.AwsPrincipalOrgPaths])),
+                Shape.Org => KeyAudience.Of(organizationIds: Strings((condition?[AuthoredCondition.StringEquals] as JsonObject)?[ConditionKeys.AwsPrincipalOrgId])),
+                _ => KeyAudience.Of(orgPaths: Strings((condition?[AuthoredCondition.ForAnyValueStringLike] as JsonObject)?[ConditionKeys.AwsPrincipalOrgPaths])),
             };
             audiences = audiences.SetItem(region, (audiences.TryGetValue(region, out var known) ? known : KeyAudience.Empty).Union(found));
         }

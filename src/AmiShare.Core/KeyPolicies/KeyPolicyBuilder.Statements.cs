@@ -8,10 +8,6 @@ namespace AmiShare.Core.KeyPolicies;
 /// <summary>Writing AmiShare's key-policy statements and composing them after the foreign ones.</summary>
 public static partial class KeyPolicyBuilder
 {
-    private const string StringEquals = "StringEquals";
-
-    private static readonly AuthoredCondition GrantIsForAwsResource = new("Bool", ConditionKeys.KmsGrantIsForAwsResource, PolicyValues.One("true"));
-
     private static string Compose(JsonObject originalRoot, List<JsonNode> statements, ImmutableSortedDictionary<string, KeyAudience> audiences)
     {
         var array = new JsonArray();
@@ -61,26 +57,26 @@ public static partial class KeyPolicyBuilder
     private static IEnumerable<AuthoredStatement> AuthoredStatementsFor(string region, KeyAudience audience)
     {
         var token = RegionToken(region);
-        var via = new AuthoredCondition(StringEquals, ConditionKeys.KmsViaService, PolicyValues.One(Ec2KmsUse.ViaService(region)));
+        var via = AuthoredCondition.ViaEc2(region);
         if (!audience.Principals.IsEmpty)
         {
             var named = AuthoredPrincipal.Aws(audience.Principals);
             yield return Use($"{SidPrefix}Use{token}", named, [via]);
-            yield return Grant($"{SidPrefix}Grant{token}", named, [via, GrantIsForAwsResource]);
+            yield return Grant($"{SidPrefix}Grant{token}", named, [via, AuthoredCondition.GrantIsForAwsResource]);
         }
 
         if (!audience.OrganizationIds.IsEmpty)
         {
-            ImmutableArray<AuthoredCondition> condition = [via, new(StringEquals, ConditionKeys.AwsPrincipalOrgId, PolicyValues.List(audience.OrganizationIds))];
+            ImmutableArray<AuthoredCondition> condition = [via, new(AuthoredCondition.StringEquals, ConditionKeys.AwsPrincipalOrgId, PolicyValues.List(audience.OrganizationIds))];
             yield return Use($"{SidPrefix}Use{token}Org", AuthoredPrincipal.Anyone, condition);
-            yield return Grant($"{SidPrefix}Grant{token}Org", AuthoredPrincipal.Anyone, condition.Add(GrantIsForAwsResource));
+            yield return Grant($"{SidPrefix}Grant{token}Org", AuthoredPrincipal.Anyone, condition.Add(AuthoredCondition.GrantIsForAwsResource));
         }
 
         if (!audience.OrgPaths.IsEmpty)
         {
-            ImmutableArray<AuthoredCondition> condition = [via, new("ForAnyValue:StringLike", ConditionKeys.AwsPrincipalOrgPaths, PolicyValues.List(audience.OrgPaths))];
+            ImmutableArray<AuthoredCondition> condition = [via, new(AuthoredCondition.ForAnyValueStringLike, ConditionKeys.AwsPrincipalOrgPaths, PolicyValues.List(audience.OrgPaths))];
             yield return Use($"{SidPrefix}Use{token}Ou", AuthoredPrincipal.Anyone, condition);
-            yield return Grant($"{SidPrefix}Grant{token}Ou", AuthoredPrincipal.Anyone, condition.Add(GrantIsForAwsResource));
+            yield return Grant($"{SidPrefix}Grant{token}Ou", AuthoredPrincipal.Anyone, condition.Add(AuthoredCondition.GrantIsForAwsResource));
         }
 
         if (!audience.AsgPrincipals.IsEmpty)

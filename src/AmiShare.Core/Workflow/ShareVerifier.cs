@@ -110,11 +110,11 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         try
         {
             await target.RunInstanceAsync(request.Region, imageId, request.InstanceType, request.SubnetId, dryRun: true, cancellationToken).ConfigureAwait(false);
-            return new VerifyCheck(name, CheckStatus.Pass, $"{caller.Arn} may call ec2:RunInstances with {imageId}.");
+            return new VerifyCheck(name, CheckStatus.Pass, $"{caller.Arn} may call {Ec2Actions.RunInstances} with {imageId}.");
         }
         catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
         {
-            return new VerifyCheck(name, CheckStatus.Fail, $"ec2:RunInstances is denied to {caller.Arn}: {e.ServiceMessage}", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints (it allows ec2:RunInstances) to the launching principal in {caller.Account}");
+            return new VerifyCheck(name, CheckStatus.Fail, $"{Ec2Actions.RunInstances} is denied to {caller.Arn}: {e.ServiceMessage}", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints (it allows {Ec2Actions.RunInstances}) to the launching principal in {caller.Account}");
         }
         catch (CloudOperationException e) when (e.Kind is CloudErrorKind.NotFound or CloudErrorKind.InvalidState or CloudErrorKind.InvalidRequest)
         {

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Policy.Model;
 
@@ -39,7 +40,21 @@ public sealed record AuthoredPrincipal(string Type, PolicyValues Values)
 }
 
 /// <summary>One key under one operator, e.g. <c>StringEquals kms:ViaService</c>.</summary>
-public sealed record AuthoredCondition(string Operator, string Key, PolicyValues Values);
+public sealed record AuthoredCondition(string Operator, string Key, PolicyValues Values)
+{
+    public const string StringEquals = "StringEquals";
+    public const string Bool = "Bool";
+    public const string ForAnyValueStringLike = "ForAnyValue:StringLike";
+
+    /// <summary><c>kms:CreateGrant</c> only for a grant an AWS service (EBS) makes for its resource.</summary>
+    public static AuthoredCondition GrantIsForAwsResource { get; } = new(Bool, ConditionKeys.KmsGrantIsForAwsResource, PolicyValues.One("true"));
+
+    /// <summary>Only through EC2 in <paramref name="region"/> (<c>kms:ViaService</c>, one value).</summary>
+    public static AuthoredCondition ViaEc2(string region) => new(StringEquals, ConditionKeys.KmsViaService, PolicyValues.One(Ec2KmsUse.ViaService(region)));
+
+    /// <summary>Only through EC2 in one of <paramref name="regions"/> (<c>kms:ViaService</c>, a list).</summary>
+    public static AuthoredCondition ViaEc2(IEnumerable<string> regions) => new(StringEquals, ConditionKeys.KmsViaService, PolicyValues.List(regions.Select(Ec2KmsUse.ViaService)));
+}
 
 /// <summary>
 /// A statement AmiShare writes. It serializes its elements in IAM's usual order (Sid, Effect, Principal, Action,
