@@ -1,3 +1,4 @@
+using AmiShare.Policy.Catalogue;
 namespace AmiShare.Policy.Evaluation;
 
 /// <summary>
@@ -92,7 +93,7 @@ public sealed class AuthorizationRequest
         var request = new AuthorizationRequest(principal, action, resource, RequestContext.Empty);
         if (request.ServicePrefix == "kms" && principal.AccountId is not null)
         {
-            Fill("kms:CallerAccount", principal.AccountId);
+            Fill(ConditionKeys.KmsCallerAccount, principal.AccountId);
         }
 
         return new AuthorizationRequest(principal, action, resource, new RequestContext(values));

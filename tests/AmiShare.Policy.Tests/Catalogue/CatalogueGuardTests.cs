@@ -9,12 +9,28 @@ namespace AmiShare.Policy.Tests.Catalogue;
 /// </summary>
 public sealed class CatalogueGuardTests
 {
-    [Fact(Skip = "Until the LocalCloud, Doctor, Audit and Policy/Evaluation conversions land; StrayKmsActionNames lists what remains.")]
+    [Fact]
     public void SourceFiles_OutsideTheCatalogue_SpellNoKmsActionName()
     {
         var strays = StrayKmsActionNames().ToList();
 
         Assert.True(strays.Count == 0, "KMS action names written outside src/AmiShare.Policy/Catalogue (use KmsActions):\n" + string.Join('\n', strays));
+    }
+
+    [Fact]
+    public void SourceFiles_OutsideTheCatalogue_SpellNoKmsConditionKeyNorTheKeyPolicyLimit()
+    {
+        var keys = typeof(ConditionKeys).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .Where(key => key.StartsWith(KmsActions.Prefix, StringComparison.Ordinal))
+            .OrderByDescending(key => key.Length)
+            .Select(Regex.Escape);
+        var pattern = new Regex("\"(" + string.Join('|', keys) + ")|\\b32_?768\\b", RegexOptions.CultureInvariant);
+
+        var strays = StrayLines(pattern).ToList();
+
+        Assert.True(strays.Count == 0, "KMS condition keys or the 32 KB limit written outside src/AmiShare.Policy/Catalogue (use ConditionKeys, AwsLimits):\n" + string.Join('\n', strays));
     }
 
     [Fact]
@@ -29,12 +45,14 @@ public sealed class CatalogueGuardTests
     }
 
     /// <summary>Every code line (comments aside) under src/ outside the catalogue that spells a KMS action, as path:line.</summary>
-    internal static IEnumerable<string> StrayKmsActionNames()
+    internal static IEnumerable<string> StrayKmsActionNames() => StrayLines(ActionPattern());
+
+    /// <summary>Every code line (comments aside) under src/ outside the catalogue that <paramref name="pattern"/> matches, as path:line.</summary>
+    private static IEnumerable<string> StrayLines(Regex pattern)
     {
         var root = RepositoryRoot();
         var source = Path.Combine(root, "src");
         var catalogue = Path.Combine(source, "AmiShare.Policy", "Catalogue") + Path.DirectorySeparatorChar;
-        var pattern = ActionPattern();
         foreach (var file in Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             if (file.StartsWith(catalogue, StringComparison.Ordinal) || IsBuildOutput(file))
