@@ -32,15 +32,10 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
     }
 
     /// <summary>Every kill point, each on a fresh cloud: minutes, so only with AMISHARE_CRASH_ALL=1 (figures in bench/README.md).</summary>
-    [Theory]
+    [CrashAllTheory]
     [MemberData(nameof(Backends))]
     public async Task Share_KilledAtEveryStep_EachResumesWithoutLoss(string backend)
     {
-        if (Environment.GetEnvironmentVariable("AMISHARE_CRASH_ALL") != "1")
-        {
-            return;
-        }
-
         var runs = 0;
         var losses = 0;
         var killsDone = 0;
@@ -64,7 +59,7 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public async Task Share_EightRunnersOnOverlappingImagesWithAForeignEditor_KeyPoliciesHoldTheUnion(string backend)
+    public async Task Share_EightRunnersOnOverlappingImagesUnderTheSameKeys_KeyPoliciesHoldTheUnion(string backend)
     {
         await using var fleet = await ShareFleet.StartAsync(images: 16, targets: 16, keys: 2);
         var ledger = await LedgerAsync(backend);
@@ -76,27 +71,11 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
         var runners = Enumerable.Range(0, 8).Select(i => (
             Images: Enumerable.Range(0, 8).Select(j => fleet.ImageIds[((2 * i) + j) % 16]).ToList(),
             Targets: new[] { fleet.Targets[2 * i], fleet.Targets[(2 * i) + 1] })).ToList();
-        using var stop = new CancellationTokenSource();
-        var foreignSids = new List<string> { "ForeignBefore" };
-        var foreign = Task.Run(async () =>
-        {
-            for (var n = 0; !stop.IsCancellationRequested; n++)
-            {
-                var sid = "ForeignDuring" + n.ToString(CultureInfo.InvariantCulture);
-                await fleet.AddForeignStatementAsync(keys[n % 2], sid, ShareFleet.Deadline);
-                lock (foreignSids)
-                {
-                    foreignSids.Add(sid);
-                }
 
-                await Task.Delay(50);
-            }
-        });
         var results = await Task.WhenAll(runners.Select(r => AmishareProcess.RunAsync(fleet, ["share", .. r.Images, "--with", string.Join(',', r.Targets), "--yes", "--ledger", ledger, "--lease-seconds", "10"])));
-        await stop.CancelAsync();
-        await foreign;
 
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Output));
+        Assert.Contains(results, r => r.Output.Contains("waiting for key/", StringComparison.Ordinal));
         Assert.Equal(imagesBefore, await fleet.OwnedImageCountAsync());
         foreach (var image in fleet.ImageIds)
         {
@@ -104,15 +83,49 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
             Assert.Equal(expected.Order(), (await fleet.LaunchPermissionsAsync(image)).Order());
         }
 
-        // Each key admits the union of its runners' targets, with no statement twice, and the foreign statement that
-        // was there before is kept: AmiShare merges into what it reads, never writes over it. (A foreign write that
-        // lands between one of AmiShare's reads and its write can still be lost: KMS has no conditional put;
-        // docs/ledger.md says so. The editor's own read-back re-adds it, which is why it keeps editing here.)
-        Assert.True(foreignSids.Count > 1, "the foreign editor made no edit while the runners ran");
+        // Each key admits the union of its runners' targets, no statement twice, and the foreign statement kept.
         foreach (var key in keys)
         {
             var targets = runners.Where(r => r.Images.Any(i => fleet.KeyOfImage[i] == key)).SelectMany(r => r.Targets);
             Assert.Empty(await fleet.KeyPolicyProblemsAsync(key, targets, key == keys[0] ? ["ForeignBefore"] : []));
+        }
+    }
+
+    /// <summary>
+    /// An editor outside AmiShare keeps changing the key policy while a run writes it. What AmiShare guarantees:
+    /// its statements are in place at the end (a foreign write that removed them before its read-back is merged
+    /// again), nothing is duplicated, and what the foreign editor had written before AmiShare read is kept.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Share_ForeignEditorChangingTheKeyPolicyDuringTheRun_BothEditsSurvive(string backend)
+    {
+        await using var fleet = await ShareFleet.StartAsync(images: 8, targets: 4, keys: 1);
+        var ledger = await LedgerAsync(backend);
+        var key = fleet.KeyOfImage.Values.First();
+        await fleet.AddForeignStatementAsync(key, "ForeignBefore", ShareFleet.Deadline);
+        using var stop = new CancellationTokenSource();
+        var edits = 0;
+        var foreign = Task.Run(async () =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                await fleet.AddForeignStatementAsync(key, "ForeignDuring" + n.ToString(CultureInfo.InvariantCulture), ShareFleet.Deadline);
+                Interlocked.Increment(ref edits);
+                await Task.Delay(100);
+            }
+        });
+
+        var run = await AmishareProcess.RunAsync(fleet, ["share", .. fleet.ImageIds, "--with", string.Join(',', fleet.Targets), "--yes", "--ledger", ledger]);
+        await stop.CancelAsync();
+        await foreign;
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.True(edits > 1, "the foreign editor made no edit while the runner ran");
+        Assert.Empty(await fleet.KeyPolicyProblemsAsync(key, fleet.Targets, ["ForeignBefore"]));
+        foreach (var image in fleet.ImageIds)
+        {
+            Assert.Equal(fleet.Targets.Order(), (await fleet.LaunchPermissionsAsync(image)).Order());
         }
     }
 
@@ -133,12 +146,20 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
         Assert.Contains("ci-runner-7:4242:abcd", refused.Output, StringComparison.Ordinal);
         Assert.Empty(await fleet.LaunchPermissionsAsync(fleet.ImageIds[0]));
 
+        // Released once the runner says it waits for the holder: it must have waited, then gone on.
+        var waiting = new TaskCompletionSource();
         var release = Task.Run(async () =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            await waiting.Task.WaitAsync(TimeSpan.FromSeconds(120));
             await held.ReleaseLeaseAsync(lease, ShareFleet.Deadline);
         });
-        var waited = await AmishareProcess.RunAsync(fleet, share);
+        var waited = await AmishareProcess.RunAsync(fleet, share, onLine: line =>
+        {
+            if (line.Contains("waiting for key/", StringComparison.Ordinal))
+            {
+                waiting.TrySetResult();
+            }
+        });
         await release;
 
         Assert.True(waited.ExitCode == 0, waited.Output);
@@ -162,18 +183,25 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
 
     private async Task<KillFigures> KillAndResumeAsync(string backend, int images, int targets, IReadOnlyList<int> kills)
     {
-        await using var fleet = await ShareFleet.StartAsync(images, targets, keys: 2);
+        await using var fleet = await ShareFleet.StartAsync(images, targets, keys: 0);
         var ledger = await LedgerAsync(backend);
         var reencrypt = await fleet.CreateKeyAsync("re-encryption key");
         await fleet.AddForeignStatementAsync(reencrypt, "ForeignBefore", ShareFleet.Deadline);
         string[] share = ["share", .. fleet.ImageIds, "--with", string.Join(',', fleet.Targets), "--reencrypt-key", reencrypt, "--yes", "--ledger", ledger, "--lease-seconds", LeaseSeconds.ToString(CultureInfo.InvariantCulture)];
 
+        var transcript = new System.Text.StringBuilder();
         var processes = 0;
         var killed = 0;
-        foreach (var at in kills)
+        var afterKill = false;
+        foreach (var at in kills.Append(int.MaxValue))
         {
-            var run = await AmishareProcess.RunAsync(fleet, share, killAfterStepLines: at);
+            var run = await AmishareProcess.RunAsync(fleet, share, killAfterStepLines: at == int.MaxValue ? null : at);
             processes++;
+            transcript.AppendLine(string.Create(CultureInfo.InvariantCulture, $"=== process {processes} (kill after {at} step lines): exit {run.ExitCode}, killed {run.Killed}")).AppendLine(run.Output);
+
+            // The process after a kill takes the dead runner's lease over once it expires and resumes its run
+            // (unless the dead one had finished every step, when it finds nothing to do and closes the run).
+            Assert.True(!afterKill || run.Output.Contains("took over run/", StringComparison.Ordinal) || run.Output.Contains("Nothing to do", StringComparison.Ordinal), run.Output);
             if (!run.Killed)
             {
                 Assert.True(run.ExitCode == 0, run.Output);
@@ -181,15 +209,7 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
             }
 
             killed++;
-        }
-
-        var final = await AmishareProcess.RunAsync(fleet, [.. share]);
-        processes++;
-        Assert.True(final.ExitCode == 0, final.Output);
-        if (killed > 0)
-        {
-            // The dead runner's lease was taken over after its expiry, and its run resumed, not begun again.
-            Assert.Contains("took over run/", final.Output, StringComparison.Ordinal);
+            afterKill = true;
         }
 
         var losses = 0;
@@ -197,7 +217,13 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
         foreach (var image in fleet.ImageIds)
         {
             var made = copies[image].ToList();
-            Assert.True(made.Count == 1, $"{image} has {made.Count} copies");
+            if (made.Count != 1)
+            {
+                var dump = Path.Combine(Path.GetTempPath(), $"amishare-kill-{backend}-{Guid.NewGuid():N}.txt");
+                await File.WriteAllTextAsync(dump, transcript.ToString());
+                Assert.Fail($"{image} has {made.Count} copies; the processes' output is in {dump}");
+            }
+
             var permitted = await fleet.LaunchPermissionsAsync(made[0]);
             losses += fleet.Targets.Count(t => !permitted.Contains(t));
         }
@@ -222,4 +248,16 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
             : new DynamoDbShareLedger(moto.Client(), ((DynamoDbLedgerLocation)LedgerLocation.Parse(ledger, _ => null)).Table, TimeProvider.System);
 
     private sealed record KillFigures(int Processes, int Kills, int Losses);
+}
+
+/// <summary>The kill-at-every-step sweep: minutes per backend, so it runs only when asked for.</summary>
+public sealed class CrashAllTheoryAttribute : TheoryAttribute
+{
+    public CrashAllTheoryAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("AMISHARE_CRASH_ALL") != "1")
+        {
+            Skip = "the kill-at-every-step sweep runs with AMISHARE_CRASH_ALL=1 (bench/README.md has its figures); CI kills at a sample";
+        }
+    }
 }

@@ -38,7 +38,7 @@ public class ConnectionSettings : CommonSettings
 public class CloudSettings : ConnectionSettings
 {
     [CommandOption("--ledger <LEDGER>")]
-    [Description("Journal of applied steps and leases, so an interrupted run resumes: a SQLite FILE (one machine) or dynamodb://TABLE[?region=R&endpoint=URL] (many runners). Default: AMISHARE_LEDGER, else ~/.amishare/ledger.db.")]
+    [Description("Journal of applied steps and leases, so an interrupted run resumes: a SQLite FILE (one machine) or dynamodb://TABLE[[?region=R&endpoint=URL]] (many runners). Default: AMISHARE_LEDGER, else ~/.amishare/ledger.db.")]
     public string? Ledger { get; init; }
 
     [CommandOption("--no-wait")]

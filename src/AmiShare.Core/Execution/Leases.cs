@@ -36,7 +36,7 @@ public static class LeaseNames
 public sealed record LeaseSettings(string Owner, TimeSpan Duration, bool Wait)
 {
     /// <summary>How often a waiting runner asks again.</summary>
-    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public static string NewOwner() =>
         string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}");

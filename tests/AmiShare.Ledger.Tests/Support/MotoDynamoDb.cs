@@ -45,11 +45,7 @@ public sealed class MotoDynamoDb : IAsyncLifetime
             listener.Stop();
         }
 
-        var start = new ProcessStartInfo("moto_server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-H", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = Start(port.ToString(CultureInfo.InvariantCulture));
 
         process = Process.Start(start) ?? throw new InvalidOperationException("could not start moto_server");
 
@@ -73,6 +69,46 @@ public sealed class MotoDynamoDb : IAsyncLifetime
             {
                 await Task.Delay(200);
             }
+        }
+    }
+
+    /// <summary>
+    /// moto_server answers on several threads and its DynamoDB keeps no lock, so two conditional writes of one
+    /// item can both pass their condition: not DynamoDB's behaviour (one item's writes are serialized). moto's
+    /// own server app is therefore run on one thread, which serializes every request as DynamoDB serializes each
+    /// item's; moto_server itself is the fallback where its Python is not python3.
+    /// </summary>
+    public static ProcessStartInfo Start(string port)
+    {
+        const string SingleThreaded = "import sys; from werkzeug.serving import run_simple; from moto.server import DomainDispatcherApplication, create_backend_app; "
+            + "run_simple(sys.argv[1], int(sys.argv[2]), DomainDispatcherApplication(create_backend_app), threaded=False)";
+        var python = MotoPythonWorks();
+        var start = new ProcessStartInfo(python ? "python3" : "moto_server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in python ? ["-c", SingleThreaded, "127.0.0.1", port] : new[] { "-H", "127.0.0.1", "-p", port })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
+    }
+
+    private static bool MotoPythonWorks()
+    {
+        try
+        {
+            using var probe = Process.Start(new ProcessStartInfo("python3", ["-c", "import moto.server, werkzeug.serving"]) { RedirectStandardError = true, UseShellExecute = false });
+            if (probe is null)
+            {
+                return false;
+            }
+
+            probe.StandardError.ReadToEnd();
+            probe.WaitForExit();
+            return probe.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
         }
     }
 

@@ -69,10 +69,11 @@ internal sealed class ShareFleet : IAsyncDisposable
         var keyOf = ImmutableDictionary.CreateBuilder<string, string>();
         for (var i = 0; i < images; i++)
         {
-            var key = keyArns[i % keys];
+            // No keys: the images are under aws/ebs, which cannot be shared: a share must re-encrypt them (copies).
+            var key = keys == 0 ? null : keyArns[i % keys];
             var copy = await ec2.CopyImageAsync(new CopyImageRequest { SourceImageId = PublicImageId, SourceRegion = Region, Name = $"golden-{i:000}", Encrypted = true, KmsKeyId = key }, Deadline);
             ids.Add(copy.ImageId);
-            keyOf[copy.ImageId] = key;
+            keyOf[copy.ImageId] = key ?? "alias/aws/ebs";
         }
 
         fleet.ImageIds = [.. ids];
@@ -97,8 +98,8 @@ internal sealed class ShareFleet : IAsyncDisposable
     }
 
     /// <summary>
-    /// A foreign editor's change, made as careful people make it: read, add a statement, write, read back, and
-    /// again if a concurrent writer dropped it (KMS has no conditional put).
+    /// A foreign editor's change, made as careful people make it: read, add a statement, read again just before
+    /// writing, write, read back, and again if a concurrent writer dropped it (KMS has no conditional put).
     /// </summary>
     public async Task AddForeignStatementAsync(string keyArn, string sid, CancellationToken cancellationToken)
     {
@@ -113,6 +114,14 @@ internal sealed class ShareFleet : IAsyncDisposable
             }
 
             statements.Add(JsonNode.Parse($$"""{"Sid":"{{sid}}","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{Source}}:root"},"Action":"kms:DescribeKey","Resource":"*"}"""));
+
+            // Read again just before writing, and start over if it moved: the careful editor's only guard without a conditional put.
+            var before = JsonNode.Parse((await kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = keyArn, PolicyName = "default" }, cancellationToken)).Policy)!["Statement"]!.AsArray().Count;
+            if (before != statements.Count - 1)
+            {
+                continue;
+            }
+
             await kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = keyArn, PolicyName = "default", Policy = policy.ToJsonString() }, cancellationToken);
         }
 
@@ -183,7 +192,8 @@ internal static class AmishareProcess
     /// Runs amishare; with <paramref name="killAfterStepLines"/>, sends SIGKILL (kill -9) as soon as the process has
     /// printed that many step progress lines ("  [i/n] ACTION …"): a real kill between or inside its steps.
     /// </summary>
-    public static async Task<Result> RunAsync(ShareFleet fleet, IEnumerable<string> arguments, int? killAfterStepLines = null, TimeSpan? timeout = null)
+    /// <param name="onLine">Sees each line of standard output as it comes (a test acting when the process reaches a point).</param>
+    public static async Task<Result> RunAsync(ShareFleet fleet, IEnumerable<string> arguments, int? killAfterStepLines = null, TimeSpan? timeout = null, Action<string>? onLine = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(Dll);
@@ -216,6 +226,7 @@ internal static class AmishareProcess
         {
             while (await process.StandardOutput.ReadLineAsync(timer.Token) is { } line)
             {
+                onLine?.Invoke(line);
                 lock (gate)
                 {
                     output.AppendLine(line);

@@ -13,7 +13,7 @@ namespace AmiShare.Cli.Commands.Ledger;
 public class LedgerSettings : CommonSettings
 {
     [CommandOption("--ledger <LEDGER>")]
-    [Description("A SQLite FILE or dynamodb://TABLE[?region=R&endpoint=URL] (endpoint also from AWS_ENDPOINT_URL_DYNAMODB). Default: AMISHARE_LEDGER, else ~/.amishare/ledger.db.")]
+    [Description("A SQLite FILE or dynamodb://TABLE[[?region=R&endpoint=URL]] (endpoint also from AWS_ENDPOINT_URL_DYNAMODB). Default: AMISHARE_LEDGER, else ~/.amishare/ledger.db.")]
     public string? Ledger { get; init; }
 }
 
