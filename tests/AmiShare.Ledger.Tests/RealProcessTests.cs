@@ -72,7 +72,7 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
             Images: Enumerable.Range(0, 8).Select(j => fleet.ImageIds[((2 * i) + j) % 16]).ToList(),
             Targets: new[] { fleet.Targets[2 * i], fleet.Targets[(2 * i) + 1] })).ToList();
 
-        var results = await Task.WhenAll(runners.Select(r => AmishareProcess.RunAsync(fleet, ["share", .. r.Images, "--with", string.Join(',', r.Targets), "--yes", "--ledger", ledger, "--lease-seconds", "10"])));
+        var results = await Task.WhenAll(runners.Select(r => AmishareProcess.RunAsync(fleet, ["share", .. r.Images, "--with", string.Join(',', r.Targets), "--yes", "--ledger", ledger, "--lease-seconds", "30"])));
 
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Output));
         Assert.Contains(results, r => r.Output.Contains("waiting for key/", StringComparison.Ordinal));
@@ -233,6 +233,7 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
         losses += problems.Count;
 
         var list = await AmishareProcess.RunAsync(fleet, ["ledger", "list", "--ledger", ledger, "--output", "json"]);
+        Assert.True(list.ExitCode == 0, list.Output);
         var runs = JsonNode.Parse(list.Output[..(list.Output.LastIndexOf('}') + 1)])!["runs"]!.AsArray();
         var share1 = Assert.Single(runs, r => (string?)r!["command"] == "share");
         Assert.Equal("succeeded", (string?)share1!["state"]);

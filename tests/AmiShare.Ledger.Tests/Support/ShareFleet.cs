@@ -197,7 +197,9 @@ internal static class AmishareProcess
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(Dll);
-        foreach (var argument in arguments.Concat(["--endpoint-url", fleet.Endpoint, "--region", ShareFleet.Region, "--no-color"]))
+        // The cloud commands get this LocalCloud; the ledger commands take no endpoint or Region.
+        var list = arguments.ToList();
+        foreach (var argument in list.Concat(list[0] == "ledger" ? ["--no-color"] : ["--endpoint-url", fleet.Endpoint, "--region", ShareFleet.Region, "--no-color"]))
         {
             start.ArgumentList.Add(argument);
         }
