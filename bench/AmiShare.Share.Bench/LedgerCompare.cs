@@ -50,6 +50,13 @@ internal static class LedgerCompare
             var (code, output) = runInProcess(args, new ApiCallCounter());
             var seconds = watch.Elapsed.TotalSeconds;
             File.Delete(file);
+            if (code != 0)
+            {
+                Console.WriteLine($"{backend}: exit {code}");
+                Console.WriteLine(output);
+                return 1;
+            }
+
             var problems = await cloud.VerifySharedAsync(ct);
             Console.WriteLine(string.Create(inv, $"{backend,-8}: exit {code}, {seconds:0.000} s{(problems.Count == 0 ? ", verified" : ", VERIFICATION FAILED: " + string.Join("; ", problems.Take(3)))}"));
             if (code != 0 || problems.Count > 0)

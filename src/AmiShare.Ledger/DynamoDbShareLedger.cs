@@ -9,7 +9,8 @@ namespace AmiShare.Ledger;
 /// The ledger in one DynamoDB table, for runners on many machines (CI runners). Items, by partition (pk) and sort (sk) key:
 /// <list type="bullet">
 /// <item>run: pk <c>RUN#id</c>, sk <c>#RUN</c>: fingerprint, command, started, finished, succeeded;</item>
-/// <item>its steps — one per image, key and action — pk <c>RUN#id</c>, sk <c>STEP#ACTION|RESOURCE|TARGET</c>: one Query reads a run whole;</item>
+/// <item>its steps — one per image, key and action — pk <c>RUN#id</c>, sk <c>STEP#</c> and the SHA-256 of the step key (a sort key
+/// holds at most 1,024 bytes, and a target list of a hundred accounts is longer), the key itself in <c>stepKey</c>: one Query reads a run whole;</item>
 /// <item>an index of runs by fingerprint: pk <c>FP#fingerprint</c>, sk <c>RUN#id</c>, with finished, to find an open run;</item>
 /// <item>a lease: pk <c>LEASE#name</c>, sk <c>#LEASE</c>: owner, purpose, fence, expires (ms), ttl (s, the table's TTL attribute).</item>
 /// </list>
@@ -86,9 +87,9 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
                 {
                     TableName = table,
                     Key = StepKey(runId, step),
-                    UpdateExpression = "SET #kind = :kind, #started = if_not_exists(#started, :now)",
-                    ExpressionAttributeNames = new() { ["#kind"] = "kind", ["#started"] = "started" },
-                    ExpressionAttributeValues = new() { [":kind"] = S("step"), [":now"] = now },
+                    UpdateExpression = "SET #kind = :kind, #stepKey = :stepKey, #started = if_not_exists(#started, :now)",
+                    ExpressionAttributeNames = new() { ["#kind"] = "kind", ["#stepKey"] = "stepKey", ["#started"] = "started" },
+                    ExpressionAttributeValues = new() { [":kind"] = S("step"), [":stepKey"] = S(step.Encode()), [":now"] = now },
                 },
             });
             await FencedWriteAsync(fences, updates, cancellationToken).ConfigureAwait(false);
@@ -98,15 +99,15 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
     public Task StepCompletedAsync(string runId, LedgerStepKey step, string outcome, string? result, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
     {
         var now = S(Now());
-        var values = new Dictionary<string, AttributeValue> { [":kind"] = S("step"), [":now"] = now, [":outcome"] = S(outcome) };
-        var expression = "SET #kind = :kind, #started = if_not_exists(#started, :now), #completed = :now, #outcome = :outcome";
+        var values = new Dictionary<string, AttributeValue> { [":kind"] = S("step"), [":stepKey"] = S(step.Encode()), [":now"] = now, [":outcome"] = S(outcome) };
+        var expression = "SET #kind = :kind, #stepKey = :stepKey, #started = if_not_exists(#started, :now), #completed = :now, #outcome = :outcome";
         if (result is not null)
         {
             values[":result"] = S(result);
             expression += ", #result = :result";
         }
 
-        var names = new Dictionary<string, string> { ["#kind"] = "kind", ["#started"] = "started", ["#completed"] = "completed", ["#outcome"] = "outcome" };
+        var names = new Dictionary<string, string> { ["#kind"] = "kind", ["#stepKey"] = "stepKey", ["#started"] = "started", ["#completed"] = "completed", ["#outcome"] = "outcome" };
         if (result is not null)
         {
             names["#result"] = "result";
@@ -339,7 +340,7 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
                 cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items ?? [])
             {
-                var key = LedgerStepKey.Parse(item["sk"].S[StepPrefix.Length..]);
+                var key = LedgerStepKey.Parse(item["stepKey"].S);
                 steps[key] = new LedgerStep(key, item.ContainsKey("completed"), item.TryGetValue("outcome", out var o) ? o.S : null, item.TryGetValue("result", out var r) ? r.S : null);
             }
 
@@ -414,7 +415,8 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
         item.TryGetValue("fence", out var fence) ? long.Parse(fence.N, CultureInfo.InvariantCulture) : 0,
         DateTimeOffset.FromUnixTimeMilliseconds(item.TryGetValue("expires", out var expires) ? long.Parse(expires.N, CultureInfo.InvariantCulture) : 0));
 
-    private static Dictionary<string, AttributeValue> StepKey(string runId, LedgerStepKey step) => Key("RUN#" + runId, StepPrefix + step.Encode());
+    private static Dictionary<string, AttributeValue> StepKey(string runId, LedgerStepKey step) =>
+        Key("RUN#" + runId, StepPrefix + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(step.Encode()))));
 
     private static Dictionary<string, AttributeValue> Key(string pk, string sk) => new() { ["pk"] = S(pk), ["sk"] = S(sk) };
 

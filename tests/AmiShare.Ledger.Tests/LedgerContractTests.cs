@@ -52,7 +52,8 @@ public sealed class LedgerContractTests(MotoDynamoDb moto) : IClassFixture<MotoD
         var (first, second) = await TwoClientsAsync(backend);
         var run = await first.BeginOrResumeAsync("fp", "share", Token);
         var copy = new LedgerStepKey(PlanAction.CopyImageUnderCustomerKey, "ami-0000000000000001", "arn:aws:kms:us-east-1:111111111111:key/k");
-        var launch = new LedgerStepKey(PlanAction.AddLaunchPermission, "copy-of:ami-0000000000000001", "222222222222,333333333333");
+        // A hundred targets: longer than a DynamoDB sort key may be (1,024 bytes).
+        var launch = new LedgerStepKey(PlanAction.AddLaunchPermission, "copy-of:ami-0000000000000001", string.Join(',', Enumerable.Range(1, 100).Select(i => (200_000_000_000L + i).ToString(System.Globalization.CultureInfo.InvariantCulture))));
 
         // More steps than one DynamoDB transaction holds: the backend must split the batch.
         var many = Enumerable.Range(0, 150).Select(i => new LedgerStepKey(PlanAction.AddLaunchPermission, $"ami-{i:D17}", "222222222222")).ToList();
