@@ -96,9 +96,19 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
         }
     }
 
-    public Task StepCompletedAsync(string runId, LedgerStepKey step, string outcome, string? result, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
+    public async Task StepsCompletedAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(fences);
         var now = S(Now());
+        foreach (var chunk in steps.Chunk(MaxTransactionActions - fences.Count))
+        {
+            await FencedWriteAsync(fences, chunk.Select(step => Completion(runId, step.Key, step.Outcome, step.Result, now)), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private TransactWriteItem Completion(string runId, LedgerStepKey step, string outcome, string? result, AttributeValue now)
+    {
         var values = new Dictionary<string, AttributeValue> { [":kind"] = S("step"), [":stepKey"] = S(step.Encode()), [":now"] = now, [":outcome"] = S(outcome) };
         var expression = "SET #kind = :kind, #stepKey = :stepKey, #started = if_not_exists(#started, :now), #completed = :now, #outcome = :outcome";
         if (result is not null)
@@ -113,10 +123,7 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
             names["#result"] = "result";
         }
 
-        return FencedWriteAsync(
-            fences,
-            [new TransactWriteItem { Update = new Update { TableName = table, Key = StepKey(runId, step), UpdateExpression = expression, ExpressionAttributeNames = names, ExpressionAttributeValues = values } }],
-            cancellationToken);
+        return new TransactWriteItem { Update = new Update { TableName = table, Key = StepKey(runId, step), UpdateExpression = expression, ExpressionAttributeNames = names, ExpressionAttributeValues = values } };
     }
 
     public async Task FinishAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)

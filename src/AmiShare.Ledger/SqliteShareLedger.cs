@@ -98,19 +98,29 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
             cancellationToken);
     }
 
-    public Task StepCompletedAsync(string runId, LedgerStepKey step, string outcome, string? result, IReadOnlyList<Lease> fences, CancellationToken cancellationToken) =>
-        FencedAsync(
+    public Task StepsCompletedAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        return FencedAsync(
             fences,
-            transaction => ExecuteAsync(
-                transaction,
-                "INSERT INTO steps (run_id, step_key, started, completed, outcome, result) VALUES ($r, $k, $t, $t, $o, $res) ON CONFLICT (run_id, step_key) DO UPDATE SET completed = $t, outcome = $o, result = $res",
-                cancellationToken,
-                ("$r", runId),
-                ("$k", step.Encode()),
-                ("$t", Now()),
-                ("$o", outcome),
-                ("$res", result)),
+            async transaction =>
+            {
+                var now = Now();
+                foreach (var step in steps)
+                {
+                    await ExecuteAsync(
+                        transaction,
+                        "INSERT INTO steps (run_id, step_key, started, completed, outcome, result) VALUES ($r, $k, $t, $t, $o, $res) ON CONFLICT (run_id, step_key) DO UPDATE SET completed = $t, outcome = $o, result = $res",
+                        cancellationToken,
+                        ("$r", runId),
+                        ("$k", step.Key.Encode()),
+                        ("$t", now),
+                        ("$o", step.Outcome),
+                        ("$res", step.Result)).ConfigureAwait(false);
+                }
+            },
             cancellationToken);
+    }
 
     public Task FinishAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, CancellationToken cancellationToken) =>
         FencedAsync(

@@ -58,13 +58,15 @@ public sealed class LedgerContractTests(MotoDynamoDb moto) : IClassFixture<MotoD
         // More steps than one DynamoDB transaction holds: the backend must split the batch.
         var many = Enumerable.Range(0, 150).Select(i => new LedgerStepKey(PlanAction.AddLaunchPermission, $"ami-{i:D17}", "222222222222")).ToList();
         await first.StepsStartedAsync(run.Id, [copy, launch, .. many], [], Token);
-        await first.StepCompletedAsync(run.Id, copy, "Applied", "ami-0000000000000099", [], Token);
+        await first.StepsCompletedAsync(run.Id, [new LedgerStepCompletion(copy, "Applied", "ami-0000000000000099")], [], Token);
         await first.StepsStartedAsync(run.Id, [copy], [], Token);
+        await first.StepsCompletedAsync(run.Id, [.. many.Select(k => new LedgerStepCompletion(k, "AlreadyDone", null))], [], Token);
 
         var resumed = await second.BeginOrResumeAsync("fp", "share", Token);
 
         Assert.Equal(152, resumed.Steps.Count);
-        Assert.Equal(1, resumed.CompletedCount);
+        Assert.Equal(151, resumed.CompletedCount);
+        Assert.All(many, k => Assert.Equal("AlreadyDone", resumed.Steps[k].Outcome));
         Assert.Equal(new LedgerStep(copy, true, "Applied", "ami-0000000000000099"), resumed.Steps[copy]);
         Assert.Equal(new LedgerStep(launch, false, null, null), resumed.Steps[launch]);
     }
@@ -77,7 +79,7 @@ public sealed class LedgerContractTests(MotoDynamoDb moto) : IClassFixture<MotoD
         var run = await first.BeginOrResumeAsync("fp", "share", Token);
         var step = new LedgerStepKey(PlanAction.PutKeyPolicy, "arn:aws:kms:us-east-1:111111111111:key/k", "222222222222");
         await first.StepsStartedAsync(run.Id, [step], [], Token);
-        await first.StepCompletedAsync(run.Id, step, "Applied", null, [], Token);
+        await first.StepsCompletedAsync(run.Id, [new LedgerStepCompletion(step, "Applied", null)], [], Token);
         await first.FinishAsync(run.Id, succeeded: true, [], Token);
         time.Advance(TimeSpan.FromSeconds(1));
 
@@ -145,7 +147,7 @@ public sealed class LedgerContractTests(MotoDynamoDb moto) : IClassFixture<MotoD
         var current = (await fresh.TryAcquireLeaseAsync(new LeaseRequest("run/fp", "runner-b", "share", LeaseTime), Token)).Lease;
 
         await Assert.ThrowsAsync<LeaseLostException>(() => stale.StepsStartedAsync(run.Id, [step with { Target = "x" }], [old], Token));
-        await Assert.ThrowsAsync<LeaseLostException>(() => stale.StepCompletedAsync(run.Id, step, "Applied", null, [old], Token));
+        await Assert.ThrowsAsync<LeaseLostException>(() => stale.StepsCompletedAsync(run.Id, [new LedgerStepCompletion(step, "Applied", null)], [old], Token));
         await Assert.ThrowsAsync<LeaseLostException>(() => stale.FinishAsync(run.Id, succeeded: true, [old], Token));
         Assert.False(await stale.RenewLeaseAsync(old, LeaseTime, Token));
         await stale.ReleaseLeaseAsync(old, Token);
@@ -154,7 +156,7 @@ public sealed class LedgerContractTests(MotoDynamoDb moto) : IClassFixture<MotoD
         Assert.Equal(run.Id, resumed.Id);
         Assert.Equal([step], resumed.Steps.Keys);
         Assert.False(resumed.Steps[step].Completed);
-        await fresh.StepCompletedAsync(run.Id, step, "Applied", null, [current], Token);
+        await fresh.StepsCompletedAsync(run.Id, [new LedgerStepCompletion(step, "Applied", null)], [current], Token);
         Assert.True(await fresh.RenewLeaseAsync(current, LeaseTime, Token));
         await fresh.FinishAsync(run.Id, succeeded: true, [current], Token);
         Assert.Null(await fresh.FindUnfinishedAsync("fp", Token));

@@ -22,9 +22,9 @@ public interface IShareLedger
     /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
     Task StepsStartedAsync(string runId, IReadOnlyList<LedgerStepKey> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken);
 
-    /// <param name="result">What the step produced that a later run may need (the id of a copy).</param>
+    /// <summary>Marks steps done; one call for a batch (the backend may write them at once).</summary>
     /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
-    Task StepCompletedAsync(string runId, LedgerStepKey step, string outcome, string? result, IReadOnlyList<Lease> fences, CancellationToken cancellationToken);
+    Task StepsCompletedAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken);
 
     /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
     Task FinishAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, CancellationToken cancellationToken);
@@ -54,6 +54,9 @@ public sealed record LedgerRun(string Id, bool Resumed, IReadOnlyDictionary<Ledg
 {
     public int CompletedCount => Steps.Values.Count(s => s.Completed);
 }
+
+/// <param name="Result">What the step produced that a later run may need (the id of a copy).</param>
+public sealed record LedgerStepCompletion(LedgerStepKey Key, string Outcome, string? Result);
 
 /// <param name="Completed">False when the step started and the run stopped before it was known to be done.</param>
 public sealed record LedgerStep(LedgerStepKey Key, bool Completed, string? Outcome, string? Result);

@@ -123,17 +123,50 @@ public sealed class PlanExecutor(ApplyContext context)
                 await context.Ledger.StepsStartedAsync(run.Id, started, Fences(), cancellationToken).ConfigureAwait(false);
             }
 
-            await Parallel.ForEachAsync(
-                Enumerable.Range(index, end - index),
-                new ParallelOptions { MaxDegreeOfParallelism = context.MaxConcurrentSteps, CancellationToken = cancellationToken },
-                async (i, token) => outcomes[i] = await RunStepAsync(plan, i, run, token).ConfigureAwait(false)).ConfigureAwait(false);
+            // Completions are journalled for the whole group at once (a key's policy alone is journalled at once, under
+            // its lease). A kill before the flush loses only "done" marks of idempotent steps: the next run redoes or
+            // finds them done, and a copy is found again by its client token.
+            var completed = new ConcurrentQueue<LedgerStepCompletion>();
+            try
+            {
+                await Parallel.ForEachAsync(
+                    Enumerable.Range(index, end - index),
+                    new ParallelOptions { MaxDegreeOfParallelism = context.MaxConcurrentSteps, CancellationToken = cancellationToken },
+                    async (i, token) => outcomes[i] = await RunStepAsync(plan, i, run, completed, token).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+            catch (Exception) when (!completed.IsEmpty)
+            {
+                // What did finish before the failure is still journalled; the failure is what the caller sees.
+                await TryJournalAsync(run, completed).ConfigureAwait(false);
+                throw;
+            }
+
+            if (!completed.IsEmpty)
+            {
+                await context.Ledger.StepsCompletedAsync(run.Id, [.. completed], Fences(), cancellationToken).ConfigureAwait(false);
+            }
+
             index = end;
         }
 
         return [.. outcomes];
     }
 
-    private async Task<StepOutcome> RunStepAsync(SharePlan plan, int index, LedgerRun run, CancellationToken cancellationToken)
+    private async Task TryJournalAsync(LedgerRun run, ConcurrentQueue<LedgerStepCompletion> completed)
+    {
+        try
+        {
+            using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await context.Ledger.StepsCompletedAsync(run.Id, [.. completed], Fences(), bounded.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Best effort on the failure path: losing these marks only means the next run redoes idempotent steps.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private async Task<StepOutcome> RunStepAsync(SharePlan plan, int index, LedgerRun run, ConcurrentQueue<LedgerStepCompletion> completed, CancellationToken cancellationToken)
     {
         var step = plan.Steps[index];
         switch (step.Status)
@@ -157,7 +190,16 @@ public sealed class PlanExecutor(ApplyContext context)
         keyLease?.EnsureHeld();
         var outcome = await ApplyStepAsync(index, step, run, cancellationToken).ConfigureAwait(false);
         await CheckpointAsync(index, step, CheckpointPhase.AfterCall, cancellationToken).ConfigureAwait(false);
-        await context.Ledger.StepCompletedAsync(run.Id, stepKey, outcome.Kind.ToString(), outcome.Step.Action == PlanAction.CopyImageUnderCustomerKey ? outcome.Resource : null, Fences(keyLease), cancellationToken).ConfigureAwait(false);
+        var completion = new LedgerStepCompletion(stepKey, outcome.Kind.ToString(), outcome.Step.Action == PlanAction.CopyImageUnderCustomerKey ? outcome.Resource : null);
+        if (keyLease is not null)
+        {
+            await context.Ledger.StepsCompletedAsync(run.Id, [completion], Fences(keyLease), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            completed.Enqueue(completion);
+        }
+
         return outcome;
     }
 
