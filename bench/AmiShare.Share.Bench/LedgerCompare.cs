@@ -66,6 +66,12 @@ internal static class LedgerCompare
             }
 
             (backend == "sqlite" ? sqlite : dynamo).Add(seconds);
+            if (backend == "dynamodb")
+            {
+                // moto's TransactWriteItems copies every table it holds (for its rollback): a table left behind would slow the next run.
+                using var client = new Amazon.DynamoDBv2.AmazonDynamoDBClient(new Amazon.Runtime.BasicAWSCredentials("AKIAMOTOLEDGERBENCH0", "moto-ledger-bench"), new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = moto.Endpoint, AuthenticationRegion = ShareCloud.Region });
+                await client.DeleteTableAsync($"amishare-bench-{n}", ct);
+            }
         }
 
         var ratio = dynamo.Average() / sqlite.Average();

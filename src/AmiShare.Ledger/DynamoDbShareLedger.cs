@@ -29,12 +29,21 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
     /// <summary>A lease item outlives its expiry by a day before TTL removes it: long enough that no fence is forgotten while it matters.</summary>
     private static readonly TimeSpan LeaseRetention = TimeSpan.FromDays(1);
 
+    /// <summary>The fingerprint of each run this client began or resumed, so finishing it needs no read first.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> fingerprints = new(StringComparer.Ordinal);
+
     public string Table => table;
 
     public async Task<LedgerRun?> FindUnfinishedAsync(string fingerprint, CancellationToken cancellationToken)
     {
         var open = await OpenRunAsync(fingerprint, cancellationToken).ConfigureAwait(false);
-        return open is null ? null : new LedgerRun(open, true, await StepsAsync(open, cancellationToken).ConfigureAwait(false));
+        if (open is null)
+        {
+            return null;
+        }
+
+        fingerprints[open] = fingerprint;
+        return new LedgerRun(open, true, await StepsAsync(open, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<LedgerRun> BeginOrResumeAsync(string fingerprint, string command, CancellationToken cancellationToken)
@@ -69,6 +78,7 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
                 },
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
+        fingerprints[id] = fingerprint;
         return new LedgerRun(id, false, new Dictionary<LedgerStepKey, LedgerStep>());
     }
 
@@ -128,8 +138,9 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
 
     public async Task FinishAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
     {
-        var run = await GetItemAsync(Key("RUN#" + runId, RunSort), cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"The ledger has no run {runId}.");
+        var fingerprint = fingerprints.TryGetValue(runId, out var known)
+            ? known
+            : (await GetItemAsync(Key("RUN#" + runId, RunSort), cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException($"The ledger has no run {runId}."))["fingerprint"].S;
         var now = S(Now());
         var names = new Dictionary<string, string> { ["#finished"] = "finished" };
         await FencedWriteAsync(
@@ -148,7 +159,7 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
                 },
                 new TransactWriteItem
                 {
-                    Update = new Update { TableName = table, Key = Key("FP#" + run["fingerprint"].S, "RUN#" + runId), UpdateExpression = "SET #finished = :now", ExpressionAttributeNames = names, ExpressionAttributeValues = new() { [":now"] = now } },
+                    Update = new Update { TableName = table, Key = Key("FP#" + fingerprint, "RUN#" + runId), UpdateExpression = "SET #finished = :now", ExpressionAttributeNames = names, ExpressionAttributeValues = new() { [":now"] = now } },
                 },
             ],
             cancellationToken).ConfigureAwait(false);

@@ -45,6 +45,9 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
             runs += figures.Processes;
             killsDone += figures.Kills;
             losses += figures.Losses;
+            File.AppendAllText(
+                Path.Combine(Path.GetTempPath(), "amishare-crash-all.txt"),
+                string.Create(CultureInfo.InvariantCulture, $"{backend} kill after step line {at}: {figures.Processes} processes, {figures.Kills} kills, {figures.Losses} losses\n"));
             if (figures.Kills == 0)
             {
                 break; // the run finished before printing that many steps: every step has been a kill point
