@@ -39,7 +39,7 @@ internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2Resource
     private OperationResponse RunInstances(OperationRequest request)
     {
         var p = request.Parameters;
-        var imageId = CheckImageId(p.GetRequiredString("ImageId"));
+        var imageId = CheckImageId(Ssm.SsmImageParameterResolver.Resolve(request, p.GetRequiredString("ImageId")));
         var minCount = p.GetInt32("MinCount") ?? throw Ec2Errors.MissingParameter("MinCount");
         var maxCount = p.GetInt32("MaxCount") ?? throw Ec2Errors.MissingParameter("MaxCount");
         if (minCount < 1 || maxCount < minCount)
