@@ -128,6 +128,7 @@ internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2Resource
             request.Trail.AddResource("AWS::EC2::Instance", instance.Arn, account);
         }
 
+        lookup.UpdateImage(image, i => i with { LastLaunchedTime = now });
         request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
         request.Trail.ResponseElements["reservationId"] = reservationId;
         request.Trail.ResponseElements["instanceIds"] = launched.Select(i => i.InstanceId).ToList();
