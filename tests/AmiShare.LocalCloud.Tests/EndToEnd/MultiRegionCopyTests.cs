@@ -4,6 +4,7 @@ using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement.Model;
 using AmiShare.LocalCloud.Seed;
+using AmiShare.LocalCloud.Services.Ec2;
 using AmiShare.LocalCloud.Tests.Ssm;
 using AmiShare.LocalCloud.Tests.Support;
 using static AmiShare.LocalCloud.Tests.Ec2.Ec2TestKit;
@@ -27,7 +28,8 @@ public sealed class MultiRegionCopyTests
         using var owner = Client(server, Images);
         var sourceKey = await RegionalKeyAsync(server, TestCloud.Region);
         var source = await OwnerImageAsync(owner, "golden", sourceKey);
-        var sourceDigest = await DigestAsync(server, (await ImageAsync(owner, source)).BlockDeviceMappings[0].Ebs.SnapshotId);
+        var sourceSnapshot = (await ImageAsync(owner, source)).BlockDeviceMappings[0].Ebs.SnapshotId;
+        var sourceDigest = await DigestAsync(server, sourceSnapshot);
 
         foreach (var region in Destinations)
         {
@@ -54,11 +56,16 @@ public sealed class MultiRegionCopyTests
             Assert.Equal(("available", TestCloud.Region, source), (copied.State.Value, copied.SourceImageRegion, copied.SourceImageId));
             Assert.Equal(source, Assert.Single(copied.Tags).Value);
             Assert.Equal(key, snapshot.KmsKeyId);
+            Assert.NotEqual(ContentIdOf(server, TestCloud.Region, sourceSnapshot), ContentIdOf(server, region, snapshot.SnapshotId));
             Assert.Equal(copy.ImageId, instance.ImageId);
             Assert.Equal(key, volume.KmsKeyId);
             Assert.Equal(sourceDigest, await DigestAsync(server, volumeId));
         }
     }
+
+    /// <summary>Where a snapshot's sealed blocks live: a Region-to-Region copy must not share the source's.</summary>
+    private static string ContentIdOf(LocalCloudServer server, string region, string snapshotId) =>
+        server.Cloud.State.Read(view => Ec2ResourceLookup.FindSnapshot(view, region, snapshotId))!.Content.ContentId;
 
     private static async Task<string> RegionalKeyAsync(LocalCloudServer server, string region)
     {
