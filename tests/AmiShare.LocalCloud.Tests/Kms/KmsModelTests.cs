@@ -95,6 +95,8 @@ public sealed class KmsModelTests
         var arn = key["KeyMetadata"]!["Arn"]!.GetValue<string>();
         var k = $$"""{"KeyId":"{{keyId}}"}""";
         await Call("DescribeKey", k);
+        await Call("ReplicateKey", $$"""{"KeyId":"{{keyId}}","ReplicaRegion":"eu-west-1","Description":"replica"}""");
+        await Call("DescribeKey", k);
         await Call("ListKeys", """{"Limit":1}""");
         await Call("CreateAlias", $$"""{"AliasName":"alias/model","TargetKeyId":"{{keyId}}"}""");
         await Call("ListAliases", "{}");
