@@ -105,8 +105,8 @@ public sealed class AuditReadsTests
         var byMember = await images.DescribeAccountOrganizationAsync(Images, Deadline);
         var outside = await partner.DescribeAccountOrganizationAsync(Partner, Deadline);
 
-        Assert.Equal(["o-amishare01/r-ams1/ou-ams1-wrkloads/ou-ams1-prodacct/"], byManagement!.OrgPaths);
-        Assert.Equal([Management, Images, Prod, Dev], byManagement.MemberAccounts);
+        Assert.Equal("o-amishare01/r-ams1/ou-ams1-wrkloads/ou-ams1-prodacct/", Assert.Single(byManagement!.OrgPaths));
+        Assert.Equal([Management, Images, Prod, Dev], byManagement.MemberAccounts.AsEnumerable());
         Assert.Equal("o-amishare01", byMember!.OrganizationId);
         Assert.Empty(byMember.OrgPaths);
         Assert.True(byMember.MemberAccounts.IsDefault, "a member may not list the accounts: unknown, not empty");
