@@ -196,7 +196,10 @@ public sealed partial class AwsCloudAccount : IAuditReads
                 path.Insert(0, id);
                 if ((string?)parent?["Type"] == "ROOT")
                 {
-                    return new AccountOrganization(organizationId, [$"{organizationId}/{string.Join('/', path)}/"]);
+                    return new AccountOrganization(organizationId, [$"{organizationId}/{string.Join('/', path)}/"])
+                    {
+                        MemberAccounts = await OrganizationMembersAsync(cancellationToken).ConfigureAwait(false),
+                    };
                 }
 
                 child = id;
@@ -204,10 +207,44 @@ public sealed partial class AwsCloudAccount : IAuditReads
         }
         catch (CloudOperationException e) when (ReadFailure.MeansUnknown(e))
         {
-            // Membership is known, the path is not: org-wide conditions still evaluate.
+            // Membership is known, the path is not: org-wide conditions still evaluate. ListAccounts has the same
+            // gate (management account or delegated administrator), so the member list is unknown too.
+            return new AccountOrganization(organizationId, []);
         }
 
-        return new AccountOrganization(organizationId, []);
+        return new AccountOrganization(organizationId, []) { MemberAccounts = await OrganizationMembersAsync(cancellationToken).ConfigureAwait(false) };
+    }
+
+    /// <summary>
+    /// ListAccounts, all pages: the organization's accounts, or default when the credentials may not list them
+    /// (only the management account and delegated administrators may).
+    /// </summary>
+    private async Task<ImmutableArray<string>> OrganizationMembersAsync(CancellationToken cancellationToken)
+    {
+        var members = ImmutableArray.CreateBuilder<string>();
+        try
+        {
+            string? token = null;
+            do
+            {
+                var body = new JsonObject();
+                if (token is not null)
+                {
+                    body["NextToken"] = token;
+                }
+
+                var page = await OrganizationsAsync("ListAccounts", body, cancellationToken).ConfigureAwait(false);
+                members.AddRange(page["Accounts"]?.AsArray().Select(a => (string?)a?["Id"]).OfType<string>() ?? []);
+                token = (string?)page["NextToken"];
+            }
+            while (token is not null);
+        }
+        catch (CloudOperationException e) when (ReadFailure.MeansUnknown(e))
+        {
+            return default;
+        }
+
+        return members.ToImmutable();
     }
 
     private Task<JsonObject> OrganizationsAsync(string operation, JsonObject body, CancellationToken cancellationToken)

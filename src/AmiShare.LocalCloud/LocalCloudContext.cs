@@ -5,6 +5,7 @@ using AmiShare.LocalCloud.Seed;
 using AmiShare.LocalCloud.Services.CloudTrail;
 using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.Services.Kms;
+using AmiShare.LocalCloud.Services.Organizations;
 using AmiShare.LocalCloud.State;
 
 namespace AmiShare.LocalCloud;
@@ -24,7 +25,8 @@ public sealed class LocalCloudContext
         Organization = new OrganizationDirectory(seed);
         Iam = new IamDirectory(state);
         Authenticator = new RequestAuthenticator(state, new SigV4Verifier(time), time) { UnknownKeysAccountId = unknownKeysAccountId };
-        Authorizer = authorizerFactory?.Invoke(this) ?? new PolicyEngineAuthorizer(Iam, Organization);
+        OrganizationPolicies = new OrganizationPolicyStore(state, Organization);
+        Authorizer = authorizerFactory?.Invoke(this) ?? new PolicyEngineAuthorizer(Iam, Organization, OrganizationPolicies);
         Kms = new KmsKeyStore(this);
         KmsForEc2 = new KmsForEc2(Kms);
         CloudTrail = new CloudTrailRecorder(state, time, Ids, seed.Accounts.Select(a => a.Id));
@@ -38,6 +40,9 @@ public sealed class LocalCloudContext
     public OrganizationDirectory Organization { get; }
 
     public IamDirectory Iam { get; }
+
+    /// <summary>The organization's SCPs and RCPs, seeded then changed by Organizations' policy operations.</summary>
+    public OrganizationPolicyStore OrganizationPolicies { get; }
 
     public IAccessAuthorizer Authorizer { get; }
 

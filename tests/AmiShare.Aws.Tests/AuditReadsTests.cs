@@ -81,17 +81,35 @@ public sealed class AuditReadsTests
     }
 
     [Fact]
-    public async Task UnservedSettingsAndOrganization_MeanUnknownNotFailure()
+    public async Task UnservedSettings_MeanUnknownNotFailure()
     {
         await using var cloud = await StartAsync();
         await using var images = await cloud.AccountAsync(Images);
 
         var settings = await images.GetPublicAccessSettingsAsync(Region, Deadline);
         var allowed = await Assert.ThrowsAsync<CloudOperationException>(() => images.GetAllowedImagesSettingsAsync(Region, Deadline));
-        var organization = await Assert.ThrowsAsync<CloudOperationException>(() => images.DescribeAccountOrganizationAsync(Images, Deadline));
 
         Assert.NotNull(settings.ImageState);
         Assert.True(ReadFailure.MeansUnknown(allowed), allowed.Message);
-        Assert.True(ReadFailure.MeansUnknown(organization), organization.Message);
+    }
+
+    [Fact]
+    public async Task DescribeAccountOrganizationAsync_ManagementVersusMember_MembersOnlyWhereOrganizationsLetsThemBeListed()
+    {
+        await using var cloud = await StartAsync();
+        await using var management = await cloud.AccountAsync(Management);
+        await using var images = await cloud.AccountAsync(Images);
+        await using var partner = await cloud.AccountAsync(Partner);
+
+        var byManagement = await management.DescribeAccountOrganizationAsync(Prod, Deadline);
+        var byMember = await images.DescribeAccountOrganizationAsync(Images, Deadline);
+        var outside = await partner.DescribeAccountOrganizationAsync(Partner, Deadline);
+
+        Assert.Equal("o-amishare01/r-ams1/ou-ams1-wrkloads/ou-ams1-prodacct/", Assert.Single(byManagement!.OrgPaths));
+        Assert.Equal([Management, Images, Prod, Dev], byManagement.MemberAccounts.AsEnumerable());
+        Assert.Equal("o-amishare01", byMember!.OrganizationId);
+        Assert.Empty(byMember.OrgPaths);
+        Assert.True(byMember.MemberAccounts.IsDefault, "a member may not list the accounts: unknown, not empty");
+        Assert.Null(outside);
     }
 }

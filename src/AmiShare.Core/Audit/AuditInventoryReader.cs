@@ -180,7 +180,11 @@ public sealed class AuditInventoryReader(ICloudAccount account, IAuditReads read
         try
         {
             var organization = await reads.DescribeAccountOrganizationAsync(accountId, cancellationToken).ConfigureAwait(false);
-            return organization is null ? null : new OrganizationFacts(organization.OrganizationId);
+            // With the member list (ListAccounts from the management account or a delegated administrator), STALE
+            // can judge accounts reached only through an organization share; without it they are held back.
+            return organization is null ? null : new OrganizationFacts(
+                organization.OrganizationId,
+                MemberAccounts: organization.MemberAccounts.IsDefault ? null : [.. organization.MemberAccounts]);
         }
         catch (CloudOperationException e) when (ReadFailure.MeansUnknown(e) || e.Kind is CloudErrorKind.Service or CloudErrorKind.InvalidRequest)
         {

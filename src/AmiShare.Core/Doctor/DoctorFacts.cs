@@ -116,6 +116,12 @@ public sealed record AllowedImagesSettings(string State, ImmutableArray<string> 
 public sealed record AccountOrganization(string OrganizationId, ImmutableArray<string> OrgPaths)
 {
     public ImmutableArray<string> OrgPathsOrEmpty => OrgPaths.IsDefault ? [] : OrgPaths;
+
+    /// <summary>
+    /// Every account of the organization (Organizations ListAccounts), when the credentials may list them (the
+    /// management account or a delegated administrator); default (not empty) when unknown.
+    /// </summary>
+    public ImmutableArray<string> MemberAccounts { get; init; }
 }
 
 /// <summary>Block public access for AMIs and snapshots in one region (each null when unknown).</summary>

@@ -12,8 +12,11 @@ namespace AmiShare.LocalCloud.Authorization;
 /// trust policy), KMS grants, launch and volume permissions, explicit denies. Policies are compiled
 /// once per distinct document and reused.
 /// </summary>
-public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicies, OrganizationDirectory organization) : IAccessAuthorizer
+public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicies, OrganizationDirectory organization, IOrganizationPolicySource? organizationPolicies = null) : IAccessAuthorizer
 {
+    /// <summary>The SCPs and RCPs in force: the live ones when Organizations serves them, else the seed's.</summary>
+    private readonly IOrganizationPolicySource policies = organizationPolicies ?? organization;
+
     /// <summary>Far above what a test or demo stores; clearing then only costs recompilation.</summary>
     private const int MaxCachedPolicies = 20_000;
 
@@ -80,6 +83,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             CreateVolumePermissions = request.CreateVolumePermissions,
             ResourceAccount = request.ResourceAccountId,
             ServiceControlPolicies = ServiceControlPolicies(caller.AccountId),
+            ResourceControlPolicies = ResourceControlPolicies(request.ResourceAccountId),
             ManagementAccountId = organization.ManagementAccountId,
             PrincipalOrgId = orgId,
             PrincipalOrgPaths = orgPath is null ? [] : [orgPath],
@@ -90,7 +94,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
 
     private ImmutableArray<ImmutableArray<CompiledPolicy>> ServiceControlPolicies(string accountId)
     {
-        var levels = organization.ServiceControlPolicyLevelsOf(accountId);
+        var levels = policies.ServiceControlPolicyLevelsOf(accountId);
         if (levels.Count == 0)
         {
             return [];
@@ -106,6 +110,18 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
         return compiled.MoveToImmutable();
     }
 
+    private ImmutableArray<CompiledPolicy> ResourceControlPolicies(string resourceAccountId)
+    {
+        // The management account's resources are exempt; the engine checks too, this only saves the lookup.
+        if (string.Equals(resourceAccountId, organization.ManagementAccountId, StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        var attached = policies.ResourceControlPoliciesOf(resourceAccountId);
+        return attached.Count == 0 ? [] : [.. attached.Select(p => Compile("rcp:" + p.Name, p.Document)).OfType<CompiledPolicy>()];
+    }
+
     /// <summary>The wording AWS uses after "because" in access-denied messages.</summary>
     private static string Reason(string action, EvaluationResult result)
     {
@@ -116,6 +132,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
                 : statement.StartsWith("boundary", StringComparison.Ordinal) ? "a permissions boundary"
                 : statement.StartsWith("session", StringComparison.Ordinal) ? "a session policy"
                 : statement.StartsWith("scp", StringComparison.Ordinal) ? "a service control policy"
+                : statement.StartsWith("rcp", StringComparison.Ordinal) ? "a resource control policy"
                 : "a resource-based policy";
             return $"with an explicit deny in {kind} ({string.Join(", ", result.Statements.Select(s => s.Label))})";
         }

@@ -8,7 +8,7 @@ public sealed record CloudAccount(string Id, string Name, string? ParentId, stri
 /// <c>aws:PrincipalOrgPaths</c> (<c>o-x/r-y/ou-a/ou-b/</c>), organization and OU ARNs for launch permissions,
 /// and the management account. Built once from the seed; immutable.
 /// </summary>
-public sealed class OrganizationDirectory
+public sealed class OrganizationDirectory : Authorization.IOrganizationPolicySource
 {
     private readonly SeedDocument seed;
     private readonly Dictionary<string, CloudAccount> accounts;
@@ -84,6 +84,51 @@ public sealed class OrganizationDirectory
     /// <summary>The AWS managed SCP attached everywhere once SCPs are enabled.</summary>
     public static NamedScp FullAwsAccess { get; } = new(
         "FullAWSAccess", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""");
+
+    /// <summary>The AWS managed RCP attached everywhere once RCPs are enabled; it cannot be detached.</summary>
+    public static NamedScp RcpFullAwsAccess { get; } = new(
+        "RCPFullAWSAccess", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}""");
+
+    public string? RootId => seed.Organization?.RootId;
+
+    /// <summary>Member accounts the seed registers as delegated administrators for AWS Organizations.</summary>
+    public IReadOnlyList<string> DelegatedAdministrators => seed.Organization?.DelegatedAdministrators ?? [];
+
+    /// <summary>The seed's organization, or null.</summary>
+    public SeedOrganization? SeedOrganization => seed.Organization;
+
+    public SeedOrganizationalUnit? FindOrganizationalUnit(string unitId) => units.GetValueOrDefault(unitId);
+
+    /// <summary>
+    /// Where policies attach for an account, root first: the root, each unit down to the account's parent, the account.
+    /// Empty outside the organization.
+    /// </summary>
+    public IReadOnlyList<string> PolicyTargetsOf(string accountId)
+    {
+        if (seed.Organization is not { } org || FindAccount(accountId) is not { ParentId: { } parentId })
+        {
+            return [];
+        }
+
+        var targets = new List<string> { accountId };
+        for (var current = parentId; units.TryGetValue(current, out var unit); current = unit.ParentId)
+        {
+            targets.Add(unit.Id);
+        }
+
+        targets.Add(org.RootId);
+        targets.Reverse();
+        return targets;
+    }
+
+    /// <summary>The seeded RCPs of every level above and at the account (RCPFullAWSAccess left out: it only allows).</summary>
+    public IReadOnlyList<NamedScp> ResourceControlPoliciesOf(string accountId)
+    {
+        var targets = PolicyTargetsOf(accountId);
+        return seed.Organization is not { } org || targets.Count == 0
+            ? []
+            : [.. org.ResourceControlPolicies.Where(p => p.Targets.Any(targets.Contains)).Select(p => new NamedScp(p.Name, p.Document.GetRawText()))];
+    }
 
     /// <summary>Whether the seed uses SCPs at all; without them every level would hold only FullAWSAccess.</summary>
     public bool ServiceControlPoliciesEnabled => seed.Organization is { } org

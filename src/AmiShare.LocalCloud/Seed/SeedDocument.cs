@@ -38,9 +38,18 @@ public sealed record SeedOrganization
     /// targets have it detached, so they allow only what their own SCPs allow (the allow-list strategy).
     /// </summary>
     public IReadOnlyList<string> FullAwsAccessDetachedFrom { get; init; } = [];
+
+    /// <summary>
+    /// Resource control policies and where they are attached. RCPFullAWSAccess is everywhere and cannot be detached,
+    /// and only it may Allow, so a seeded RCP holds Deny statements (with <c>"Principal": "*"</c>).
+    /// </summary>
+    public IReadOnlyList<SeedServiceControlPolicy> ResourceControlPolicies { get; init; } = [];
+
+    /// <summary>Member accounts registered as delegated administrators for AWS Organizations: they may call its API.</summary>
+    public IReadOnlyList<string> DelegatedAdministrators { get; init; } = [];
 }
 
-/// <summary>An SCP: a policy document attached to the root id, unit ids or member account ids.</summary>
+/// <summary>An SCP or RCP: a policy document attached to the root id, unit ids or member account ids.</summary>
 public sealed record SeedServiceControlPolicy
 {
     public required string Name { get; init; }

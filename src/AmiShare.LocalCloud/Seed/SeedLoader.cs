@@ -136,6 +136,11 @@ public static partial class SeedLoader
 
             ReportUnitCycles(problems, organization);
             ReportServiceControlPolicies(problems, organization, containers, seed.Accounts);
+            ReportResourceControlPolicies(problems, organization, containers, seed.Accounts);
+            foreach (var admin in organization.DelegatedAdministrators.Where(a => a == organization.ManagementAccountId || !seed.Accounts.Any(m => m.Id == a && m.ParentId is not null)))
+            {
+                problems.Add($"organization.delegatedAdministrators: '{admin}' must be a member account inside the organization (not the management account)");
+            }
 
             if (!seed.Accounts.Any(a => a.Id == organization.ManagementAccountId && a.ParentId is not null))
             {
@@ -268,6 +273,37 @@ public static partial class SeedLoader
         {
             problems.Add($"organization.fullAwsAccessDetachedFrom: unknown '{target}'; {TargetHint}");
         }
+    }
+
+    /// <summary>Organizations User Guide, "RCP syntax": Allow is only supported for RCPFullAWSAccess; Principal is required.</summary>
+    private static void ReportResourceControlPolicies(List<string> problems, SeedOrganization organization, HashSet<string> containers, IReadOnlyList<SeedAccount> accounts)
+    {
+        const string Where = "organization.resourceControlPolicies";
+        const string TargetHint = "use the root id, a unit id or the id of an account inside the organization";
+        foreach (var policy in organization.ResourceControlPolicies)
+        {
+            if (string.IsNullOrWhiteSpace(policy.Name) || policy.Name == OrganizationDirectory.RcpFullAwsAccess.Name)
+            {
+                problems.Add($"{Where}: '{policy.Name}' needs a name other than RCPFullAWSAccess (which AWS attaches everywhere)");
+            }
+
+            if (policy.Targets.Count == 0)
+            {
+                problems.Add($"{Where}: '{policy.Name}' has no targets; {TargetHint}");
+            }
+
+            foreach (var target in policy.Targets.Where(t => t is null || !(containers.Contains(t) || accounts.Any(a => a.Id == t && a.ParentId is not null))))
+            {
+                problems.Add($"{Where}: '{policy.Name}' targets unknown '{target}'; {TargetHint}");
+            }
+
+            if (OrganizationPolicyRules.ResourceControlPolicyProblem(policy.Document) is { } why)
+            {
+                problems.Add($"{Where}: '{policy.Name}' is not a valid RCP: {why}");
+            }
+        }
+
+        ReportDuplicates(problems, Where, organization.ResourceControlPolicies.Select(p => p.Name));
     }
 
     private static void ReportUnusableCredential(List<string> problems, string? accountId, string member, string? value)

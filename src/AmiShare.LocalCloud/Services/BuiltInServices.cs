@@ -4,6 +4,7 @@ using AmiShare.LocalCloud.Services.Ec2;
 using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.Services.Ssm;
+using AmiShare.LocalCloud.Services.Organizations;
 using AmiShare.LocalCloud.Services.Sts;
 
 namespace AmiShare.LocalCloud.Services;
@@ -23,6 +24,7 @@ public static class BuiltInServices
         new CloudTrailModule(),
         new Ec2Module(),
         new SsmModule(),
+        new OrganizationsModule(),
     ];
 
     public static IReadOnlyList<IServiceOperations> Create(LocalCloudContext cloud) => [.. Modules.SelectMany(module => module.CreateTables(cloud))];

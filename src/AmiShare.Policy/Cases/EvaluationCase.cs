@@ -28,7 +28,7 @@ public static class EvaluationCaseReader
         StringComparer.Ordinal,
         "name", "description", "source", "request", "identityPolicies", "resourcePolicy", "permissionBoundaries",
         "sessionPolicy", "serviceControlPolicies", "managementAccountId", "grants", "launchPermissions",
-        "createVolumePermissions", "resourceAccount", "expected");
+        "createVolumePermissions", "resourceAccount", "expected", "resourceControlPolicies");
 
     private static readonly ImmutableHashSet<string> KnownRequestMembers = ImmutableHashSet.Create(
         StringComparer.Ordinal,
@@ -100,6 +100,7 @@ public static class EvaluationCaseReader
             SessionPolicy = ReadPolicy(element, "sessionPolicy", "session", findings),
             ServiceControlPolicies = ReadScpLevels(element, findings),
             ManagementAccountId = ReadString(element, "managementAccountId", findings),
+            ResourceControlPolicies = ReadPolicyList(element, "resourceControlPolicies", "rcp", findings),
             Grants = ReadGrants(element, findings),
             LaunchPermissions = ReadSharing(element, "launchPermissions", findings),
             CreateVolumePermissions = ReadSharing(element, "createVolumePermissions", findings),

@@ -25,6 +25,15 @@ public static class PolicyEvaluator
         "RetireGrant", "RevokeGrant",
     }.ToFrozenSet(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The services whose resources RCPs restrict (Organizations User Guide, "List of AWS services that support RCPs"),
+    /// by action prefix.
+    /// </summary>
+    public static readonly FrozenSet<string> ResourceControlPolicyServices = new[]
+    {
+        "s3", "sts", "sqs", "secretsmanager", "kms", "cognito-identity", "logs", "dynamodb", "ecr", "aoss",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     [ThreadStatic]
     private static List<StatementRef>? t_allows;
 
@@ -122,6 +131,14 @@ public static class PolicyEvaluator
                 {
                     scpGap = level;
                 }
+            }
+        }
+
+        if (RcpsApply(request, inputs))
+        {
+            foreach (var policy in inputs.ResourceControlPolicies)
+            {
+                ScanResourceControlPolicy(policy, request, ref denies);
             }
         }
 
@@ -351,6 +368,39 @@ public static class PolicyEvaluator
         && caller.Kind is not (PrincipalKind.Service or PrincipalKind.Anonymous)
         && !string.Equals(caller.AccountId, inputs.ManagementAccountId, StringComparison.Ordinal)
         && !caller.IsServiceLinkedRole;
+
+    /// <summary>
+    /// Organizations User Guide, "Resource control policies": RCPs restrict the resources of member accounts (not the
+    /// management account's), for the services listed in <see cref="ResourceControlPolicyServices"/>, whoever calls
+    /// (other accounts and AWS service principals included) except service-linked roles; not AWS managed KMS keys.
+    /// </summary>
+    private static bool RcpsApply(AuthorizationRequest request, PolicyInputs inputs)
+    {
+        if (inputs.ResourceControlPolicies.IsDefaultOrEmpty || inputs.ResourceIsAwsManaged
+            || request.Principal.IsServiceLinkedRole || !ResourceControlPolicyServices.Contains(request.ServicePrefix))
+        {
+            return false;
+        }
+
+        var resourceAccount = inputs.ResourceAccount ?? AccountOfArn(request.Resource);
+        return !string.Equals(resourceAccount, inputs.ManagementAccountId, StringComparison.Ordinal)
+
+            // "The kms:RetireGrant permission is not effective in an RCP, even if the Action element uses a wildcard."
+            && !string.Equals(request.Action, KmsActions.RetireGrant, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>An RCP statement names its principal (always <c>*</c>) as a resource policy does; only its Deny statements count.</summary>
+    private static void ScanResourceControlPolicy(CompiledPolicy policy, AuthorizationRequest request, ref List<StatementRef>? denies)
+    {
+        foreach (var statement in policy.CandidatesFor(request.Action))
+        {
+            if (statement.Effect == Effect.Deny && statement.MatchPrincipal(request.Principal) != PrincipalMatch.None
+                && statement.MatchesResourceAndConditions(request))
+            {
+                (denies ??= []).Add(statement.Ref);
+            }
+        }
+    }
 
     /// <summary>Matches one identity-style policy (no principal); returns whether an Allow matched.</summary>
     private static bool Scan(CompiledPolicy policy, AuthorizationRequest request, List<StatementRef> allows, ref List<StatementRef>? denies)

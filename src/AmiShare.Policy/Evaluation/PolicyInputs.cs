@@ -33,6 +33,16 @@ public sealed record PolicyInputs
 
     public string? ManagementAccountId { get; init; }
 
+    /// <summary>
+    /// The resource control policies of the resource's account, every level (root, units, account) together.
+    /// RCPFullAWSAccess sits at every level and cannot be detached, and only it may Allow (Organizations User Guide,
+    /// "RCP syntax"), so an RCP can only deny: a matching Deny statement here is an explicit deny.
+    /// </summary>
+    public ImmutableArray<CompiledPolicy> ResourceControlPolicies { get; init; } = [];
+
+    /// <summary>True for AWS managed KMS keys, which RCPs do not restrict (KMS Developer Guide, "Resource control policies").</summary>
+    public bool ResourceIsAwsManaged { get; init; }
+
     public ImmutableArray<KmsGrant> Grants { get; init; } = [];
 
     /// <summary>An image's launch permission: the resource policy for <c>ec2:RunInstances</c> on that image.</summary>

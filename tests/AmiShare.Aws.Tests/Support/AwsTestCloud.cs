@@ -11,6 +11,7 @@ namespace AmiShare.Aws.Tests.Support;
 /// <summary>A LocalCloud on an ephemeral port plus the adapter aimed at it; setup steps use raw SDK clients.</summary>
 internal sealed class AwsTestCloud : IAsyncDisposable
 {
+    public const string Management = "100000000000";
     public const string Images = "111111111111";
     public const string Prod = "222222222222";
     public const string Dev = "333333333333";
