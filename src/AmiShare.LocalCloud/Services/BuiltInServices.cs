@@ -3,8 +3,8 @@ using AmiShare.LocalCloud.Services.CloudTrail;
 using AmiShare.LocalCloud.Services.Ec2;
 using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.Services.Kms;
-using AmiShare.LocalCloud.Services.Ssm;
 using AmiShare.LocalCloud.Services.Organizations;
+using AmiShare.LocalCloud.Services.Ssm;
 using AmiShare.LocalCloud.Services.Sts;
 
 namespace AmiShare.LocalCloud.Services;
