@@ -33,6 +33,20 @@ public sealed class CatalogueGuardTests
         Assert.True(strays.Count == 0, "KMS condition keys or the 32 KB limit written outside src/AmiShare.Policy/Catalogue (use ConditionKeys, AwsLimits):\n" + string.Join('\n', strays));
     }
 
+    /// <summary>Issue 10: a file that grows past this is doing more than one thing; split it by concern.</summary>
+    [Fact]
+    public void SourceFiles_Each_IsUnder450Lines()
+    {
+        var source = Path.Combine(RepositoryRoot(), "src");
+        var large = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
+            .Where(file => !IsBuildOutput(file))
+            .Select(file => (File: Path.GetRelativePath(source, file), Lines: File.ReadLines(file).Count()))
+            .Where(f => f.Lines >= 450)
+            .ToList();
+
+        Assert.True(large.Count == 0, "Source files of 450 lines or more: " + string.Join(", ", large.Select(f => $"{f.File} ({f.Lines})")));
+    }
+
     [Fact]
     public void StrayKmsActionNames_ALineSpellingOne_IsFound()
     {
