@@ -19,6 +19,9 @@ public sealed class KmsModule : IServiceModule
             new KmsKeyPolicyOperations(cloud, keys),
             new KmsCryptoOperations(cloud, keys),
             new KmsGrantOperations(cloud, keys),
+            new KmsTagOperations(cloud, keys),
+            new KmsRotationOperations(cloud, keys),
+            new KmsRandomOperations(cloud, keys),
         ];
     }
 }
