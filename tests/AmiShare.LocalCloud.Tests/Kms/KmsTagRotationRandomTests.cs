@@ -110,6 +110,22 @@ public sealed class KmsTagRotationRandomTests
     }
 
     [Fact]
+    public async Task Encrypt_EmptyOrTooLargePlaintext_ValidationNamesTheBrokenBound()
+    {
+        await using var server = await TestCloud.StartAsync();
+        using var root = Client(server, Images);
+        var key = await CreateKeyAsync(root);
+
+        var empty = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            root.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream() }, TestCloud.Timeout));
+        var large = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            root.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream(new byte[4097]) }, TestCloud.Timeout));
+
+        Assert.EndsWith("Member must have length greater than or equal to 1", empty.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Member must have length less than or equal to 4096", large.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NewOperations_UserWithoutIamAllow_EachAccessDenied()
     {
         await using var server = await TestCloud.StartAsync();

@@ -10,7 +10,7 @@ namespace AmiShare.LocalCloud.Services.Kms;
 public sealed record KmsRotationRecord(string AccountId, string Region, string KeyId, bool Enabled, int PeriodInDays, DateTimeOffset? NextRotationDate, DateTimeOffset? LastOnDemandRotation);
 
 /// <summary>
-/// Key rotation: Get/Enable/DisableKeyRotation, RotateKeyOnDemand and ListKeyRotations. LocalCloud keeps one key
+/// Key rotation: Get/Enable/DisableKeyRotation and RotateKeyOnDemand. LocalCloud keeps one key
 /// material per key, so a rotation is bookkeeping: old ciphertexts decrypt either way, as they do on AWS.
 /// </summary>
 internal sealed class KmsRotationOperations(LocalCloudContext cloud, KmsKeyAccess access) : IServiceOperations
