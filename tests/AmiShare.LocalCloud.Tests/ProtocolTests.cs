@@ -96,20 +96,20 @@ public sealed class ProtocolTests
             TimeProvider = TestCloud.Clock(),
             AdditionalServices = [_ => new ProbeOperations(AwsServices.Kms, new Dictionary<string, OperationHandler>
             {
-                ["GetKeyRotationStatus"] = request =>
+                ["ListKeyRotations"] = request =>
                 {
                     var keyId = request.Body.GetProperty("KeyId").GetString();
                     var arn = $"arn:aws:kms:{request.Region}:{request.Caller.AccountId}:key/{keyId}";
-                    return Task.FromResult(OperationResponse.Json(new JsonObject { ["KeyId"] = arn, ["KeyRotationEnabled"] = true }));
+                    return Task.FromResult(OperationResponse.Json(new JsonObject { ["NextMarker"] = arn, ["Truncated"] = true }));
                 },
             })],
         });
         using var kms = Kms(server);
 
-        var status = await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = "1234abcd" }, TestCloud.Timeout);
+        var status = await kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = "1234abcd" }, TestCloud.Timeout);
 
-        Assert.Equal($"arn:aws:kms:us-east-1:{Images}:key/1234abcd", status.KeyId);
-        Assert.True(status.KeyRotationEnabled);
+        Assert.Equal($"arn:aws:kms:us-east-1:{Images}:key/1234abcd", status.NextMarker);
+        Assert.True(status.Truncated);
     }
 
     [Fact]

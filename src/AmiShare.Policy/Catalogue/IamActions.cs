@@ -31,4 +31,6 @@ public static class StsActions
 
     /// <summary>"No permissions are required to perform this operation", not even against an explicit deny (STS API Reference).</summary>
     public const string GetCallerIdentity = "sts:GetCallerIdentity";
+
+    public const string GetAccessKeyInfo = "sts:GetAccessKeyInfo";
 }

@@ -118,6 +118,15 @@ public sealed class KmsModelTests
         await Call("DeleteAlias", """{"AliasName":"alias/model"}""");
         await Call("DisableKey", k);
         await Call("EnableKey", k);
+        await Call("TagResource", $$"""{"KeyId":"{{keyId}}","Tags":[{"TagKey":"a","TagValue":"b"}]}""");
+        await Call("ListResourceTags", k);
+        await Call("UntagResource", $$"""{"KeyId":"{{keyId}}","TagKeys":["a"]}""");
+        await Call("EnableKeyRotation", $$"""{"KeyId":"{{keyId}}","RotationPeriodInDays":90}""");
+        await Call("RotateKeyOnDemand", k);
+        await Call("GetKeyRotationStatus", k);
+        await Call("DisableKeyRotation", k);
+        await Call("GenerateRandom", """{"NumberOfBytes":16}""");
+        await Call("UpdateKeyDescription", $$"""{"KeyId":"{{keyId}}","Description":"model"}""");
         await Call("ScheduleKeyDeletion", k);
         await Call("DescribeKey", k);
         await Call("CancelKeyDeletion", k);

@@ -26,7 +26,8 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
         var plaintext = KmsJson.Blob(request, "Plaintext") ?? throw request.Service.MissingParameter("plaintext");
         if (plaintext.Length is 0 or > 4096)
         {
-            throw KmsErrors.Validation("1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length between 1 and 4096");
+            // KMS names the one bound that was broken.
+            throw KmsErrors.Validation($"1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length {(plaintext.Length == 0 ? "greater than or equal to 1" : "less than or equal to 4096")}");
         }
 
         var context = KmsJson.Map(request, "EncryptionContext");

@@ -58,6 +58,10 @@ internal static class KmsErrors
 
     public static AwsServiceException InvalidGrantId(string grantId, string keyArn) => Error(InvalidGrantIdCode, $"Grant ID {grantId} is not valid for {keyArn}.");
 
+    public static AwsServiceException TagException(string message) => Error("TagException", message);
+
+    public static AwsServiceException InvalidState(string message) => Error(InvalidStateCode, message);
+
     public static AwsServiceException InvalidMarker() => Error("InvalidMarkerException", "The marker does not come from a previous response.");
 
     private static AwsServiceException Error(string code, string message) => new(code, message, 400);

@@ -39,6 +39,7 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
         }
 
         var multiRegion = KmsJson.Bool(request, "MultiRegion");
+        var tags = KmsTagOperations.ReadTags(request);
         request.Authorize(KmsActions.CreateKey, "*", KmsKeyStore.ContextKeys(account, null));
 
         var policy = KmsJson.String(request, "Policy");
@@ -57,6 +58,11 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
         }
 
         var key = cloud.Kms.CreateKey(account, request.Region, description, policy, multiRegion);
+        if (tags is { Count: > 0 })
+        {
+            cloud.State.Write(tx => KmsTagOperations.Apply(tx, key, tags));
+        }
+
         request.Trail.AddResource("AWS::KMS::Key", key.Arn, key.AccountId);
         request.Trail.ResponseElements["keyId"] = key.KeyId;
         return OperationResponse.Json(new JsonObject { ["KeyMetadata"] = KmsResponses.Metadata(key) });

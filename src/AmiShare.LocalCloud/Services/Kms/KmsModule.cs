@@ -20,6 +20,9 @@ public sealed class KmsModule : IServiceModule
             new KmsCryptoOperations(cloud, keys),
             new KmsGrantOperations(cloud, keys),
             new KmsReplicaOperations(cloud, keys),
+            new KmsTagOperations(cloud, keys),
+            new KmsRotationOperations(cloud, keys),
+            new KmsRandomOperations(cloud, keys),
         ];
     }
 }
