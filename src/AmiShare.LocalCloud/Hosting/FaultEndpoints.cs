@@ -61,7 +61,7 @@ internal static class FaultEndpoints
     }
 
     /// <summary>Null when the caller may change the emulator: it is on the loopback, or sends the admin token.</summary>
-    private static IResult? Refusal(HttpContext http, string adminToken)
+    internal static IResult? Refusal(HttpContext http, string adminToken)
     {
         if (http.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote))
         {
