@@ -49,6 +49,9 @@ public sealed class LocalCloudServer : IAsyncDisposable
     /// </summary>
     public required string AdminToken { get; init; }
 
+    /// <summary>The header that carries <see cref="AdminToken"/>.</summary>
+    public const string AdminTokenHeader = "x-localcloud-admin-token";
+
     /// <summary>State, organization facts, IAM lookups and the authorizer of this cloud.</summary>
     public LocalCloudContext Cloud { get; }
 

@@ -43,7 +43,7 @@ internal static class AdminEndpoints
 {
     public const string Prefix = "/_localcloud";
 
-    public const string AdminTokenHeader = "x-localcloud-admin-token";
+    public const string AdminTokenHeader = LocalCloudServer.AdminTokenHeader;
 
     public static bool IsAdminPath(PathString path) => path.StartsWithSegments(Prefix, StringComparison.Ordinal);
 
