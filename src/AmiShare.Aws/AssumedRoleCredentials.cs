@@ -16,8 +16,9 @@ internal sealed class AssumedRoleCredentials : RefreshingAWSCredentials
     private readonly AwsConnectionOptions options;
     private readonly string endpoint;
     private readonly string? callerAccount;
+    private readonly TimeProvider time;
 
-    public AssumedRoleCredentials(AmazonSecurityTokenServiceClient sts, AwsCallRunner runner, AwsConnectionOptions options, string endpoint, string? callerAccount)
+    public AssumedRoleCredentials(AmazonSecurityTokenServiceClient sts, AwsCallRunner runner, AwsConnectionOptions options, string endpoint, string? callerAccount, TimeProvider time)
     {
         ArgumentException.ThrowIfNullOrEmpty(options.RoleArn);
         this.sts = sts;
@@ -25,6 +26,7 @@ internal sealed class AssumedRoleCredentials : RefreshingAWSCredentials
         this.options = options;
         this.endpoint = endpoint;
         this.callerAccount = callerAccount;
+        this.time = time;
 
         // Refresh five minutes early so a long share never signs with credentials about to lapse.
         PreemptExpiryTime = TimeSpan.FromMinutes(5);
@@ -58,6 +60,6 @@ internal sealed class AssumedRoleCredentials : RefreshingAWSCredentials
         var c = response.Credentials;
         return new CredentialsRefreshState(
             new ImmutableCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken),
-            c.Expiration?.ToUniversalTime() ?? DateTime.UtcNow.AddMinutes(15));
+            c.Expiration?.ToUniversalTime() ?? time.GetUtcNow().UtcDateTime.AddMinutes(15));
     }
 }

@@ -39,12 +39,29 @@ public sealed partial class AwsCloudAccount
         var images = new List<ImageDescription>();
         do
         {
-            var page = await Ec2Async(region, "DescribeImages", ids.Length == 1 ? ids[0] : null, (c, ct) => c.DescribeImagesAsync(request, ct), cancellationToken).ConfigureAwait(false);
+            var page = await Ec2Async(region, "DescribeImages", ids.Length == 1 ? ids[0] : null, (c, ct) => NotFoundAsNull(c.DescribeImagesAsync(request, ct)), cancellationToken).ConfigureAwait(false);
+            if (page is null)
+            {
+                // EC2 fails the whole call for one unknown id; absent images are left out, so ask for the rest one by one.
+                return ids.Length <= 1 ? [] : await EachOfAsync(ids, id => DescribeOwnedImagesAsync(region, query with { ImageIds = [id] }, cancellationToken)).ConfigureAwait(false);
+            }
+
             images.AddRange((page.Images ?? []).Select(i => ToImage(i, region)));
             request.NextToken = page.NextToken;
         }
         while (!string.IsNullOrEmpty(request.NextToken));
         return images;
+    }
+
+    private static async Task<IReadOnlyList<T>> EachOfAsync<T>(IEnumerable<string> ids, Func<string, Task<IReadOnlyList<T>>> read)
+    {
+        var found = new List<T>();
+        foreach (var id in ids)
+        {
+            found.AddRange(await read(id).ConfigureAwait(false));
+        }
+
+        return found;
     }
 
     public async Task<ImageDescription?> DescribeVisibleImageAsync(string region, string imageId, CancellationToken cancellationToken)
@@ -53,7 +70,7 @@ public sealed partial class AwsCloudAccount
         return response?.Images?.FirstOrDefault() is { } image ? ToImage(image, region) : null;
     }
 
-    /// <summary>"Not visible" is an answer here, not an error: turn the NotFound into null before retry and mapping.</summary>
+    /// <summary>"Not visible" is an answer, not an error (absent is null or left out at the port): turn the NotFound into null before retry and mapping.</summary>
     private static async Task<T?> NotFoundAsNull<T>(Task<T> call)
         where T : class
     {
@@ -61,7 +78,7 @@ public sealed partial class AwsCloudAccount
         {
             return await call.ConfigureAwait(false);
         }
-        catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAMIID.NotFound" or "InvalidInstanceID.NotFound")
+        catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAMIID.NotFound" or "InvalidInstanceID.NotFound" or "InvalidSnapshot.NotFound")
         {
             return null;
         }
@@ -128,8 +145,19 @@ public sealed partial class AwsCloudAccount
             var request = new DescribeSnapshotsRequest { SnapshotIds = [.. batch] };
             do
             {
-                var page = await Ec2Async(region, "DescribeSnapshots", batch.Length == 1 ? batch[0] : null, (c, ct) => c.DescribeSnapshotsAsync(request, ct), cancellationToken).ConfigureAwait(false);
-                snapshots.AddRange((page.Snapshots ?? []).Select(s => new SnapshotDescription(s.SnapshotId, region, s.OwnerId, s.Encrypted ?? false, s.KmsKeyId, s.State?.Value ?? "unknown")));
+                var page = await Ec2Async(region, "DescribeSnapshots", batch.Length == 1 ? batch[0] : null, (c, ct) => NotFoundAsNull(c.DescribeSnapshotsAsync(request, ct)), cancellationToken).ConfigureAwait(false);
+                if (page is null)
+                {
+                    // As for images: one unknown id fails the batch; read its ids one by one and leave the absent out.
+                    if (batch.Length > 1)
+                    {
+                        snapshots.AddRange(await EachOfAsync(batch, id => DescribeSnapshotsAsync(region, [id], cancellationToken)).ConfigureAwait(false));
+                    }
+
+                    break;
+                }
+
+                snapshots.AddRange((page.Snapshots ?? []).Select(s => new SnapshotDescription(s.SnapshotId, region, s.OwnerId, s.Encrypted ?? false, s.KmsKeyId, CloudStateNames.ParseSnapshotState(s.State?.Value))));
                 request.NextToken = page.NextToken;
             }
             while (!string.IsNullOrEmpty(request.NextToken));
@@ -223,7 +251,7 @@ public sealed partial class AwsCloudAccount
         }
 
         var root = instance.BlockDeviceMappings?.FirstOrDefault(m => m.DeviceName == instance.RootDeviceName)?.Ebs?.VolumeId;
-        return new InstanceDescription(instance.InstanceId, instance.State?.Name?.Value ?? "unknown", instance.StateReason?.Code, instance.StateReason?.Message, root);
+        return new InstanceDescription(instance.InstanceId, CloudStateNames.ParseInstanceState(instance.State?.Name?.Value), instance.StateReason?.Code, instance.StateReason?.Message, root);
     }
 
     public async Task TerminateInstanceAsync(string region, string instanceId, CancellationToken cancellationToken) =>
@@ -240,7 +268,7 @@ public sealed partial class AwsCloudAccount
         image.Name ?? string.Empty,
         image.OwnerId,
         region,
-        image.State?.Value ?? "unknown",
+        CloudStateNames.ParseImageState(image.State?.Value),
         [.. (image.BlockDeviceMappings ?? []).Select(m => new BlockDeviceDescription(m.DeviceName, m.Ebs?.SnapshotId, m.Ebs?.Encrypted ?? false, m.Ebs?.KmsKeyId))],
         (image.Tags ?? []).Where(t => t.Key is not null).GroupBy(t => t.Key, StringComparer.Ordinal).ToImmutableDictionary(g => g.Key, g => g.Last().Value ?? string.Empty, StringComparer.Ordinal),
         image.Public ?? false,

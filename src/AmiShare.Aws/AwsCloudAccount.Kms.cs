@@ -13,11 +13,16 @@ public sealed partial class AwsCloudAccount
     /// <summary>Key operations go to the key's own region, which its ARN names.</summary>
     private string RegionOfKey(string keyArn) => Arns.RegionOf(keyArn) is { Length: > 0 } region ? region : HomeRegion;
 
-    public async Task<KeyDescription> DescribeKeyAsync(string region, string keyId, CancellationToken cancellationToken)
+    public async Task<KeyDescription?> DescribeKeyAsync(string region, string keyId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(keyId);
         var keyRegion = keyId.StartsWith("arn:", StringComparison.Ordinal) ? RegionOfKey(keyId) : region;
-        var response = await KmsAsync(keyRegion, "DescribeKey", keyId, (c, ct) => c.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, ct), cancellationToken).ConfigureAwait(false);
+        var response = await KmsAsync(keyRegion, "DescribeKey", keyId, (c, ct) => KeyNotFoundAsNull(c.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, ct)), cancellationToken).ConfigureAwait(false);
+        if (response is null)
+        {
+            return null;
+        }
+
         var key = response.KeyMetadata;
         var multiRegion = key.MultiRegion == true && key.MultiRegionConfiguration is { } configuration
             ? [.. new[] { configuration.PrimaryKey?.Arn }.Concat((configuration.ReplicaKeys ?? []).Select(r => r.Arn)).OfType<string>().Distinct(StringComparer.Ordinal)]
@@ -28,6 +33,20 @@ public sealed partial class AwsCloudAccount
             key.KeyManager == KeyManagerType.AWS ? KeyManager.Aws : KeyManager.Customer,
             Enum.TryParse<KeyStatus>(key.KeyState?.Value, ignoreCase: true, out var state) ? state : KeyStatus.Unavailable,
             multiRegion);
+    }
+
+    /// <summary>A key that does not exist is absent (null at the port), not an error.</summary>
+    private static async Task<T?> KeyNotFoundAsNull<T>(Task<T> call)
+        where T : class
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
     }
 
     public async Task<string> GetKeyPolicyAsync(string keyArn, CancellationToken cancellationToken)
@@ -129,7 +148,7 @@ public sealed partial class AwsCloudAccount
             {
                 decisions.Add(new SimulatedDecision(
                     member.Element("EvalActionName")?.Value ?? string.Empty,
-                    member.Element("EvalDecision")?.Value ?? "implicitDeny",
+                    CloudStateNames.ParseDecision(member.Element("EvalDecision")?.Value),
                     [.. (member.Element("MatchedStatements")?.Elements("member") ?? []).Select(s => s.Element("SourcePolicyId")?.Value).OfType<string>()]));
             }
 

@@ -113,7 +113,7 @@ public sealed class AwsCloudAccountFactory(AwsAdapterSettings? settings = null)
         }
 
         var endpoint = AwsEndpoints.Apply(config, AwsEndpoints.Sts, options.EndpointUrl, region);
-        var roleCredentials = new AssumedRoleCredentials(new AmazonSecurityTokenServiceClient(credentials, config), new AwsCallRunner(settings), options, endpoint, null);
+        var roleCredentials = new AssumedRoleCredentials(new AmazonSecurityTokenServiceClient(credentials, config), new AwsCallRunner(settings), options, endpoint, null, settings.TimeProvider);
         try
         {
             // Assume now: a role that cannot be assumed fails here, once, with its fix, not on the first call.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using AmiShare.Core.Ports;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Aws;
 
@@ -103,7 +104,7 @@ internal static class AwsErrors
             "KMSInvalidStateException" => (CloudErrorKind.InvalidState, $"The KMS key {call.Resource} is not usable in its current state (disabled, pending deletion or pending import): aws kms describe-key --key-id {call.Resource} shows it; cancel the deletion or enable the key."),
             "InvalidAMIID.Unavailable" => (CloudErrorKind.InvalidState, $"The image {call.Resource} is not available (pending, failed or disabled); wait for it or enable it first."),
             _ when InvalidStateCodes.Contains(code) => (CloudErrorKind.InvalidState, null),
-            "MalformedPolicyDocumentException" => (CloudErrorKind.InvalidRequest, "KMS refused the key policy: it must be valid JSON under 32,768 bytes, name principals that exist, and keep the caller able to manage the key (the lockout safety check). `amishare policy validate FILE --kind key` explains."),
+            "MalformedPolicyDocumentException" => (CloudErrorKind.InvalidRequest, $"KMS refused the key policy: it must be valid JSON under {AwsLimits.KeyPolicyMaxBytes:N0} bytes, name principals that exist, and keep the caller able to manage the key (the lockout safety check). `amishare policy validate FILE --kind key` explains."),
             "ResourceLimitExceeded" => (CloudErrorKind.InvalidRequest, "An AMI can be shared with at most 1,000 accounts, organizations and OUs per Region: share with an organization or OU instead of listing accounts."),
             _ when InvalidRequestCodes.Contains(code) || code.EndsWith(".Malformed", StringComparison.Ordinal) => (CloudErrorKind.InvalidRequest, null),
             _ => (CloudErrorKind.Service, null),

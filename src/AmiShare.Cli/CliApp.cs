@@ -4,6 +4,7 @@ using AmiShare.Cli.Commands.Doctor;
 using AmiShare.Cli.Commands.Local;
 using AmiShare.Cli.Commands.Policy;
 using AmiShare.Cli.Commands.Share;
+using AmiShare.Core.Model;
 using AmiShare.Core.Ports;
 using AmiShare.Cli.Infrastructure;
 using Spectre.Console;
@@ -132,6 +133,12 @@ public static class CliApp
             }
 
             return ExitCodes.ServiceError;
+        }
+        catch (ShareRefusedException ex)
+        {
+            console.MarkupLineInterpolated($"[red]refused:[/] {ex.Message}");
+            console.MarkupLineInterpolated($"[yellow]fix:[/] {ex.Fix}");
+            return ExitCodes.CheckFailed;
         }
         catch (CommandParseException ex)
         {

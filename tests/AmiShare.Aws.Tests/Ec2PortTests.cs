@@ -37,7 +37,7 @@ public sealed class Ec2PortTests
 
         Assert.Equal(new[] { first, second }.Order(StringComparer.Ordinal), all.Select(i => i.Id).Order(StringComparer.Ordinal));
         var described = Assert.Single(byId);
-        Assert.Equal((second, "second", Images, Region, "available"), (described.Id, described.Name, described.OwnerId, described.Region, described.State));
+        Assert.Equal((second, "second", Images, Region, Ec2ImageState.Available), (described.Id, described.Name, described.OwnerId, described.Region, described.State));
         Assert.NotNull(Assert.Single(described.BlockDevices).SnapshotId);
         Assert.Equal(first, Assert.Single(byName).Id);
     }
@@ -150,16 +150,33 @@ public sealed class Ec2PortTests
     }
 
     [Fact]
-    public async Task DescribeSnapshotsAsync_NotShared_NotFound()
+    public async Task DescribeSnapshotsAsync_NotSharedOrUnknown_LeftOutOfTheAnswer()
     {
         await using var cloud = await StartAsync();
         await using var images = await cloud.AccountAsync(Images);
         await using var prod = await cloud.AccountAsync(Prod);
         var image = (await images.DescribeOwnedImagesAsync(Region, new ImageQuery(ImageIds: [await cloud.CreateImageAsync(Images, "private")]), Deadline))[0];
+        var snapshot = image.BlockDevices[0].SnapshotId!;
 
-        var error = await Assert.ThrowsAsync<CloudOperationException>(() => prod.DescribeSnapshotsAsync(Region, [image.BlockDevices[0].SnapshotId!], Deadline));
+        var notShared = await prod.DescribeSnapshotsAsync(Region, [snapshot], Deadline);
+        var mixed = await images.DescribeSnapshotsAsync(Region, [snapshot, "snap-0123456789abcdef0"], Deadline);
 
-        Assert.Equal((CloudErrorKind.NotFound, "InvalidSnapshot.NotFound"), (error.Kind, error.Code));
+        Assert.Empty(notShared);
+        Assert.Equal([snapshot], mixed.Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task DescribeOwnedImagesAsync_OneUnknownIdAmongKnown_OnlyTheKnown()
+    {
+        await using var cloud = await StartAsync();
+        await using var images = await cloud.AccountAsync(Images);
+        var known = await cloud.CreateImageAsync(Images, "known");
+
+        var found = await images.DescribeOwnedImagesAsync(Region, new ImageQuery(ImageIds: [known, "ami-0123456789abcdef0"]), Deadline);
+        var unknown = await images.DescribeOwnedImagesAsync(Region, new ImageQuery(ImageIds: ["ami-0123456789abcdef0"]), Deadline);
+
+        Assert.Equal([known], found.Select(i => i.Id));
+        Assert.Empty(unknown);
     }
 
     [Fact]
@@ -230,9 +247,9 @@ public sealed class Ec2PortTests
         var terminated = await prod.DescribeInstanceAsync(Region, instanceId!, Deadline);
         var unknown = await prod.DescribeInstanceAsync(Region, "i-0123456789abcdef0", Deadline);
 
-        Assert.Equal("running", running?.State);
+        Assert.Equal(Ec2InstanceState.Running, running?.State);
         Assert.StartsWith("vol-", running?.RootVolumeId, StringComparison.Ordinal);
-        Assert.Equal("terminated", terminated?.State);
+        Assert.Equal(Ec2InstanceState.Terminated, terminated?.State);
         Assert.Null(unknown);
     }
 
@@ -249,7 +266,7 @@ public sealed class Ec2PortTests
         var instanceId = await prod.RunInstanceAsync(Region, image, "t3.micro", null, dryRun: false, Deadline);
         var instance = await prod.DescribeInstanceAsync(Region, instanceId!, Deadline);
 
-        Assert.Equal(("terminated", "Client.InvalidKMSKey.InvalidState"), (instance?.State, instance?.StateReasonCode));
+        Assert.Equal((Ec2InstanceState.Terminated, "Client.InvalidKMSKey.InvalidState"), (instance?.State, instance?.StateReasonCode));
     }
 
     [Fact]

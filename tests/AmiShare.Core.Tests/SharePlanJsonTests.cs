@@ -20,6 +20,7 @@ public sealed class SharePlanJsonTests
 
         using var document = JsonDocument.Parse(SharePlanJson.Write(plan));
 
+        Assert.Equal(("schemaVersion", 1), (document.RootElement.EnumerateObject().First().Name, document.RootElement.GetProperty("schemaVersion").GetInt32()));
         var steps = document.RootElement.GetProperty("steps");
         Assert.Equal(plan.Steps.Length, steps.GetArrayLength());
         foreach (var step in steps.EnumerateArray())

@@ -103,8 +103,9 @@ internal static class PlanRendering
     public static string Json(PlannedChange planned, AppliedChange? applied, string mode, LedgerRun? closedRun = null)
     {
         var root = JsonNode.Parse(SharePlanJson.Write(planned.Plan))!.AsObject();
-        root.Insert(0, "mode", mode);
-        root.Insert(1, "sourceAccount", planned.State.SourceAccount);
+        // After schemaVersion, which stays first as in every JSON AmiShare prints.
+        root.Insert(1, "mode", mode);
+        root.Insert(2, "sourceAccount", planned.State.SourceAccount);
         if (applied is not null)
         {
             var steps = root["steps"]!.AsArray();

@@ -56,7 +56,7 @@ public sealed class ShareDiscovery(ICloudAccount source)
                     image.Name,
                     image.OwnerId,
                     region,
-                    Availability(image.State),
+                    image.State.ToAvailability(),
                     permissions.Targets,
                     [.. image.BlockDevices.Select(d => d.SnapshotId).OfType<string>()],
                     permissions.IsPublic,
@@ -126,28 +126,9 @@ public sealed class ShareDiscovery(ICloudAccount source)
         return [.. found.DistinctBy(i => i.Id)];
     }
 
-    /// <summary>DescribeImages by id fails the whole call for one unknown id; fall back to one call per id so the others are still found.</summary>
-    private async Task<IReadOnlyList<ImageDescription>> DescribeExistingAsync(string region, ImmutableArray<string> ids, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await source.DescribeOwnedImagesAsync(region, new ImageQuery(ImageIds: ids), cancellationToken).ConfigureAwait(false);
-        }
-        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.NotFound && ids.Length > 1)
-        {
-            var found = new List<ImageDescription>();
-            foreach (var id in ids)
-            {
-                found.AddRange(await DescribeExistingAsync(region, [id], cancellationToken).ConfigureAwait(false));
-            }
-
-            return found;
-        }
-        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.NotFound)
-        {
-            return [];
-        }
-    }
+    /// <summary>The images of <paramref name="ids"/> that exist; the port leaves unknown ids out.</summary>
+    private Task<IReadOnlyList<ImageDescription>> DescribeExistingAsync(string region, ImmutableArray<string> ids, CancellationToken cancellationToken) =>
+        source.DescribeOwnedImagesAsync(region, new ImageQuery(ImageIds: ids), cancellationToken);
 
     private async Task<ImmutableArray<KeyState>> DescribeKeysAsync(List<(string Region, string KeyId, string? Alias)> references, bool withGrants, CancellationToken cancellationToken)
     {
@@ -162,12 +143,8 @@ public sealed class ShareDiscovery(ICloudAccount source)
                 continue;
             }
 
-            KeyDescription description;
-            try
-            {
-                description = await source.DescribeKeyAsync(reference.Region, reference.KeyId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (CloudOperationException e) when (e.Kind == CloudErrorKind.NotFound)
+            var description = await source.DescribeKeyAsync(reference.Region, reference.KeyId, cancellationToken).ConfigureAwait(false);
+            if (description is null)
             {
                 // The planner reports a key it needs and did not find, with the fix.
                 continue;
@@ -222,12 +199,4 @@ public sealed class ShareDiscovery(ICloudAccount source)
 
     private static bool LooksLikeImageId(string reference) => reference.StartsWith("ami-", StringComparison.Ordinal);
 
-    private static ImageAvailability Availability(string state) => state switch
-    {
-        "available" => ImageAvailability.Available,
-        "pending" => ImageAvailability.Pending,
-        "disabled" => ImageAvailability.Disabled,
-        "deregistered" => ImageAvailability.Deregistered,
-        _ => ImageAvailability.Failed,
-    };
 }

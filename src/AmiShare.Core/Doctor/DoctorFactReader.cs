@@ -65,10 +65,8 @@ public sealed class DoctorFactReader(DoctorSide source, DoctorSide? target)
         var described = owned
             ?? await source.Account.DescribeVisibleImageAsync(request.Region, request.ImageId, cancellationToken).ConfigureAwait(false)
             ?? (launching is null ? null : await launching.Account.DescribeVisibleImageAsync(request.Region, request.ImageId, cancellationToken).ConfigureAwait(false))
-            ?? throw new CloudOperationException(
-                CloudErrorKind.NotFound,
-                "DescribeImages",
-                "InvalidAMIID.NotFound",
+            ?? throw new ShareRefusedException(
+                RefusalReason.ImageNotVisible,
                 $"{request.ImageId} is not visible to {sourceCaller.Account} in {request.Region}{(launching is null ? string.Empty : " nor to the target")}.",
                 $"check the image id and --region, and run doctor with the owner's credentials (--profile or --role-arn)");
 
@@ -162,12 +160,5 @@ public sealed class DoctorFactReader(DoctorSide source, DoctorSide? target)
         }
     }
 
-    internal static ImageAvailability Availability(string state) => state switch
-    {
-        "available" => ImageAvailability.Available,
-        "pending" => ImageAvailability.Pending,
-        "disabled" => ImageAvailability.Disabled,
-        "deregistered" => ImageAvailability.Deregistered,
-        _ => ImageAvailability.Failed,
-    };
+    internal static ImageAvailability Availability(Ec2ImageState state) => state.ToAvailability();
 }

@@ -6,6 +6,7 @@ using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
 using AmiShare.Core.Planning;
 using AmiShare.Core.Ports;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Execution;
 
@@ -224,23 +225,21 @@ public sealed class PlanExecutor(ApplyContext context)
             var image = found.FirstOrDefault();
             switch (image?.State)
             {
-                case "available":
+                case Ec2ImageState.Available:
                     return image;
-                case "failed" or "deregistered" or "disabled":
-                    throw new CloudOperationException(
-                        CloudErrorKind.InvalidState,
-                        "CopyImage",
-                        "CopyFailed",
-                        $"The copy {imageId} ended {image.State}: {image.StateReason ?? "no reason given"}.",
-                        "Check that the source credentials may use both keys (kms:Decrypt on the source key, kms:GenerateDataKeyWithoutPlaintext and kms:CreateGrant on the new one), deregister the failed copy, and rerun.");
+                case Ec2ImageState.Failed or Ec2ImageState.Deregistered or Ec2ImageState.Disabled:
+                    throw new ShareRefusedException(
+                        RefusalReason.CopyFailed,
+                        $"The copy {imageId} ended {image.State.ToAwsName()}: {image.StateReason ?? "no reason given"}.",
+                        $"Check that the source credentials may use both keys ({KmsActions.Decrypt} on the source key, {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on the new one), deregister the failed copy, and rerun.");
             }
 
             if (context.Time.GetUtcNow() > deadline)
             {
-                throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyTimedOut", $"The copy {imageId} was still {image?.State ?? "not visible"} after {context.CopyTimeout}.", "Rerun later: the run resumes and waits for the same copy.");
+                throw new ShareRefusedException(RefusalReason.CopyTimedOut, $"The copy {imageId} was still {image?.State.ToAwsName() ?? "not visible"} after {context.CopyTimeout}.", "Rerun later: the run resumes and waits for the same copy.");
             }
 
-            context.Progress?.Report(new ExecutionProgress(index, 0, step, $"waiting for {imageId} ({image?.State ?? "not visible yet"})"));
+            context.Progress?.Report(new ExecutionProgress(index, 0, step, $"waiting for {imageId} ({image?.State.ToAwsName() ?? "not visible yet"})"));
             await Task.Delay(context.PollInterval, context.Time, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -274,7 +273,7 @@ public sealed class PlanExecutor(ApplyContext context)
 
             if (attempt >= KeyPolicyAttempts)
             {
-                throw new CloudOperationException(CloudErrorKind.Service, "PutKeyPolicy", "ConcurrentKeyPolicyEdits", $"The policy of {details.KeyArn} kept changing under AmiShare ({attempt} attempts).", "Find the other writer (CloudTrail PutKeyPolicy events), let it finish, and rerun.");
+                throw new ShareRefusedException(RefusalReason.ConcurrentKeyPolicyEdits, $"The policy of {details.KeyArn} kept changing under AmiShare ({attempt} attempts).", "Find the other writer (CloudTrail PutKeyPolicy events), let it finish, and rerun.");
             }
 
             (current, merged, concurrent) = (readBack, again, true);
@@ -285,7 +284,7 @@ public sealed class PlanExecutor(ApplyContext context)
     {
         var shared = details.Added.IsEmpty ? policy : KeyPolicyBuilder.Share(policy, details.Region, details.Added, context.Organization) switch
         {
-            { IsRefused: true } refused => throw new CloudOperationException(CloudErrorKind.InvalidRequest, "PutKeyPolicy", "KeyPolicyTooLarge", refused.Findings.First().Message, "Share with an organization or OU instead of many accounts."),
+            { IsRefused: true } refused => throw new ShareRefusedException(RefusalReason.KeyPolicyTooLarge, refused.Findings.First().Message, "Share with an organization or OU instead of many accounts."),
             var change => change.PolicyJson,
         };
         return details.Removed.IsEmpty ? shared : KeyPolicyBuilder.Unshare(shared, details.Region, details.Removed).PolicyJson;

@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AmiShare.Core.Model;
+using AmiShare.Policy.Catalogue;
+using AmiShare.Policy.Model;
 
 namespace AmiShare.Core.Iam;
 
@@ -22,18 +21,11 @@ public static class TargetIamPolicyBuilder
     public const string PolicyName = "AmiShareLaunchSharedImages";
 
     /// <summary>Explicit ReEncrypt operations rather than <c>kms:ReEncrypt*</c>: an identity policy can afford to be exact.</summary>
-    public static readonly ImmutableArray<string> KeyActions =
-        ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
+    public static ImmutableArray<string> KeyActions => Ec2KmsUse.IdentityCryptoActions;
 
     /// <summary>The resource types RunInstances touches in the launching account besides the image.</summary>
     private static readonly ImmutableArray<string> LaunchResourceTypes =
         ["instance", "key-pair", "network-interface", "security-group", "subnet", "volume"];
-
-    private static readonly JsonSerializerOptions Indented = new()
-    {
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
 
     /// <param name="keyArns">The source keys of every shared image (replicas included when used).</param>
     /// <param name="regions">Regions the images are launched in.</param>
@@ -44,86 +36,31 @@ public static class TargetIamPolicyBuilder
         var keys = keyArns.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToImmutableArray();
         var regionList = regions.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var partition = keys.Length > 0 ? Arns.PartitionOf(keys[0]) : "aws";
-        var document = new JsonObject
-        {
-            ["Version"] = "2012-10-17",
-            ["Statement"] = new JsonArray
-            {
-                new JsonObject
-                {
-                    ["Sid"] = "AmiShareUseSourceKeys",
-                    ["Effect"] = "Allow",
-                    ["Action"] = List(KeyActions),
-                    ["Resource"] = List(keys),
-                },
-                new JsonObject
-                {
-                    ["Sid"] = "AmiShareGrantSourceKeysToEbs",
-                    ["Effect"] = "Allow",
-                    ["Action"] = "kms:CreateGrant",
-                    ["Resource"] = List(keys),
-                    ["Condition"] = new JsonObject { ["Bool"] = new JsonObject { ["kms:GrantIsForAWSResource"] = "true" } },
-                },
-                new JsonObject
-                {
-                    // A launch re-encrypts the new volumes under the target's own key (the mapping's, else its default
-                    // EBS key, aws-facts §3), which this template cannot name; any key of the caller's account, only
-                    // through EC2, covers both without widening beyond EBS use.
-                    ["Sid"] = "AmiShareUseOwnKeysViaEc2",
-                    ["Effect"] = "Allow",
-                    ["Action"] = List(KeyActions),
-                    ["Resource"] = List(regionList.Select(r => $"arn:{partition}:kms:{r}:${{aws:PrincipalAccount}}:key/*")),
-                    ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["kms:ViaService"] = List(regionList.Select(Arns.Ec2ViaService)) } },
-                },
-                new JsonObject
-                {
-                    ["Sid"] = "AmiShareGrantOwnKeysToEbs",
-                    ["Effect"] = "Allow",
-                    ["Action"] = "kms:CreateGrant",
-                    ["Resource"] = List(regionList.Select(r => $"arn:{partition}:kms:{r}:${{aws:PrincipalAccount}}:key/*")),
-                    ["Condition"] = new JsonObject
-                    {
-                        ["StringEquals"] = new JsonObject { ["kms:ViaService"] = List(regionList.Select(Arns.Ec2ViaService)) },
-                        ["Bool"] = new JsonObject { ["kms:GrantIsForAWSResource"] = "true" },
-                    },
-                },
-                new JsonObject
-                {
-                    ["Sid"] = "AmiShareLaunchSourceImages",
-                    ["Effect"] = "Allow",
-                    ["Action"] = "ec2:RunInstances",
-                    ["Resource"] = List(regionList.Select(r => $"arn:{partition}:ec2:{r}::image/*")),
-
-                    // Only the source account's images; copies AmiShare makes later are covered without an edit.
-                    ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["ec2:Owner"] = sourceAccount } },
-                },
-                new JsonObject
-                {
-                    ["Sid"] = "AmiShareLaunchInstances",
-                    ["Effect"] = "Allow",
-                    ["Action"] = "ec2:RunInstances",
-                    ["Resource"] = List(regionList.SelectMany(r => LaunchResourceTypes.Select(t => $"arn:{partition}:ec2:{r}:*:{t}/*"))),
-                },
-            },
-        };
-
+        var sourceKeys = PolicyValues.List(keys);
+        var ownKeys = PolicyValues.List(regionList.Select(r => $"arn:{partition}:kms:{r}:${{aws:PrincipalAccount}}:key/*"));
+        var viaEc2 = AuthoredCondition.ViaEc2(regionList);
+        var statements = ImmutableArray.CreateBuilder<AuthoredStatement>();
+        statements.Add(Allow("AmiShareUseSourceKeys", PolicyValues.List(KeyActions), sourceKeys));
+        statements.Add(Allow("AmiShareGrantSourceKeysToEbs", PolicyValues.One(KmsActions.CreateGrant), sourceKeys, AuthoredCondition.GrantIsForAwsResource));
         if (asg)
         {
             // Auto Scaling's grant has no GrantIsForAWSResource; it is limited to the service-linked role of the caller's account instead.
-            document["Statement"]!.AsArray().Insert(2, new JsonObject
-            {
-                ["Sid"] = "AmiShareGrantSourceKeysToAutoScaling",
-                ["Effect"] = "Allow",
-                ["Action"] = "kms:CreateGrant",
-                ["Resource"] = List(keys),
-                ["Condition"] = new JsonObject
-                {
-                    ["StringEquals"] = new JsonObject { ["kms:GranteePrincipal"] = $"arn:{partition}:iam::${{aws:PrincipalAccount}}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" },
-                },
-            });
+            statements.Add(Allow("AmiShareGrantSourceKeysToAutoScaling", PolicyValues.One(KmsActions.CreateGrant), sourceKeys,
+                new AuthoredCondition(AuthoredCondition.StringEquals, ConditionKeys.KmsGranteePrincipal, PolicyValues.One(AwsServicePrincipals.AutoScalingServiceRole("${aws:PrincipalAccount}", partition)))));
         }
 
-        var json = document.ToJsonString(Indented);
+        // A launch re-encrypts the new volumes under the target's own key (the mapping's, else its default
+        // EBS key, aws-facts §3), which this template cannot name; any key of the caller's account, only
+        // through EC2, covers both without widening beyond EBS use.
+        statements.Add(Allow("AmiShareUseOwnKeysViaEc2", PolicyValues.List(KeyActions), ownKeys, viaEc2));
+        statements.Add(Allow("AmiShareGrantOwnKeysToEbs", PolicyValues.One(KmsActions.CreateGrant), ownKeys, viaEc2, AuthoredCondition.GrantIsForAwsResource));
+
+        // Only the source account's images; copies AmiShare makes later are covered without an edit.
+        statements.Add(Allow("AmiShareLaunchSourceImages", PolicyValues.One(Ec2Actions.RunInstances), PolicyValues.List(regionList.Select(r => $"arn:{partition}:ec2:{r}::image/*")),
+            new AuthoredCondition(AuthoredCondition.StringEquals, ConditionKeys.Ec2Owner, PolicyValues.One(sourceAccount))));
+        statements.Add(Allow("AmiShareLaunchInstances", PolicyValues.One(Ec2Actions.RunInstances), PolicyValues.List(regionList.SelectMany(r => LaunchResourceTypes.Select(t => $"arn:{partition}:ec2:{r}:*:{t}/*")))));
+
+        var json = PolicyWriter.Write(new AuthoredPolicy(statements.ToImmutable()), indented: true);
         return new TargetIamPolicy(json, Terraform(json), CloudFormation(json), keys);
     }
 
@@ -135,36 +72,18 @@ public static class TargetIamPolicyBuilder
     {
         var regionList = regions.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var partition = Arns.PartitionOf(principalArn);
-        var document = new JsonObject
-        {
-            ["Version"] = "2012-10-17",
-            ["Statement"] = new JsonArray
-            {
-                new JsonObject
-                {
-                    ["Sid"] = "AmiShareVerifyReads",
-                    ["Effect"] = "Allow",
-                    ["Action"] = List(["ec2:DescribeImages", "ec2:DescribeInstances", "ec2:GetEbsDefaultKmsKeyId", "kms:DescribeKey", "kms:GetKeyPolicy"]),
-                    ["Resource"] = "*",
-                },
-                new JsonObject
-                {
-                    ["Sid"] = "AmiShareVerifyTestLaunch",
-                    ["Effect"] = "Allow",
-                    ["Action"] = "ec2:TerminateInstances",
-                    ["Resource"] = List(regionList.Select(r => $"arn:{partition}:ec2:{r}:${{aws:PrincipalAccount}}:instance/*")),
-                },
-                new JsonObject
-                {
-                    ["Sid"] = "AmiShareVerifySimulateSelf",
-                    ["Effect"] = "Allow",
-                    ["Action"] = "iam:SimulatePrincipalPolicy",
-                    ["Resource"] = principalArn,
-                },
-            },
-        };
-        return document.ToJsonString(Indented);
+        return PolicyWriter.Write(
+            new AuthoredPolicy(
+            [
+                Allow("AmiShareVerifyReads", PolicyValues.List([Ec2Actions.DescribeImages, Ec2Actions.DescribeInstances, Ec2Actions.GetEbsDefaultKmsKeyId, KmsActions.DescribeKey, KmsActions.GetKeyPolicy]), PolicyValues.One("*")),
+                Allow("AmiShareVerifyTestLaunch", PolicyValues.One(Ec2Actions.TerminateInstances), PolicyValues.List(regionList.Select(r => $"arn:{partition}:ec2:{r}:${{aws:PrincipalAccount}}:instance/*"))),
+                Allow("AmiShareVerifySimulateSelf", PolicyValues.One("iam:SimulatePrincipalPolicy"), PolicyValues.One(principalArn)),
+            ]),
+            indented: true);
     }
+
+    private static AuthoredStatement Allow(string sid, PolicyValues action, PolicyValues resource, params AuthoredCondition[] conditions) =>
+        new(Effect.Allow, action, resource) { Sid = sid, Conditions = [.. conditions] };
 
     /// <summary>
     /// HCL object syntax accepts JSON's quoted keys and colons, so the document can be pasted into
@@ -202,5 +121,4 @@ public static class TargetIamPolicyBuilder
     private static string Indent(string text, string prefix) =>
         string.Join('\n', text.Split('\n').Select(line => prefix + line));
 
-    private static JsonArray List(IEnumerable<string> values) => [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
 }

@@ -1,13 +1,12 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AmiShare.Core.Model;
 using AmiShare.Core.Planning;
 using AmiShare.Policy;
+using AmiShare.Policy.Catalogue;
+using AmiShare.Policy.Model;
 using AmiShare.Policy.Validation;
 
 namespace AmiShare.Core.KeyPolicies;
@@ -22,21 +21,11 @@ public static partial class KeyPolicyBuilder
 {
     public const string SidPrefix = "AmiShare";
 
-    /// <summary>KMS's fixed key-policy limit (aws-facts §5).</summary>
-    public const int MaxPolicyBytes = 32_768;
+    /// <summary>KMS's fixed key-policy limit (aws-facts §5); audit reads it here.</summary>
+    public const int MaxPolicyBytes = AwsLimits.KeyPolicyMaxBytes;
 
-    /// <summary>What EC2 does with the key when the target launches (aws-facts §1); ReEncrypt* covers From and To.</summary>
-    public static readonly ImmutableArray<string> CryptoActions =
-        ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncrypt*"];
-
-    private const string CreateGrant = "kms:CreateGrant";
-
-    /// <summary>Relaxed escaping keeps ARNs and paths readable and the byte count honest; the text is never embedded in HTML.</summary>
-    private static readonly JsonSerializerOptions Compact = new()
-    {
-        WriteIndented = false,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    /// <summary>What EC2 does with the key when the target launches (aws-facts §1); doctor reads it here.</summary>
+    public static ImmutableArray<string> CryptoActions => Ec2KmsUse.KeyPolicyCryptoActions;
 
     private enum Concern
     {
@@ -136,17 +125,17 @@ public static partial class KeyPolicyBuilder
         var findings = ImmutableArray.CreateBuilder<PlanFinding>();
         var composed = Compose(parsed.Root, parsed.Statements, audiences);
 
-        if (ByteCount(composed) > MaxPolicyBytes)
+        if (ByteCount(composed) > AwsLimits.KeyPolicyMaxBytes)
         {
             if (Fold(audiences, organization) is { } folded)
             {
                 var foldedText = Compose(parsed.Root, parsed.Statements, folded);
-                if (ByteCount(foldedText) <= MaxPolicyBytes)
+                if (ByteCount(foldedText) <= AwsLimits.KeyPolicyMaxBytes)
                 {
                     findings.Add(PlanFinding.Warning(
                         "KeyPolicyFoldedIntoOrganization",
                         "key policy",
-                        $"Naming every account would take the key policy past KMS's {MaxPolicyBytes:N0}-byte limit, so the accounts (all members of {organization!.OrganizationId}) are admitted with Principal \"*\" and aws:PrincipalOrgID = {organization.OrganizationId} instead. Every account of that organization can now use the key through EC2; share with fewer accounts if that is too wide."));
+                        $"Naming every account would take the key policy past KMS's {AwsLimits.KeyPolicyMaxBytes:N0}-byte limit, so the accounts (all members of {organization!.OrganizationId}) are admitted with Principal \"*\" and aws:PrincipalOrgID = {organization.OrganizationId} instead. Every account of that organization can now use the key through EC2; share with fewer accounts if that is too wide."));
                     composed = foldedText;
                 }
                 else
@@ -166,15 +155,15 @@ public static partial class KeyPolicyBuilder
             return new(policyJson, false, [selfCheck]);
         }
 
-        var original = parsed.Root.ToJsonString(Compact);
+        var original = parsed.Root.ToJsonString(PolicyWriter.Compact);
         var changed = !string.Equals(original, composed, StringComparison.Ordinal);
         return new(changed ? composed : policyJson, changed, findings.ToImmutable());
     }
 
     private static KeyPolicyChange Refuse(string policyJson, int bytes) => new(policyJson, false, [PlanFinding.Blocking(
-        "KeyPolicyTooLarge",
+        FindingCodes.KeyPolicyTooLarge,
         "key policy",
-        string.Create(CultureInfo.InvariantCulture, $"The key policy would grow to {bytes:N0} bytes; KMS accepts at most {MaxPolicyBytes:N0} and never more. AmiShare will not drop statements to fit. Share with an organization or OU ARN instead of account by account, or let discovery see the organization's member accounts so AmiShare can fold them into an aws:PrincipalOrgID condition."))]);
+        string.Create(CultureInfo.InvariantCulture, $"The key policy would grow to {bytes:N0} bytes; KMS accepts at most {AwsLimits.KeyPolicyMaxBytes:N0} and never more. AmiShare will not drop statements to fit. Share with an organization or OU ARN instead of account by account, or let discovery see the organization's member accounts so AmiShare can fold them into an aws:PrincipalOrgID condition."))]);
 
     /// <summary>
     /// Replaces named principals by the organization when every one of them is in it. Auto Scaling entries stay
@@ -215,12 +204,12 @@ public static partial class KeyPolicyBuilder
     {
         foreach (var finding in PolicyValidator.Validate(composed, PolicyKind.Key))
         {
-            if (finding.Severity is not (Severity.Error or Severity.SecurityWarning) || finding.Code == "KeyPolicyTooLarge")
+            if (finding.Severity is not (Severity.Error or Severity.SecurityWarning) || finding.Code == FindingCodes.KeyPolicyTooLarge)
             {
                 continue;
             }
 
-            if (StatementIndex(finding.Location) is { } index && index >= foreignCount)
+            if (finding.StatementIndex is { } index && index >= foreignCount)
             {
                 return PlanFinding.Blocking(
                     "GeneratedKeyPolicyInvalid",
@@ -232,230 +221,6 @@ public static partial class KeyPolicyBuilder
         return null;
     }
 
-    private static int? StatementIndex(string location)
-    {
-        var match = StatementIndexPattern().Match(location);
-        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
-    }
-
-    private sealed record ParsedDocument(JsonObject Root, List<JsonNode> Statements);
-
-    private static ParsedDocument? ParseDocument(string policyJson)
-    {
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(policyJson);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        if (node is not JsonObject root)
-        {
-            return null;
-        }
-
-        var statements = root["Statement"] switch
-        {
-            JsonArray array => array.Where(n => n is not null).Select(n => n!).ToList(),
-            JsonObject single => [single],
-            _ => null,
-        };
-        return statements is null ? null : new ParsedDocument(root, statements);
-    }
-
-    private static KeyPolicyReading ReadParsed(List<JsonNode> statements)
-    {
-        var audiences = ImmutableSortedDictionary.Create<string, KeyAudience>(StringComparer.Ordinal);
-        var foreign = ImmutableArray.CreateBuilder<string>();
-        foreach (var statement in statements)
-        {
-            if (!IsOwned(statement, out var region, out _, out var shape))
-            {
-                foreign.Add(statement.ToJsonString(Compact));
-                continue;
-            }
-
-            var principals = Strings(statement["Principal"] is JsonObject p ? p["AWS"] : null);
-            var condition = statement["Condition"] as JsonObject;
-            var found = shape switch
-            {
-                Shape.Principals => KeyAudience.Of(principals: principals),
-                Shape.Asg => KeyAudience.Of(asgPrincipals: principals),
-                Shape.Org => KeyAudience.Of(organizationIds: Strings((condition?["StringEquals"] as JsonObject)?["aws:PrincipalOrgID"])),
-                _ => KeyAudience.Of(orgPaths: Strings((condition?["ForAnyValue:StringLike"] as JsonObject)?["aws:PrincipalOrgPaths"])),
-            };
-            audiences = audiences.SetItem(region, (audiences.TryGetValue(region, out var known) ? known : KeyAudience.Empty).Union(found));
-        }
-
-        return new(audiences, foreign.ToImmutable());
-    }
-
-    private static bool IsOwned(JsonNode statement, out string region, out Concern concern, out Shape shape)
-    {
-        region = string.Empty;
-        concern = Concern.Use;
-        shape = Shape.Principals;
-        if (statement is not JsonObject obj
-            || obj["Sid"] is not JsonValue sidValue
-            || !sidValue.TryGetValue<string>(out var sid)
-            || OwnedSidPattern().Match(sid) is not { Success: true } match)
-        {
-            return false;
-        }
-
-        region = RegionFromToken(match.Groups["region"].Value);
-        concern = match.Groups["concern"].Value == "Use" ? Concern.Use : Concern.Grant;
-        shape = match.Groups["shape"].Value switch
-        {
-            "Org" => Shape.Org,
-            "Ou" => Shape.Ou,
-            "Asg" => Shape.Asg,
-            _ => Shape.Principals,
-        };
-
-        // An Asg shape only exists for grants; "AmiShareUseUsEast1Asg" was not written by AmiShare.
-        return !(shape == Shape.Asg && concern == Concern.Use);
-    }
-
-    private static IEnumerable<string> Strings(JsonNode? node) => node switch
-    {
-        JsonArray array => array.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).OfType<string>(),
-        JsonValue value when value.TryGetValue<string>(out var s) => [s],
-        _ => [],
-    };
-
-    private static string Compose(JsonObject originalRoot, List<JsonNode> statements, ImmutableSortedDictionary<string, KeyAudience> audiences)
-    {
-        var array = new JsonArray();
-        foreach (var statement in statements)
-        {
-            if (!IsOwned(statement, out _, out _, out _))
-            {
-                array.Add(statement.DeepClone());
-            }
-        }
-
-        foreach (var (region, audience) in audiences)
-        {
-            foreach (var statement in StatementsFor(region, audience))
-            {
-                array.Add(statement);
-            }
-        }
-
-        var root = new JsonObject();
-        var wroteStatements = false;
-        foreach (var (name, value) in originalRoot)
-        {
-            if (name == "Statement")
-            {
-                root[name] = array;
-                wroteStatements = true;
-            }
-            else
-            {
-                root[name] = value?.DeepClone();
-            }
-        }
-
-        if (!wroteStatements)
-        {
-            root["Statement"] = array;
-        }
-
-        return root.ToJsonString(Compact);
-    }
-
-    /// <summary>The statements for one region, in a fixed order: named principals, organization, OUs, Auto Scaling.</summary>
-    internal static IEnumerable<JsonObject> StatementsFor(string region, KeyAudience audience)
-    {
-        var token = RegionToken(region);
-        var via = new JsonObject { ["kms:ViaService"] = Arns.Ec2ViaService(region) };
-        if (!audience.Principals.IsEmpty)
-        {
-            yield return Use($"{SidPrefix}Use{token}", NamedPrincipals(audience.Principals), StringEquals(via));
-            yield return Grant($"{SidPrefix}Grant{token}", NamedPrincipals(audience.Principals), StringEquals(via), forAwsResource: true);
-        }
-
-        if (!audience.OrganizationIds.IsEmpty)
-        {
-            JsonObject Condition() => StringEquals(new JsonObject
-            {
-                ["kms:ViaService"] = Arns.Ec2ViaService(region),
-                ["aws:PrincipalOrgID"] = StringList(audience.OrganizationIds),
-            });
-            yield return Use($"{SidPrefix}Use{token}Org", "*", Condition());
-            yield return Grant($"{SidPrefix}Grant{token}Org", "*", Condition(), forAwsResource: true);
-        }
-
-        if (!audience.OrgPaths.IsEmpty)
-        {
-            JsonObject Condition() => new()
-            {
-                ["StringEquals"] = via.DeepClone(),
-                ["ForAnyValue:StringLike"] = new JsonObject { ["aws:PrincipalOrgPaths"] = StringList(audience.OrgPaths) },
-            };
-            yield return Use($"{SidPrefix}Use{token}Ou", "*", Condition());
-            yield return Grant($"{SidPrefix}Grant{token}Ou", "*", Condition(), forAwsResource: true);
-        }
-
-        if (!audience.AsgPrincipals.IsEmpty)
-        {
-            // Someone in the target creates the grant for its Auto Scaling role directly, not through EC2,
-            // so this statement has neither kms:ViaService nor kms:GrantIsForAWSResource (aws-facts §5).
-            yield return Grant($"{SidPrefix}Grant{token}Asg", NamedPrincipals(audience.AsgPrincipals), condition: null, forAwsResource: false);
-        }
-    }
-
-    private static JsonObject Use(string sid, JsonNode principal, JsonObject condition) => new()
-    {
-        ["Sid"] = sid,
-        ["Effect"] = "Allow",
-        ["Principal"] = principal,
-        ["Action"] = StringList(CryptoActions),
-        ["Resource"] = "*",
-        ["Condition"] = condition,
-    };
-
-    private static JsonObject Grant(string sid, JsonNode principal, JsonObject? condition, bool forAwsResource)
-    {
-        var statement = new JsonObject
-        {
-            ["Sid"] = sid,
-            ["Effect"] = "Allow",
-            ["Principal"] = principal,
-            ["Action"] = CreateGrant,
-            ["Resource"] = "*",
-        };
-        if (forAwsResource)
-        {
-            condition ??= [];
-            condition["Bool"] = new JsonObject { ["kms:GrantIsForAWSResource"] = "true" };
-        }
-
-        if (condition is not null)
-        {
-            statement["Condition"] = condition;
-        }
-
-        return statement;
-    }
-
-    private static JsonObject NamedPrincipals(IEnumerable<string> principals) => new() { ["AWS"] = StringList(principals) };
-
-    private static JsonObject StringEquals(JsonObject values) => new() { ["StringEquals"] = values.DeepClone() };
-
-    private static JsonArray StringList(IEnumerable<string> values) => [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
-
-    [GeneratedRegex("^AmiShare(?<concern>Use|Grant)(?<region>[A-Z][a-z]+(?:[A-Z][a-z]+)*[0-9]+)(?<shape>Org|Ou|Asg)?$")]
-    private static partial Regex OwnedSidPattern();
-
     [GeneratedRegex("(?<=[a-z])[A-Z]|(?<=[a-z])[0-9]")]
     private static partial Regex RegionTokenBoundary();
-
-    [GeneratedRegex(@"^Statement\[(\d+)\]")]
-    private static partial Regex StatementIndexPattern();
 }

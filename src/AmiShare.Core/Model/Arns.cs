@@ -1,3 +1,5 @@
+using AmiShare.Policy.Catalogue;
+
 namespace AmiShare.Core.Model;
 
 /// <summary>The few ARN facts the planner needs, without a general ARN parser.</summary>
@@ -26,9 +28,9 @@ public static class Arns
 
     public static string ImageArn(string region, string imageId, string partition = "aws") => $"arn:{partition}:ec2:{region}::image/{imageId}";
 
-    /// <summary>The role Auto Scaling launches with in the target account (aws-facts §5).</summary>
-    public static string AutoScalingServiceRole(string accountId, string partition = "aws") =>
-        $"arn:{partition}:iam::{accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+    /// <summary>The role Auto Scaling launches with in the target account (aws-facts §5); doctor and audit read it here.</summary>
+    public static string AutoScalingServiceRole(string accountId, string partition = "aws") => AwsServicePrincipals.AutoScalingServiceRole(accountId, partition);
 
-    public static string Ec2ViaService(string region) => $"ec2.{region}.amazonaws.com";
+    /// <summary>Forwards to the catalogue for doctor and audit.</summary>
+    public static string Ec2ViaService(string region) => Ec2KmsUse.ViaService(region);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using AmiShare.Core.Model;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Planning;
 
@@ -57,7 +58,7 @@ internal static class ImageResolution
         {
             if (state.FindSnapshot(id) is not { } snapshot)
             {
-                findings.Add(PlanFinding.Blocking("SnapshotNotDiscovered", id, $"Snapshot {id} of {image.Id} was not discovered; AmiShare cannot tell how it is encrypted. Check that the source credentials may call ec2:DescribeSnapshots."));
+                findings.Add(PlanFinding.Blocking("SnapshotNotDiscovered", id, $"Snapshot {id} of {image.Id} was not discovered; AmiShare cannot tell how it is encrypted. Check that the source credentials may call {Ec2Actions.DescribeSnapshots}."));
                 complete = false;
                 continue;
             }
@@ -74,7 +75,7 @@ internal static class ImageResolution
             }
             else
             {
-                findings.Add(PlanFinding.Blocking("KeyNotDiscovered", snapshot.KeyArn, $"Key {snapshot.KeyArn} of {id} was not discovered; AmiShare needs its policy to share it. Check that the source credentials may call kms:DescribeKey and kms:GetKeyPolicy on it."));
+                findings.Add(PlanFinding.Blocking("KeyNotDiscovered", snapshot.KeyArn, $"Key {snapshot.KeyArn} of {id} was not discovered; AmiShare needs its policy to share it. Check that the source credentials may call {KmsActions.DescribeKey} and {KmsActions.GetKeyPolicy} on it."));
                 complete = false;
             }
         }

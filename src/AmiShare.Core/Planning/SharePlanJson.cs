@@ -6,11 +6,14 @@ namespace AmiShare.Core.Planning;
 
 /// <summary>
 /// Writes a plan as the JSON that <c>--output json</c> prints and docs/share-plan.md describes:
-/// <c>{"steps": [{"action", "resource", "target", "reason", "status", "details"}], "findings": [...]}</c>.
+/// <c>{"schemaVersion": 1, "steps": [{"action", "resource", "target", "reason", "status", "details"}], "findings": [...]}</c>.
 /// Property names are camelCase; enum values are their C# names, which the schema lists.
 /// </summary>
 public static class SharePlanJson
 {
+    /// <summary>Raised when a member changes meaning or goes away; adding a member keeps it (docs/share-plan.md).</summary>
+    public const int SchemaVersion = 1;
+
     private static readonly JsonWriterOptions Options = new()
     {
         Indented = true,
@@ -24,6 +27,7 @@ public static class SharePlanJson
         using (var writer = new Utf8JsonWriter(stream, Options))
         {
             writer.WriteStartObject();
+            writer.WriteNumber("schemaVersion", SchemaVersion);
             writer.WriteStartArray("steps");
             foreach (var step in plan.Steps)
             {

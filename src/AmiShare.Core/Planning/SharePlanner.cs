@@ -3,6 +3,7 @@ using AmiShare.Core.Iam;
 using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
 using AmiShare.Policy.Evaluation;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Planning;
 
@@ -14,9 +15,8 @@ namespace AmiShare.Core.Planning;
 /// </summary>
 public static class SharePlanner
 {
-    /// <summary>The operations the AWS Auto Scaling guide lists for the service-linked role's grant (aws-facts §5).</summary>
-    public static readonly ImmutableArray<string> AsgGrantOperations =
-        ["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey", "CreateGrant"];
+    /// <summary>The operations the AWS Auto Scaling guide lists for the service-linked role's grant (aws-facts §5); doctor reads it here.</summary>
+    public static ImmutableArray<string> AsgGrantOperations => Ec2KmsUse.AutoScalingGrantOperations;
 
     public static SharePlan Plan(ShareRequest request, DiscoveredState state)
     {
@@ -74,7 +74,7 @@ public static class SharePlanner
                 PlanAction.EmitTargetIamPolicy,
                 TargetIamPolicyBuilder.PolicyName,
                 targetText,
-                $"A key policy alone is not enough: the launching principal in each target account also needs an IAM policy allowing the KMS actions on {string.Join(", ", policy.KeyArns)} and ec2:RunInstances; attach this one there.",
+                $"A key policy alone is not enough: the launching principal in each target account also needs an IAM policy allowing the KMS actions on {string.Join(", ", policy.KeyArns)} and {Ec2Actions.RunInstances}; attach this one there.",
                 StepStatus.Informational,
                 new IamPolicyDetails(policy)));
         }
@@ -252,7 +252,7 @@ public static class SharePlanner
             key.Arn,
             targetText,
             change.Changed
-                ? $"A target can use the key only if its key policy admits it: AmiShare's statements (Sid prefix AmiShare, via ec2.{key.Region}.amazonaws.com) gain {targetText}; every other statement stays as it is."
+                ? $"A target can use the key only if its key policy admits it: AmiShare's statements (Sid prefix AmiShare, via {Ec2KmsUse.ViaService(key.Region)}) gain {targetText}; every other statement stays as it is."
                 : $"The key policy already admits {targetText} through AmiShare's statements.",
             change.Changed ? StepStatus.Pending : StepStatus.AlreadyDone,
             new KeyPolicyDetails(key.Arn, key.Region, key.PolicyJson, change.PolicyJson, audience, KeyAudience.Empty));
@@ -299,14 +299,14 @@ public static class SharePlanner
     {
         foreach (var target in targets.Where(t => !t.IsAccount))
         {
-            findings.Add(PlanFinding.Warning("AsgNeedsAccounts", target.Value, $"--asg: each account in {target.Value} must create its own grant for its AWSServiceRoleForAutoScaling, and the key policy allows that only for named accounts; name the accounts that use Auto Scaling with --with."));
+            findings.Add(PlanFinding.Warning("AsgNeedsAccounts", target.Value, $"--asg: each account in {target.Value} must create its own grant for its {AwsServicePrincipals.AutoScalingServiceRoleName}, and the key policy allows that only for named accounts; name the accounts that use Auto Scaling with --with."));
         }
 
         foreach (var key in keys)
         {
             foreach (var target in targets.Where(t => t.IsAccount))
             {
-                var role = Arns.AutoScalingServiceRole(target.Value, Arns.PartitionOf(key.Arn));
+                var role = AwsServicePrincipals.AutoScalingServiceRole(target.Value, Arns.PartitionOf(key.Arn));
                 var existing = key.GrantsOrEmpty.FirstOrDefault(g => g.GranteePrincipal == role);
                 var command = $"aws kms create-grant --region {key.Region} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', AsgGrantOperations)}";
                 yield return new PlanStep(
@@ -314,7 +314,7 @@ public static class SharePlanner
                     key.Arn,
                     target.Value,
                     existing is null
-                        ? $"Auto Scaling launches with {target.Value}'s AWSServiceRoleForAutoScaling, which no key-policy statement covers; a grant on the key for that role, created from {target.Value}, does."
+                        ? $"Auto Scaling launches with {target.Value}'s {AwsServicePrincipals.AutoScalingServiceRoleName}, which no key-policy statement covers; a grant on the key for that role, created from {target.Value}, does."
                         : $"The Auto Scaling role of {target.Value} already has grant {existing.GrantId} on the key.",
                     existing is null ? StepStatus.Pending : StepStatus.AlreadyDone,
                     new AsgGrantDetails(key.Arn, role, target.Value, AsgGrantOperations, command, existing?.GrantId));

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Planning;
 
@@ -101,7 +102,7 @@ public static class UnsharePlanner
 
             foreach (var target in accounts.Where(a => !stillShared.Contains(a)))
             {
-                var role = Arns.AutoScalingServiceRole(target.Value, Arns.PartitionOf(key.Arn));
+                var role = AwsServicePrincipals.AutoScalingServiceRole(target.Value, Arns.PartitionOf(key.Arn));
                 foreach (var grant in key.GrantsOrEmpty.Where(g => g.GranteePrincipal == role))
                 {
                     steps.Add(new PlanStep(

@@ -7,7 +7,9 @@ namespace AmiShare.Core.Ports;
 /// The calls the share workflow makes with one set of credentials (the source account, or a target account),
 /// shaped like the AWS APIs they stand for so each method is one request (paginated reads excepted). The AWS
 /// adapter (src/AmiShare.Aws) implements it with the AWS SDK; the same implementation talks to LocalCloud.
-/// Every failure surfaces as <see cref="CloudOperationException"/> with a <see cref="CloudErrorKind"/>;
+/// Something absent is an answer, not a failure: a described resource that does not exist or is not visible is null,
+/// and ids asked for in a list read are left out of the answer. Every failure surfaces as
+/// <see cref="CloudOperationException"/> with a <see cref="CloudErrorKind"/>;
 /// throttling is retried inside the adapter and never reaches the caller unless retries run out.
 /// </summary>
 public interface ICloudAccount
@@ -17,7 +19,7 @@ public interface ICloudAccount
 
     // EC2 -----------------------------------------------------------------------------------------------
 
-    /// <summary>DescribeImages with <c>Owners=self</c>, optionally narrowed to ids, exact names, or copies AmiShare tagged.</summary>
+    /// <summary>DescribeImages with <c>Owners=self</c>, optionally narrowed to ids, exact names, or copies AmiShare tagged; unknown ids are left out.</summary>
     Task<IReadOnlyList<ImageDescription>> DescribeOwnedImagesAsync(string region, ImageQuery query, CancellationToken cancellationToken);
 
     /// <summary>DescribeImages by id for any image the caller can see (owned, shared with it, or public); null when not visible.</summary>
@@ -29,7 +31,7 @@ public interface ICloudAccount
     /// <summary>ModifyImageAttribute launchPermission, adding and removing in one call.</summary>
     Task ModifyLaunchPermissionsAsync(string region, string imageId, IReadOnlyCollection<ShareTarget> add, IReadOnlyCollection<ShareTarget> remove, CancellationToken cancellationToken);
 
-    /// <summary>DescribeSnapshots by id (owned or shared with the caller).</summary>
+    /// <summary>DescribeSnapshots by id (owned or shared with the caller); ids not visible are left out.</summary>
     Task<IReadOnlyList<SnapshotDescription>> DescribeSnapshotsAsync(string region, IReadOnlyCollection<string> snapshotIds, CancellationToken cancellationToken);
 
     /// <summary>DescribeSnapshotAttribute createVolumePermission: the account ids.</summary>
@@ -53,8 +55,8 @@ public interface ICloudAccount
 
     // KMS -----------------------------------------------------------------------------------------------
 
-    /// <summary>DescribeKey by ARN, id, alias name or alias ARN.</summary>
-    Task<KeyDescription> DescribeKeyAsync(string region, string keyId, CancellationToken cancellationToken);
+    /// <summary>DescribeKey by ARN, id, alias name or alias ARN; null when no such key exists.</summary>
+    Task<KeyDescription?> DescribeKeyAsync(string region, string keyId, CancellationToken cancellationToken);
 
     Task<string> GetKeyPolicyAsync(string keyArn, CancellationToken cancellationToken);
 
@@ -94,7 +96,7 @@ public sealed record ImageDescription(
     string Name,
     string OwnerId,
     string Region,
-    string State,
+    Ec2ImageState State,
     ImmutableArray<BlockDeviceDescription> BlockDevices,
     ImmutableDictionary<string, string> Tags,
     bool IsPublic = false,
@@ -111,7 +113,7 @@ public sealed record BlockDeviceDescription(string DeviceName, string? SnapshotI
 
 public sealed record LaunchPermissionList(ImmutableArray<ShareTarget> Targets, bool IsPublic);
 
-public sealed record SnapshotDescription(string Id, string Region, string OwnerId, bool Encrypted, string? KmsKeyId, string State);
+public sealed record SnapshotDescription(string Id, string Region, string OwnerId, bool Encrypted, string? KmsKeyId, Ec2SnapshotState State);
 
 public sealed record CopyImageCommand(
     string Region,
@@ -122,10 +124,9 @@ public sealed record CopyImageCommand(
     string ClientToken,
     ImmutableDictionary<string, string> Tags);
 
-/// <param name="State">pending, running, shutting-down, terminated, stopping, stopped.</param>
 /// <param name="StateReasonCode">For example <c>Client.InvalidKMSKey.InvalidState</c>.</param>
 /// <param name="RootVolumeId">The EBS volume of the root device, once attached.</param>
-public sealed record InstanceDescription(string Id, string State, string? StateReasonCode, string? StateReasonMessage, string? RootVolumeId);
+public sealed record InstanceDescription(string Id, Ec2InstanceState State, string? StateReasonCode, string? StateReasonMessage, string? RootVolumeId);
 
 /// <param name="Manager">AWS or CUSTOMER.</param>
 /// <param name="State">Enabled, Disabled, PendingDeletion, …</param>
@@ -134,9 +135,8 @@ public sealed record KeyDescription(string Arn, string KeyId, KeyManager Manager
 
 public sealed record KeyAlias(string AliasName, string? TargetKeyId);
 
-/// <param name="Decision">allowed, explicitDeny or implicitDeny, as IAM names them.</param>
 /// <param name="MatchedStatements">Source policy ids (and Sids when known) that decided.</param>
-public sealed record SimulatedDecision(string Action, string Decision, ImmutableArray<string> MatchedStatements)
+public sealed record SimulatedDecision(string Action, SimulationDecision Decision, ImmutableArray<string> MatchedStatements)
 {
-    public bool IsAllowed => string.Equals(Decision, "allowed", StringComparison.OrdinalIgnoreCase);
+    public bool IsAllowed => Decision == SimulationDecision.Allowed;
 }

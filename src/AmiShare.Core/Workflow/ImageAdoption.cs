@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
+using AmiShare.Core.Model;
 using AmiShare.Core.Ports;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Workflow;
 
@@ -27,11 +29,12 @@ public sealed class ImageAdoption(ICloudAccount target, TimeProvider time)
         ArgumentNullException.ThrowIfNull(request);
         var caller = await target.GetCallerIdentityAsync(cancellationToken).ConfigureAwait(false);
         var shared = await target.DescribeVisibleImageAsync(request.Region, request.ImageId, cancellationToken).ConfigureAwait(false)
-            ?? throw new CloudOperationException(CloudErrorKind.NotFound, "DescribeImages", "InvalidAMIID.NotFound", $"{request.ImageId} is not visible to {caller.Account} in {request.Region}.", $"ask the owner to run amishare share {request.ImageId} --with {caller.Account} --region {request.Region}");
-        var key = await target.DescribeKeyAsync(request.Region, request.Key, cancellationToken).ConfigureAwait(false);
+            ?? throw new ShareRefusedException(RefusalReason.ImageNotVisible, $"{request.ImageId} is not visible to {caller.Account} in {request.Region}.", $"ask the owner to run amishare share {request.ImageId} --with {caller.Account} --region {request.Region}");
+        var key = await target.DescribeKeyAsync(request.Region, request.Key, cancellationToken).ConfigureAwait(false)
+            ?? throw new ShareRefusedException(RefusalReason.KeyNotFound, $"No key {request.Key} exists in {request.Region} for {caller.Account}.", "pass one of the target account's keys to --key (an ARN, key id or alias/NAME)");
         if (Model.Arns.AccountOf(key.Arn) != caller.Account)
         {
-            throw new CloudOperationException(CloudErrorKind.InvalidRequest, "CopyImage", "KeyNotOwned", $"{key.Arn} belongs to {Model.Arns.AccountOf(key.Arn)}, not {caller.Account}; adopting means re-encrypting under a key of your own.", "pass one of the target account's keys to --key");
+            throw new ShareRefusedException(RefusalReason.KeyNotOwned, $"{key.Arn} belongs to {Model.Arns.AccountOf(key.Arn)}, not {caller.Account}; adopting means re-encrypting under a key of your own.", "pass one of the target account's keys to --key");
         }
 
         var token = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"adopt|{caller.Account}|{shared.Id}|{key.Arn}")))[..32];
@@ -43,22 +46,22 @@ public sealed class ImageAdoption(ICloudAccount target, TimeProvider time)
         while (true)
         {
             var copy = (await target.DescribeOwnedImagesAsync(request.Region, new ImageQuery(ImageIds: [copyId]), cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-            if (copy?.State == "available")
+            if (copy?.State == Ec2ImageState.Available)
             {
                 return new AdoptResult(shared.Id, copyId, key.Arn, [.. copy.BlockDevices.Select(d => d.SnapshotId).OfType<string>()]);
             }
 
-            if (copy?.State is "failed" or "deregistered")
+            if (copy?.State is Ec2ImageState.Failed or Ec2ImageState.Deregistered)
             {
-                throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyFailed", $"The copy {copyId} ended {copy.State}: {copy.StateReason ?? "no reason given"}.", $"run amishare verify {shared.Id} from {caller.Account}: the copy needs kms:Decrypt (and ReEncrypt*) on the source key through EC2 and kms:GenerateDataKeyWithoutPlaintext and kms:CreateGrant on {key.Arn}");
+                throw new ShareRefusedException(RefusalReason.CopyFailed, $"The copy {copyId} ended {copy.State.ToAwsName()}: {copy.StateReason ?? "no reason given"}.", $"run amishare verify {shared.Id} from {caller.Account}: the copy needs {KmsActions.Decrypt} (and ReEncrypt*) on the source key through EC2 and {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} on {key.Arn}");
             }
 
             if (time.GetUtcNow() > deadline)
             {
-                throw new CloudOperationException(CloudErrorKind.InvalidState, "CopyImage", "CopyTimedOut", $"{copyId} was still {copy?.State ?? "not visible"} after {Timeout}.", "rerun the same command later: it waits for the same copy");
+                throw new ShareRefusedException(RefusalReason.CopyTimedOut, $"{copyId} was still {copy?.State.ToAwsName() ?? "not visible"} after {Timeout}.", "rerun the same command later: it waits for the same copy");
             }
 
-            progress?.Report($"waiting for {copyId} ({copy?.State ?? "not visible yet"})");
+            progress?.Report($"waiting for {copyId} ({copy?.State.ToAwsName() ?? "not visible yet"})");
             await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Evaluation;
+using AmiShare.Policy.Model;
 
 namespace AmiShare.Core.Workflow;
 
@@ -18,14 +20,14 @@ public sealed record KeyAccessFinding(string KeyArn, string Who, string Action, 
 /// </summary>
 public static class KeyAccessCheck
 {
-    /// <summary>What EC2 asks of KMS for a launch from a shared encrypted image (aws-facts §3).</summary>
-    public static readonly ImmutableArray<string> Ec2Actions =
-        ["kms:DescribeKey", "kms:Decrypt", "kms:ReEncryptFrom", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"];
+    /// <summary>What EC2 asks of the source key for a launch from a shared encrypted image (aws-facts §3); doctor reads it too.</summary>
+    public static ImmutableArray<string> Ec2Actions => Ec2KmsUse.SourceKeyActions;
 
     private const string CheckAccountOutsideAnyOrg = "000000000000";
 
     private static readonly CompiledPolicy AllowAllKms = CompiledPolicy.Parse(
-        """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}""", "identity (assumed to allow)").Policy!;
+        PolicyWriter.Write(new AuthoredPolicy([new AuthoredStatement(Effect.Allow, PolicyValues.One(KmsActions.All), PolicyValues.One("*"))])),
+        "identity (assumed to allow)").Policy!;
 
     /// <param name="principalOrganization">The organization id and one OU path of the named principals, when known.</param>
     public static IEnumerable<KeyAccessFinding> Check(string keyPolicy, string keyArn, string sourceAccount, KeyAudience audience, bool expected, (string OrgId, string OrgPath)? principalOrganization = null)
@@ -72,15 +74,13 @@ public static class KeyAccessCheck
         var caller = CallerPrincipal.Parse(callerArn);
         if (resource is null || caller is null)
         {
-            yield return new KeyAccessFinding(keyArn, who, "kms:*", false, expected, resource is null ? "The key policy could not be parsed." : $"{who} is not a principal the engine can evaluate.");
+            yield return new KeyAccessFinding(keyArn, who, KmsActions.All, false, expected, resource is null ? "The key policy could not be parsed." : $"{who} is not a principal the engine can evaluate.");
             yield break;
         }
 
-        foreach (var action in Ec2Actions)
+        foreach (var action in Ec2KmsUse.SourceKeyActions)
         {
-            KeyValuePair<string, string[]>[] context = action == "kms:CreateGrant"
-                ? [new("kms:ViaService", [Arns.Ec2ViaService(region)]), new("kms:GrantIsForAWSResource", ["true"]), new("kms:CallerAccount", [caller.AccountId!])]
-                : [new("kms:ViaService", [Arns.Ec2ViaService(region)]), new("kms:CallerAccount", [caller.AccountId!])];
+            var context = Ec2KmsUse.RequestContext(action, region, caller.AccountId);
             var request = AuthorizationRequest.Create(caller, action, keyArn, context, org, path is null ? null : [path]);
             var result = PolicyEvaluator.Evaluate(request, new PolicyInputs
             {

@@ -3,6 +3,7 @@ using AmiShare.Core.Iam;
 using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
 using AmiShare.Core.Ports;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Core.Workflow;
 
@@ -57,7 +58,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         var visible = await target.DescribeVisibleImageAsync(request.Region, imageId, cancellationToken).ConfigureAwait(false);
         checks.Add(visible is null
             ? new VerifyCheck("image visible", CheckStatus.Fail, $"{imageId} is not visible to {caller.Account} in {request.Region}: it has no launch permission for the account, its organization or OU.", $"amishare share {imageId} --with {caller.Account} --region {request.Region}")
-            : new VerifyCheck("image visible", CheckStatus.Pass, $"{imageId} ({visible.Name}) is visible to {caller.Account}, state {visible.State}."));
+            : new VerifyCheck("image visible", CheckStatus.Pass, $"{imageId} ({visible.Name}) is visible to {caller.Account}, state {visible.State.ToAwsName()}."));
 
         checks.Add(await DryRunLaunchAsync(request, imageId, caller, cancellationToken).ConfigureAwait(false));
 
@@ -92,15 +93,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
 
         var isId = request.Image.StartsWith("ami-", StringComparison.Ordinal);
-        IReadOnlyList<ImageDescription> named;
-        try
-        {
-            named = await source.DescribeOwnedImagesAsync(request.Region, isId ? new ImageQuery(ImageIds: [request.Image]) : new ImageQuery(Names: [request.Image]), cancellationToken).ConfigureAwait(false);
-        }
-        catch (CloudOperationException e) when (e.Kind == CloudErrorKind.NotFound)
-        {
-            return null;
-        }
+        var named = await source.DescribeOwnedImagesAsync(request.Region, isId ? new ImageQuery(ImageIds: [request.Image]) : new ImageQuery(Names: [request.Image]), cancellationToken).ConfigureAwait(false);
 
         if (named.Count == 0)
         {
@@ -108,7 +101,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
 
         var copies = await source.DescribeOwnedImagesAsync(request.Region, new ImageQuery(CopiesOf: [named[0].Id]), cancellationToken).ConfigureAwait(false);
-        return copies.FirstOrDefault(c => c.State == "available") ?? named[0];
+        return copies.FirstOrDefault(c => c.State == Ec2ImageState.Available) ?? named[0];
     }
 
     private async Task<VerifyCheck> DryRunLaunchAsync(VerifyRequest request, string imageId, CallerIdentity caller, CancellationToken cancellationToken)
@@ -117,11 +110,11 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         try
         {
             await target.RunInstanceAsync(request.Region, imageId, request.InstanceType, request.SubnetId, dryRun: true, cancellationToken).ConfigureAwait(false);
-            return new VerifyCheck(name, CheckStatus.Pass, $"{caller.Arn} may call ec2:RunInstances with {imageId}.");
+            return new VerifyCheck(name, CheckStatus.Pass, $"{caller.Arn} may call {Ec2Actions.RunInstances} with {imageId}.");
         }
         catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
         {
-            return new VerifyCheck(name, CheckStatus.Fail, $"ec2:RunInstances is denied to {caller.Arn}: {e.ServiceMessage}", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints (it allows ec2:RunInstances) to the launching principal in {caller.Account}");
+            return new VerifyCheck(name, CheckStatus.Fail, $"{Ec2Actions.RunInstances} is denied to {caller.Arn}: {e.ServiceMessage}", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints (it allows {Ec2Actions.RunInstances}) to the launching principal in {caller.Account}");
         }
         catch (CloudOperationException e) when (e.Kind is CloudErrorKind.NotFound or CloudErrorKind.InvalidState or CloudErrorKind.InvalidRequest)
         {
@@ -158,6 +151,12 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
     private async Task CheckSourceKeyAsync(VerifyRequest request, string imageId, string keyArn, CallerIdentity caller, ImmutableArray<VerifyCheck>.Builder checks, CancellationToken cancellationToken)
     {
         var key = await source!.DescribeKeyAsync(Arns.RegionOf(keyArn), keyArn, cancellationToken).ConfigureAwait(false);
+        if (key is null)
+        {
+            checks.Add(new VerifyCheck($"key enabled: {keyArn}", CheckStatus.Fail, "The key does not exist; EC2 cannot decrypt the snapshots for anyone.", $"amishare share {imageId} --with {caller.Account} --reencrypt-key KEY"));
+            return;
+        }
+
         checks.Add(key.State == KeyStatus.Enabled
             ? new VerifyCheck($"key enabled: {key.Arn}", CheckStatus.Pass, "The key is Enabled.")
             : new VerifyCheck($"key enabled: {key.Arn}", CheckStatus.Fail, $"The key is {key.State}; EC2 cannot decrypt the snapshots for anyone, and the instance would go from pending to terminated (Client.InvalidKMSKey.InvalidState).", $"aws kms enable-key --region {Arns.RegionOf(key.Arn)} --key-id {key.Arn}"));
@@ -176,17 +175,17 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
 
         checks.Add(keySide.Count == 0
-            ? new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Pass, $"The key policy allows {string.Join(", ", KeyAccessCheck.Ec2Actions)} via ec2.{Arns.RegionOf(key.Arn)}.amazonaws.com for {principal}.")
+            ? new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Pass, $"The key policy allows {string.Join(", ", Ec2KmsUse.SourceKeyActions)} via {Ec2KmsUse.ViaService(Arns.RegionOf(key.Arn))} for {principal}.")
             : new VerifyCheck($"key policy admits target: {key.Arn}", CheckStatus.Fail, $"The key policy does not allow {string.Join(", ", keySide.Select(f => f.Action))} for {principal}: {keySide[0].Explanation}", $"amishare share {imageId} --with {caller.Account} --region {request.Region}"));
 
         checks.Add(await CheckTargetIamAsync(key.Arn, caller, principal, cancellationToken).ConfigureAwait(false));
         if (request.Asg)
         {
-            var role = Arns.AutoScalingServiceRole(caller.Account, caller.Partition);
+            var role = AwsServicePrincipals.AutoScalingServiceRole(caller.Account, caller.Partition);
             var grants = await source.ListGrantsAsync(key.Arn, cancellationToken).ConfigureAwait(false);
             checks.Add(grants.Any(g => g.GranteePrincipal == role)
                 ? new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Pass, $"{role} has a grant on the key.")
-                : new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Fail, $"No grant on the key names {role}; Auto Scaling launches would fail with Client.InvalidKMSKey.InvalidState.", $"run in {caller.Account}: aws kms create-grant --region {Arns.RegionOf(key.Arn)} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', Planning.SharePlanner.AsgGrantOperations)}"));
+                : new VerifyCheck($"Auto Scaling grant: {key.Arn}", CheckStatus.Fail, $"No grant on the key names {role}; Auto Scaling launches would fail with Client.InvalidKMSKey.InvalidState.", $"run in {caller.Account}: aws kms create-grant --region {Arns.RegionOf(key.Arn)} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', Ec2KmsUse.AutoScalingGrantOperations)}"));
         }
     }
 
@@ -227,14 +226,14 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         // EC2's CreateGrant carries GrantIsForAWSResource; the other actions ignore the key, so one context serves all.
         var context = new Dictionary<string, string>
         {
-            ["kms:ViaService"] = Arns.Ec2ViaService(Arns.RegionOf(keyArn)),
-            ["kms:CallerAccount"] = caller.Account,
-            ["kms:GrantIsForAWSResource"] = "true",
+            [ConditionKeys.KmsViaService] = Ec2KmsUse.ViaService(Arns.RegionOf(keyArn)),
+            [ConditionKeys.KmsCallerAccount] = caller.Account,
+            [ConditionKeys.KmsGrantIsForAwsResource] = "true",
         };
         IReadOnlyList<SimulatedDecision> decisions;
         try
         {
-            decisions = await target.SimulatePrincipalPolicyAsync(principal, KeyAccessCheck.Ec2Actions, keyArn, context, cancellationToken).ConfigureAwait(false);
+            decisions = await target.SimulatePrincipalPolicyAsync(principal, Ec2KmsUse.SourceKeyActions, keyArn, context, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
         {
@@ -244,7 +243,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         var denied = decisions.Where(d => !d.IsAllowed).ToList();
         return denied.Count == 0
             ? new VerifyCheck(name, CheckStatus.Pass, $"{principal}'s IAM policies allow the KMS actions EC2 needs on the key.")
-            : new VerifyCheck(name, CheckStatus.Fail, $"{principal}'s IAM policies do not allow {string.Join(", ", denied.Select(d => $"{d.Action} ({d.Decision})"))} on {keyArn}; cross-account use needs the target's IAM to allow it as well as the key policy.", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints to {principal}");
+            : new VerifyCheck(name, CheckStatus.Fail, $"{principal}'s IAM policies do not allow {string.Join(", ", denied.Select(d => $"{d.Action} ({d.Decision.ToAwsName()})"))} on {keyArn}; cross-account use needs the target's IAM to allow it as well as the key policy.", $"attach the {TargetIamPolicyBuilder.PolicyName} policy that `amishare share` prints to {principal}");
     }
 
     /// <summary>
@@ -256,15 +255,22 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
     {
         const string name = "target default EBS key usable";
         var principal = PrincipalOf(caller);
-        KeyDescription key;
+        var readsFix = $"allow {Ec2Actions.GetEbsDefaultKmsKeyId}, {KmsActions.DescribeKey} and {KmsActions.GetKeyPolicy} for {principal} (TargetIamPolicyBuilder.VerifyReadsPolicy, docs/share-plan.md)";
+        string keyId;
+        KeyDescription? key;
         try
         {
-            var keyId = await target.GetEbsDefaultKmsKeyIdAsync(region, cancellationToken).ConfigureAwait(false);
+            keyId = await target.GetEbsDefaultKmsKeyIdAsync(region, cancellationToken).ConfigureAwait(false);
             key = await target.DescribeKeyAsync(region, keyId, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudOperationException e) when (e.Kind is CloudErrorKind.AccessDenied or CloudErrorKind.NotFound)
         {
-            return new VerifyCheck(name, CheckStatus.Unknown, $"The target's default EBS key cannot be read: {e.Code}: {e.ServiceMessage}", $"allow ec2:GetEbsDefaultKmsKeyId, kms:DescribeKey and kms:GetKeyPolicy for {principal} (TargetIamPolicyBuilder.VerifyReadsPolicy, docs/share-plan.md)");
+            return new VerifyCheck(name, CheckStatus.Unknown, $"The target's default EBS key cannot be read: {e.Code}: {e.ServiceMessage}", readsFix);
+        }
+
+        if (key is null)
+        {
+            return new VerifyCheck(name, CheckStatus.Unknown, $"The target's default EBS key {keyId} was not found.", readsFix);
         }
 
         if (key.State != KeyStatus.Enabled)
@@ -287,7 +293,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
             return new VerifyCheck(name, CheckStatus.Pass, $"{key.Arn} (aws/ebs) is Enabled; its AWS-managed policy admits every principal of {caller.Account} through EC2.");
         }
 
-        var fix = $"allow kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKeyWithoutPlaintext and kms:CreateGrant (with kms:GrantIsForAWSResource) on {key.Arn} via ec2.{region}.amazonaws.com for {principal}, in its IAM policy (the AmiShareUseOwnKeysViaEc2 statements) and in the key policy";
+        var fix = $"allow {KmsActions.Decrypt}, {KmsActions.ReEncryptAny}, {KmsActions.GenerateDataKeyWithoutPlaintext} and {KmsActions.CreateGrant} (with {ConditionKeys.KmsGrantIsForAwsResource}) on {key.Arn} via {Ec2KmsUse.ViaService(region)} for {principal}, in its IAM policy (the AmiShareUseOwnKeysViaEc2 statements) and in the key policy";
         string policy;
         try
         {
@@ -295,7 +301,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         }
         catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
         {
-            return new VerifyCheck(name, CheckStatus.Unknown, $"{key.Arn} is Enabled, but its policy cannot be read to decide the EC2 path: {e.ServiceMessage}", $"allow kms:GetKeyPolicy on {key.Arn} for {principal}");
+            return new VerifyCheck(name, CheckStatus.Unknown, $"{key.Arn} is Enabled, but its policy cannot be read to decide the EC2 path: {e.ServiceMessage}", $"allow {KmsActions.GetKeyPolicy} on {key.Arn} for {principal}");
         }
 
         var keySide = KeyAccessCheck.Check(policy, key.Arn, caller.Account, KeyAudience.Of(principals: [principal]), expected: true).Where(f => !f.Allowed).ToList();
@@ -336,18 +342,18 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
                 volumeId ??= instance?.RootVolumeId;
                 switch (instance?.State)
                 {
-                    case "running":
+                    case Ec2InstanceState.Running:
                         return (new VerifyCheck(name, CheckStatus.Pass, $"{instanceId} reached running; it is being terminated."), instanceId, volumeId);
-                    case "terminated" or "shutting-down":
-                        return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} went to {instance.State}: {instance.StateReasonCode}: {instance.StateReasonMessage}", "the checks above name the missing permission; Client.InvalidKMSKey.InvalidState means a KMS permission or a disabled key"), instanceId, volumeId);
+                    case Ec2InstanceState.Terminated or Ec2InstanceState.ShuttingDown:
+                        return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} went to {instance.State.ToAwsName()}: {instance.StateReasonCode}: {instance.StateReasonMessage}", "the checks above name the missing permission; Client.InvalidKMSKey.InvalidState means a KMS permission or a disabled key"), instanceId, volumeId);
                 }
 
                 if (time.GetUtcNow() > deadline)
                 {
-                    return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} was still {instance?.State ?? "not visible"} after {LaunchTimeout}.", "look at the instance in the console; it is being terminated"), instanceId, volumeId);
+                    return (new VerifyCheck(name, CheckStatus.Fail, $"{instanceId} was still {instance?.State.ToAwsName() ?? "not visible"} after {LaunchTimeout}.", "look at the instance in the console; it is being terminated"), instanceId, volumeId);
                 }
 
-                progress?.Report($"waiting for {instanceId} ({instance?.State ?? "not visible yet"})");
+                progress?.Report($"waiting for {instanceId} ({instance?.State.ToAwsName() ?? "not visible yet"})");
                 await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
             }
         }

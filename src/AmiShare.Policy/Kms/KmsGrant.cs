@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using AmiShare.Policy.Evaluation;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Policy.Kms;
 
@@ -19,17 +20,14 @@ public sealed record KmsGrant(
     string? GrantId = null,
     string? Name = null)
 {
-    public const string EncryptionContextKeyPrefix = "kms:EncryptionContext:";
+    /// <summary>LocalCloud reads it here.</summary>
+    public const string EncryptionContextKeyPrefix = ConditionKeys.KmsEncryptionContextPrefix;
 
     /// <summary>
     /// Constraints apply only to operations that take an encryption context (and to CreateGrant, whose
     /// child grants must be as strict); KMS does not apply them to DescribeKey, RetireGrant and the like.
     /// </summary>
-    private static readonly FrozenSet<string> ConstrainedOperations = new[]
-    {
-        "Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
-        "GenerateDataKeyPairWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant",
-    }.ToFrozenSet(StringComparer.Ordinal);
+    private static FrozenSet<string> ConstrainedOperations => KmsActions.ContextConstrainedOperations;
 
     /// <summary>
     /// How this grant covers the request: its grantee is the caller (or the caller's role, or the
@@ -84,7 +82,7 @@ public sealed record KmsGrant(
     /// <summary>A grant obtained CreateGrant permits only child grants for a subset of its operations.</summary>
     private bool ChildOperationsAllowed(RequestContext context)
     {
-        if (!context.TryGet("kms:GrantOperations", out var requested))
+        if (!context.TryGet(ConditionKeys.KmsGrantOperations, out var requested))
         {
             return true;
         }

@@ -123,6 +123,7 @@ public sealed class ShareEndToEndTests
 
         Assert.Equal(ExitCodes.Success, outcome.ExitCode);
         Assert.Equal("dry-run", (string?)json["mode"]);
+        Assert.Equal(["schemaVersion", "mode", "sourceAccount"], json.AsObject().Select(p => p.Key).Take(3));
         Assert.Contains(Steps(json), s => (string?)s["status"] == "Pending");
         Assert.Empty(await cloud.LaunchPermissionsAsync(Images, image));
         Assert.Equal(before, await cloud.KeyPolicyAsync(Images, key));
@@ -230,6 +231,23 @@ public sealed class ShareEndToEndTests
         var copy = (string)adopted["snapshotIds"]![0]!;
         Assert.Equal(await cloud.DigestAsync(snapshot), await cloud.DigestAsync(copy));
         Assert.Contains(await cloud.ImagesAsync(Prod), i => i.ImageId == (string?)adopted["imageId"]);
+    }
+
+    [Fact]
+    public async Task Adopt_ImageNotSharedWithTarget_IsRefusedWithExit1AndTheFix()
+    {
+        await using var cloud = await StartAsync();
+        var key = await cloud.CreateKeyAsync(Images);
+        var (image, _) = await cloud.CreateImageAsync(Images, "golden-unshared", key);
+        await cloud.CreateKeyAsync(Prod, "alias/prod-ebs");
+        await cloud.CreateRoleAsync(Prod, Images, ("read", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:DescribeImages"],"Resource":"*"}]}"""));
+
+        var outcome = cloud.Run(Images, "adopt", image, "--key", "alias/prod-ebs", "--target-role-arn", LauncherArn(Prod));
+
+        Assert.True(outcome.ExitCode == ExitCodes.CheckFailed, outcome.Console);
+        Assert.Contains("not visible", outcome.Console, StringComparison.Ordinal);
+        Assert.Contains("fix:", outcome.Console, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidAMIID", outcome.Console, StringComparison.Ordinal);
     }
 
     [Fact]

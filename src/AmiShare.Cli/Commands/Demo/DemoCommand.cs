@@ -12,6 +12,8 @@ using AmiShare.Core.Iam;
 using AmiShare.Core.Ports;
 using AmiShare.LocalCloud;
 using AmiShare.LocalCloud.Seed;
+using AmiShare.Policy.Catalogue;
+using AmiShare.Policy.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -272,7 +274,11 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
         private async Task AllowOwnKeyAsync(AWSCredentials credentials, string keyArn, CancellationToken cancellationToken)
         {
             using var iam = await IamAdministration.CreateAsync(new Uri(endpoint), Region, credentials, services.Clock, cancellationToken).ConfigureAwait(false);
-            var document = $$"""{"Version":"2012-10-17","Statement":[{"Sid":"UseProdEbsKey","Effect":"Allow","Action":["kms:DescribeKey","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKeyWithoutPlaintext","kms:CreateGrant"],"Resource":"{{keyArn}}"},{"Sid":"ReadImages","Effect":"Allow","Action":["ec2:DescribeImages","ec2:CopyImage","ec2:CopySnapshot","ec2:CreateTags","ec2:DescribeSnapshots"],"Resource":"*"}]}""";
+            var document = PolicyWriter.Write(new AuthoredPolicy(
+            [
+                new AuthoredStatement(Effect.Allow, PolicyValues.List([KmsActions.DescribeKey, KmsActions.Decrypt, KmsActions.ReEncryptAny, KmsActions.GenerateDataKeyWithoutPlaintext, KmsActions.CreateGrant]), PolicyValues.One(keyArn)) { Sid = "UseProdEbsKey" },
+                new AuthoredStatement(Effect.Allow, PolicyValues.List([Ec2Actions.DescribeImages, Ec2Actions.CopyImage, Ec2Actions.CopySnapshot, Ec2Actions.CreateTags, Ec2Actions.DescribeSnapshots]), PolicyValues.One("*")) { Sid = "ReadImages" },
+            ]));
             await iam.PutRolePolicyAsync(LauncherRole, "UseProdEbsKey", document, cancellationToken).ConfigureAwait(false);
         }
 
@@ -295,7 +301,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
                 for (var attempt = 0; attempt < 200; attempt++)
                 {
                     var instance = await prod.DescribeInstanceAsync(Region, instanceId, cancellationToken).ConfigureAwait(false);
-                    if (instance?.State == "running" && instance.RootVolumeId is { } volume)
+                    if (instance?.State == Ec2InstanceState.Running && instance.RootVolumeId is { } volume)
                     {
                         var digest = await DigestAsync(volume, cancellationToken).ConfigureAwait(false);
                         var equal = digest == sourceDigest;
@@ -304,9 +310,9 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
                         return equal;
                     }
 
-                    if (instance?.State is "terminated" or "shutting-down")
+                    if (instance?.State is Ec2InstanceState.Terminated or Ec2InstanceState.ShuttingDown)
                     {
-                        console.MarkupLineInterpolated($"  [red]{instanceId} went {instance.State}: {instance.StateReasonCode}: {instance.StateReasonMessage}[/]");
+                        console.MarkupLineInterpolated($"  [red]{instanceId} went {instance.State.ToAwsName()}: {instance.StateReasonCode}: {instance.StateReasonMessage}[/]");
                         return false;
                     }
 

@@ -1,4 +1,5 @@
 using AmiShare.Policy.Model;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Policy.Validation.Rules;
 
@@ -33,7 +34,7 @@ internal sealed class ActionFormatRule : IPolicyRule
                             yield return Finding.Error(
                                 InvalidAction,
                                 location,
-                                $"\"{action}\" is not an action. Write it as service:Action with a service prefix of lowercase letters, digits or hyphens, for example \"kms:Decrypt\" or \"ec2:Describe*\", or use \"*\" alone.");
+                                $"\"{action}\" is not an action. Write it as service:Action with a service prefix of lowercase letters, digits or hyphens, for example \"{KmsActions.Decrypt}\" or \"{Ec2Actions.DescribeAny}\", or use \"*\" alone.");
                             break;
                         case Shape.UppercasePrefix:
                             yield return new Finding(

@@ -2,6 +2,7 @@ using AmiShare.Policy.Conditions;
 using AmiShare.Policy.Evaluation;
 using AmiShare.Policy.Matching;
 using AmiShare.Policy.Model;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Policy.Validation.Rules;
 
@@ -20,7 +21,7 @@ internal sealed class CreateGrantWithoutAwsResourceRule : IPolicyRule
 {
     public const string Code = "CreateGrantWithoutAwsResourceCondition";
 
-    private const string GrantIsForAwsResource = "kms:GrantIsForAWSResource";
+    private const string GrantIsForAwsResource = ConditionKeys.KmsGrantIsForAwsResource;
 
     public IEnumerable<Finding> Check(PolicyDocument document, PolicyKind kind)
     {
@@ -34,7 +35,7 @@ internal sealed class CreateGrantWithoutAwsResourceRule : IPolicyRule
         {
             if (statement.Effect != Effect.Allow
                 || statement.Action is not { } actions
-                || !actions.Any(a => Glob.IsMatch(a, "kms:CreateGrant", ignoreCase: true))
+                || !actions.Any(a => Glob.IsMatch(a, KmsActions.CreateGrant, ignoreCase: true))
                 || RequiresAwsResource(statement)
                 || ForeignPrincipal(statement.Principal, home) is not { } foreign)
             {
@@ -45,7 +46,7 @@ internal sealed class CreateGrantWithoutAwsResourceRule : IPolicyRule
                 Code,
                 Severity.Warning,
                 PolicyLocation.Of(statement),
-                $"This statement lets {foreign} call kms:CreateGrant without \"Bool\": {{\"{GrantIsForAwsResource}\": \"true\"}}, so it can grant this key's use to any principal it likes. Add that condition unless the grant is meant for Auto Scaling's service-linked role in the target account.");
+                $"This statement lets {foreign} call {KmsActions.CreateGrant} without \"Bool\": {{\"{GrantIsForAwsResource}\": \"true\"}}, so it can grant this key's use to any principal it likes. Add that condition unless the grant is meant for Auto Scaling's service-linked role in the target account.");
         }
     }
 
@@ -56,7 +57,7 @@ internal sealed class CreateGrantWithoutAwsResourceRule : IPolicyRule
         {
             if (statement.Effect == Effect.Allow
                 && statement.Action is { } actions
-                && actions.Any(a => a == "*" || a.Equals("kms:*", StringComparison.OrdinalIgnoreCase))
+                && actions.Any(a => a == "*" || a.Equals(KmsActions.All, StringComparison.OrdinalIgnoreCase))
                 && statement.Principal is { IsWildcard: false } principal)
             {
                 foreach (var entry in principal.Entries)

@@ -1,4 +1,5 @@
 using AmiShare.Policy.Model;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Policy.Validation.Rules;
 
@@ -21,14 +22,14 @@ internal sealed class KmsActionsOnAllKeysRule : IPolicyRule
         foreach (var statement in document.Statements)
         {
             if (statement.Effect == Effect.Allow
-                && statement.Action is { } actions && actions.Any(a => a.Equals("kms:*", StringComparison.OrdinalIgnoreCase))
+                && statement.Action is { } actions && actions.Any(a => a.Equals(KmsActions.All, StringComparison.OrdinalIgnoreCase))
                 && statement.Resource is { } resources && resources.Contains("*"))
             {
                 yield return new Finding(
                     Code,
                     Severity.Suggestion,
                     PolicyLocation.Of(statement, "Resource"),
-                    "This statement allows kms:* on every key (\"*\"). Scope Resource to the key ARNs it needs, for example \"arn:aws:kms:us-east-1:111122223333:key/<key-id>\", and list only the actions it uses.");
+                    $"This statement allows {KmsActions.All} on every key (\"*\"). Scope Resource to the key ARNs it needs, for example \"arn:aws:kms:us-east-1:111122223333:key/<key-id>\", and list only the actions it uses.");
             }
         }
     }

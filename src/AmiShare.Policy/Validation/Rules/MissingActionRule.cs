@@ -1,4 +1,5 @@
 using AmiShare.Policy.Model;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.Policy.Validation.Rules;
 
@@ -16,7 +17,7 @@ internal sealed class MissingActionRule : IPolicyRule
                 yield return Finding.Error(
                     Code,
                     PolicyLocation.Of(statement),
-                    "The statement has neither Action nor NotAction. Add \"Action\" listing the actions it covers, for example \"kms:Decrypt\".");
+                    $"The statement has neither Action nor NotAction. Add \"Action\" listing the actions it covers, for example \"{KmsActions.Decrypt}\".");
             }
         }
     }

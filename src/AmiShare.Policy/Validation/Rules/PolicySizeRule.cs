@@ -1,4 +1,5 @@
 using System.Globalization;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Model;
 
 namespace AmiShare.Policy.Validation.Rules;
@@ -14,7 +15,7 @@ internal sealed class PolicySizeRule : IPolicyRule
     public const string KeyPolicyNearSizeLimit = "KeyPolicyNearSizeLimit";
     public const string ManagedPolicyTooLarge = "ManagedPolicyTooLarge";
 
-    public const int KeyPolicyMaxBytes = 32_768;
+    public const int KeyPolicyMaxBytes = AwsLimits.KeyPolicyMaxBytes;
     public const int KeyPolicyWarningBytes = KeyPolicyMaxBytes * 8 / 10;
     public const int ManagedPolicyMaxCharacters = 6_144;
 

@@ -34,7 +34,7 @@ internal sealed class PublicAccessRule : IPolicyRule
                 Code,
                 Severity.SecurityWarning,
                 PolicyLocation.Of(statement, "Principal"),
-                $"This statement allows any principal (\"*\") and {why}, so anyone, in any account, can use it. Name the accounts in Principal, or add a condition such as aws:PrincipalOrgID, aws:PrincipalAccount or kms:CallerAccount.");
+                $"This statement allows any principal (\"*\") and {why}, so anyone, in any account, can use it. Name the accounts in Principal, or add a condition such as {ConditionKeys.AwsPrincipalOrgId}, {ConditionKeys.AwsPrincipalAccount} or {ConditionKeys.KmsCallerAccount}.");
         }
     }
 

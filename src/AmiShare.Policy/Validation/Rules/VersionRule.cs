@@ -55,7 +55,7 @@ internal sealed class VersionRule : IPolicyRule
     }
 
     /// <summary>Variables may appear in Resource, NotResource and condition values.</summary>
-    private static IEnumerable<(string Location, string Value)> VariableCapableValues(PolicyStatement statement)
+    private static IEnumerable<(PolicyLocation Location, string Value)> VariableCapableValues(PolicyStatement statement)
     {
         foreach (var (element, values) in new[] { ("Resource", statement.Resource), ("NotResource", statement.NotResource) })
         {
