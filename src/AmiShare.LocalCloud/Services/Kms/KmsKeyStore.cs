@@ -275,11 +275,12 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
 
     /// <summary>
     /// The grants the authorizer counts: with a fault plan's grant delay, a grant takes effect that long after its
-    /// creation (eventual consistency, as in AWS); ListGrants still shows it at once.
+    /// creation (eventual consistency, as in AWS); ListGrants still shows it at once. EC2's own calls pass
+    /// <paramref name="withGrantTokens"/>: EC2 uses the grant tokens of the grants it makes, which work at once.
     /// </summary>
-    public IReadOnlyList<KmsGrant> PolicyGrantsOf(KmsKeyRecord key)
+    public IReadOnlyList<KmsGrant> PolicyGrantsOf(KmsKeyRecord key, bool withGrantTokens = false)
     {
-        var delay = TimeSpan.FromMilliseconds(cloud.Faults.Plan.GrantDelayMs);
+        var delay = withGrantTokens ? TimeSpan.Zero : TimeSpan.FromMilliseconds(cloud.Faults.Plan.GrantDelayMs);
         var now = cloud.Time.GetUtcNow();
         return [.. GrantsOf(key).Where(g => delay == TimeSpan.Zero || g.CreationDate + delay <= now).Select(g => g.ToPolicyGrant())];
     }
