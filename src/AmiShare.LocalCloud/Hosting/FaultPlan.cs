@@ -26,6 +26,7 @@ public sealed record FaultPlan
     /// <summary>A new key policy takes effect this many milliseconds after PutKeyPolicy; until then the previous one applies.</summary>
     public int KeyPolicyDelayMs { get; init; }
 
+    [JsonIgnore]
     public bool IsEmpty => Rules.IsDefaultOrEmpty && GrantDelayMs == 0 && KeyPolicyDelayMs == 0;
 
     private static readonly JsonSerializerOptions Json = new()
@@ -34,6 +35,7 @@ public sealed record FaultPlan
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
     /// <summary>Reads and checks a plan; every problem is a <see cref="FaultPlanException"/> whose message is one line.</summary>
