@@ -12,6 +12,8 @@ using Spectre.Console;
 // user runs), and the manual AWS CLI script (manual-share.sh). Prints calls against the minimum and wall-time ratios.
 // Usage: dotnet run -c Release --project bench/AmiShare.Share.Bench [-- --images 50 --targets 100 --keys 5 --skip-script --skip-process]
 // The ledger comparison instead (SQLite vs DynamoDB on moto_server): [-- --ledger-compare --rounds 2]
+// With --faults FILE (a LocalCloud fault plan, docs/localcloud.md "Faults") the in-process share runs under those
+// faults (set-up and verification do not), and the check adds: no key-policy statement lost, no image copied.
 var options = Options.Parse(args);
 var inv = CultureInfo.InvariantCulture;
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(20)); // hard bound on the whole run
@@ -38,11 +40,29 @@ await using (var cloud = await ShareCloud.StartAsync(scale, ct))
     {
         var counter = new ApiCallCounter();
         var shareArgs = ShareArguments(cloud, ledger);
+        var before = await cloud.SnapshotAsync(ct);
+        if (options.Faults is { } faults)
+        {
+            cloud.Server.Cloud.Faults.Set(faults);
+            Console.WriteLine($"faults: {faults.ToJson()}");
+        }
+
         var watch = Stopwatch.StartNew();
         var (code, output) = RunInProcess(shareArgs, counter);
         amishareTime = watch.Elapsed;
         calls = counter.Snapshot();
-        Console.WriteLine(string.Create(inv, $"amishare share (in-process): exit {code}, {amishareTime.TotalSeconds:0.000} s, {counter.Total} API calls"));
+        var injected = cloud.Server.Cloud.Faults.Counts;
+        cloud.Server.Cloud.Faults.Set(AmiShare.LocalCloud.Hosting.FaultPlan.None);
+        Console.WriteLine(string.Create(inv, $"amishare share (in-process): exit {code}, {amishareTime.TotalSeconds:0.000} s, {counter.Total} API calls, {counter.TotalThrottled} retried"));
+        if (options.Faults is not null)
+        {
+            Console.WriteLine(string.Create(inv, $"  injected: {injected.Throttled} throttled and {injected.ServerErrors} 5xx answers of {injected.Calls} calls"));
+            var kept = await cloud.CheckNothingLostAsync(before, ct);
+            Console.WriteLine(kept.Count == 0
+                ? $"  after the faults: every original key-policy statement kept, {before.ImageCount} images before and after (no copy, no duplicate)"
+                : $"  LOSS UNDER FAULTS: {string.Join("; ", kept)}");
+            exitCode = Math.Max(exitCode, kept.Count == 0 ? 0 : 1);
+        }
         if (code != 0)
         {
             Console.WriteLine(output);
@@ -281,7 +301,7 @@ static void PrintCalls(Scale scale, ImmutableSortedDictionary<string, long> call
     Console.WriteLine(string.Create(inv, $"Actual / minimal = {actual} / {minimalTotal} = {(double)actual / minimalTotal:0.000}x (target <= 1.2x)"));
 }
 
-internal sealed record Options(int Images, int Targets, int Keys, bool SkipScript, bool SkipProcess, bool LedgerCompare = false, int Rounds = 2)
+internal sealed record Options(int Images, int Targets, int Keys, bool SkipScript, bool SkipProcess, bool LedgerCompare = false, int Rounds = 2, AmiShare.LocalCloud.Hosting.FaultPlan? Faults = null)
 {
     public static Options Parse(string[] args)
     {
@@ -299,7 +319,8 @@ internal sealed record Options(int Images, int Targets, int Keys, bool SkipScrip
                 "--skip-process" => o with { SkipProcess = true },
                 "--ledger-compare" => o with { LedgerCompare = true },
                 "--rounds" => o with { Rounds = Int() },
-                _ => throw new ArgumentException($"unknown option {args[i]}; known: --images N --targets N --keys N --skip-script --skip-process --ledger-compare --rounds N"),
+                "--faults" => o with { Faults = AmiShare.LocalCloud.Hosting.FaultPlan.Parse(File.ReadAllText(Next())) },
+                _ => throw new ArgumentException($"unknown option {args[i]}; known: --images N --targets N --keys N --skip-script --skip-process --ledger-compare --rounds N --faults FILE"),
             };
         }
 

@@ -18,6 +18,9 @@ namespace AmiShare.Share.Bench;
 /// <param name="Keys">Customer managed keys; image i is encrypted under key i mod Keys.</param>
 internal sealed record Scale(int Images, int Targets, int Keys);
 
+/// <summary>What a run must not lose: the source's image count and each key's policy statements (as JSON).</summary>
+internal sealed record CloudSnapshot(int ImageCount, Dictionary<string, List<string>> Statements);
+
 /// <summary>
 /// One LocalCloud (in this process, port 0) seeded with the source account and the target accounts, and the
 /// source's images and keys made through the AWS API: every run of the bench gets a fresh, identical one.
@@ -165,6 +168,45 @@ internal sealed class ShareCloud : IAsyncDisposable
             if (denied.Count > 0)
             {
                 problems.Add($"{key}: {denied.Count} target/action pair(s) denied, e.g. {denied[0].Who} {denied[0].Action}: {denied[0].Explanation}");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>The source's image count and every key's policy statements, to compare after a run under faults.</summary>
+    public async Task<CloudSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        using var ec2 = Ec2(Source);
+        using var kms = Kms(Source);
+        var images = await ec2.DescribeImagesAsync(new DescribeImagesRequest { Owners = ["self"] }, cancellationToken).ConfigureAwait(false);
+        var statements = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var key in KeyArns)
+        {
+            var policy = await kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key, PolicyName = "default" }, cancellationToken).ConfigureAwait(false);
+            statements[key] = [.. System.Text.Json.Nodes.JsonNode.Parse(policy.Policy)!["Statement"]!.AsArray().Select(n => n!.ToJsonString())];
+        }
+
+        return new CloudSnapshot(images.Images.Count, statements);
+    }
+
+    /// <summary>Problems: a statement of <paramref name="before"/> missing now, or a different number of source images.</summary>
+    public async Task<List<string>> CheckNothingLostAsync(CloudSnapshot before, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        var now = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var problems = new List<string>();
+        if (now.ImageCount != before.ImageCount)
+        {
+            problems.Add($"the source owns {now.ImageCount} images, {before.ImageCount} before");
+        }
+
+        foreach (var (key, statements) in before.Statements)
+        {
+            var lost = statements.Count(s => !now.Statements[key].Contains(s));
+            if (lost > 0)
+            {
+                problems.Add($"{key}: {lost} original statement(s) lost");
             }
         }
 

@@ -3,7 +3,7 @@ using Amazon.Runtime;
 namespace AmiShare.Aws;
 
 /// <summary>
-/// Runs one API call: counts each attempt, retries throttled answers with <see cref="AwsRetryPolicy"/> (delays on
+/// Runs one API call: counts each attempt, retries throttled and transient 5xx answers with <see cref="AwsRetryPolicy"/> (delays on
 /// the injected clock, jitter from the injected random source), and maps every other failure through
 /// <see cref="AwsErrors.Map"/>. Expected answers a caller wants to handle itself (a DryRun success, a NotFound that
 /// means "absent") are caught by the caller before they leave <paramref name="send"/>.
@@ -24,8 +24,9 @@ internal sealed class AwsCallRunner(AwsAdapterSettings settings)
             {
                 return await send(cancellationToken).ConfigureAwait(false);
             }
-            catch (AmazonServiceException e) when (AwsErrors.IsThrottling(e))
+            catch (AmazonServiceException e) when (AwsErrors.IsThrottling(e) || AwsErrors.IsTransientServerError(e))
             {
+                // Counted with the throttled answers: both are "try again later", retried on the same backoff.
                 settings.Counter.RecordThrottled(name);
                 if (attempt >= policy.MaxAttempts)
                 {

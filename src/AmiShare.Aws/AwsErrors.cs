@@ -50,6 +50,13 @@ internal static class AwsErrors
         "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthFailure",
     };
 
+    /// <summary>
+    /// A 5xx that is not throttling (InternalError, InternalFailure, KMSInternalException, Unavailable): AWS asks
+    /// clients to retry these. Safe for our writes: CopyImage carries a client token, CreateGrant a name, and the
+    /// permission and key-policy writes are idempotent.
+    /// </summary>
+    public static bool IsTransientServerError(AmazonServiceException e) => (int)e.StatusCode >= 500 && !IsThrottling(e);
+
     /// <summary>True when the answer means "slow down": retried with backoff, never mapped until retries run out.</summary>
     public static bool IsThrottling(AmazonServiceException e) =>
         ThrottlingCodes.Contains(e.ErrorCode ?? string.Empty)

@@ -1,5 +1,6 @@
 using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Authorization;
+using AmiShare.LocalCloud.Hosting;
 using AmiShare.LocalCloud.Identifiers;
 using AmiShare.LocalCloud.Seed;
 using AmiShare.LocalCloud.Services.CloudTrail;
@@ -30,6 +31,7 @@ public sealed class LocalCloudContext
         Kms = new KmsKeyStore(this);
         KmsForEc2 = new KmsForEc2(Kms);
         CloudTrail = new CloudTrailRecorder(state, time, Ids, seed.Accounts.Select(a => a.Id));
+        Faults = new FaultInjector(time);
     }
 
     public LocalCloudState State { get; }
@@ -60,4 +62,7 @@ public sealed class LocalCloudContext
 
     /// <summary>Every account's event history; services record service events through it.</summary>
     public CloudTrailRecorder CloudTrail { get; }
+
+    /// <summary>The fault plan in force (throttling, 5xx, latency, grant and key-policy delays); none by default.</summary>
+    public FaultInjector Faults { get; }
 }

@@ -1,4 +1,5 @@
 using AmiShare.LocalCloud.Authorization;
+using AmiShare.LocalCloud.Hosting;
 using AmiShare.LocalCloud.Identifiers;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Seed;
@@ -40,6 +41,12 @@ public sealed record LocalCloudOptions
 
     /// <summary>Extra operation tables (tests, experiments) registered after the built-in services.</summary>
     public IReadOnlyList<Func<LocalCloudContext, IServiceOperations>> AdditionalServices { get; init; } = [];
+
+    /// <summary>Faults injected from the start (docs/localcloud.md, "Faults"); the admin API can replace them later.</summary>
+    public FaultPlan? Faults { get; init; }
+
+    /// <summary>Token for admin endpoints that change the emulator when called from off the loopback; null: a random one.</summary>
+    public string? AdminToken { get; init; }
 
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 16 * 1024 * 1024;

@@ -43,6 +43,15 @@ public sealed class LocalCloudServer : IAsyncDisposable
 
     public IReadOnlyList<LocalCloudAccount> Accounts { get; }
 
+    /// <summary>
+    /// Sent as the <c>x-localcloud-admin-token</c> header, it lets a caller off the loopback use the admin endpoints
+    /// that change the emulator (faults); loopback callers need none. <c>local serve</c> prints it at start.
+    /// </summary>
+    public required string AdminToken { get; init; }
+
+    /// <summary>The header that carries <see cref="AdminToken"/>.</summary>
+    public const string AdminTokenHeader = "x-localcloud-admin-token";
+
     /// <summary>State, organization facts, IAM lookups and the authorizer of this cloud.</summary>
     public LocalCloudContext Cloud { get; }
 
@@ -80,6 +89,12 @@ public sealed class LocalCloudServer : IAsyncDisposable
             var cloud = new LocalCloudContext(state, seed, options.TimeProvider, options.Random, options.AuthorizerFactory, options.UnknownKeysAccountId);
             var tables = BuiltInServices.Create(cloud).Concat(options.AdditionalServices.Select(create => create(cloud))).ToList();
             var registry = new OperationRegistry(tables);
+            if (options.Faults is { } faults)
+            {
+                cloud.Faults.Set(faults);
+            }
+
+            var adminToken = options.AdminToken ?? Convert.ToHexStringLower(cloud.Ids.Bytes(16));
 
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
             {
@@ -98,12 +113,12 @@ public sealed class LocalCloudServer : IAsyncDisposable
             app = builder.Build();
             var pipeline = new RequestPipeline(cloud, registry, options.MaxRequestBodyBytes, app.Services.GetRequiredService<ILogger<RequestPipeline>>());
             app.Use((http, next) => AdminEndpoints.IsAdminPath(http.Request.Path) ? next(http) : pipeline.HandleAsync(http));
-            AdminEndpoints.Map(app, cloud, registry, tables);
+            AdminEndpoints.Map(app, cloud, registry, tables, adminToken);
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                 ?? throw new InvalidOperationException("Kestrel started without reporting its address.");
-            return new LocalCloudServer(app, state, cloud, new Uri(bound.EndsWith('/') ? bound : bound + "/"), tables);
+            return new LocalCloudServer(app, state, cloud, new Uri(bound.EndsWith('/') ? bound : bound + "/"), tables) { AdminToken = adminToken };
         }
         catch
         {

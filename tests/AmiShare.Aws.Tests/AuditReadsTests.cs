@@ -81,16 +81,16 @@ public sealed class AuditReadsTests
     }
 
     [Fact]
-    public async Task UnservedSettings_MeanUnknownNotFailure()
+    public async Task GuardrailSettings_Served_ReadAsTheAccountHasThem()
     {
         await using var cloud = await StartAsync();
         await using var images = await cloud.AccountAsync(Images);
 
         var settings = await images.GetPublicAccessSettingsAsync(Region, Deadline);
-        var allowed = await Assert.ThrowsAsync<CloudOperationException>(() => images.GetAllowedImagesSettingsAsync(Region, Deadline));
+        var allowed = await images.GetAllowedImagesSettingsAsync(Region, Deadline);
 
-        Assert.NotNull(settings.ImageState);
-        Assert.True(ReadFailure.MeansUnknown(allowed), allowed.Message);
+        Assert.Equal(("unblocked", "unblocked"), (settings.ImageState, settings.SnapshotState));
+        Assert.Equal("disabled", allowed.State);
     }
 
     [Fact]

@@ -64,6 +64,21 @@ public sealed class RetryAndErrorTests
     }
 
     [Fact]
+    public async Task KmsCall_AlwaysServerError_RetriedLikeThrottlingThenGivesUp()
+    {
+        var nothingThrottled = new ThrottlingHandler.Script("(none)", 0, ThrottlingHandler.KmsThrottlingException);
+        await using var cloud = await StartAsync(Throttled(nothingThrottled, new AwsRetryPolicy(4, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1))));
+        cloud.Server.Cloud.Faults.Set(new LocalCloud.Hosting.FaultPlan { Rules = [new LocalCloud.Hosting.FaultRule { Service = "kms", Operation = "ListAliases", ServerErrorRate = 1 }] });
+        await using var account = await cloud.AccountAsync(Images);
+
+        var error = await Assert.ThrowsAsync<CloudOperationException>(() => account.ListAliasesAsync(Region, Deadline));
+
+        Assert.Equal("ListAliases", error.Operation);
+        Assert.Equal(4, cloud.Counter.CountOf("kms:ListAliases"));
+        Assert.Equal(4, cloud.Server.Cloud.Faults.Counts.ServerErrors);
+    }
+
+    [Fact]
     public async Task ThrottledCall_Backoff_WaitsOnInjectedClock()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

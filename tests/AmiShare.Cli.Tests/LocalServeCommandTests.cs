@@ -45,6 +45,39 @@ public sealed class LocalServeCommandTests
         Assert.Contains(expected, outcome.Console, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{ \"rules\": [ { \"service\": \"ec2\", \"throttleRate\": 2 } ] }", "rules[0].throttleRate 2 must be between 0 and 1")]
+    [InlineData("{ \"seed\": 1, \"throttle\": 0.2 }", "not a fault plan:")]
+    [InlineData("not json", "not a fault plan:")]
+    public void Serve_BadFaultsFile_OneLineErrorExitTwo(string plan, string expected)
+    {
+        var faults = Path.Combine(Path.GetTempPath(), $"amishare-faults-{Guid.NewGuid():N}.json");
+        File.WriteAllText(faults, plan);
+        try
+        {
+            var (exitCode, console) = RunUnwrapped("local", "serve", "--port", "0", "--faults", faults);
+
+            Assert.Equal(ExitCodes.InvalidInput, exitCode);
+            var message = console.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+            Assert.DoesNotContain('\n', message);
+            Assert.StartsWith($"error: The faults file '{faults}' is not valid: ", message, StringComparison.Ordinal);
+            Assert.Contains(expected, message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(faults);
+        }
+    }
+
+    [Fact]
+    public void Serve_MissingFaultsFile_OneLineErrorExitTwo()
+    {
+        var outcome = CliRunner.Run("local", "serve", "--port", "0", "--faults", "/no/such/faults.json");
+
+        Assert.Equal(ExitCodes.InvalidInput, outcome.ExitCode);
+        Assert.Contains("No faults file at '/no/such/faults.json'", outcome.Console, StringComparison.Ordinal);
+    }
+
     /// <summary>Like <see cref="CliRunner"/>, but on a console wide enough that no line is wrapped.</summary>
     private static (int ExitCode, string Console) RunUnwrapped(params string[] args)
     {

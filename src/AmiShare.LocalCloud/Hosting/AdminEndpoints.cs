@@ -35,17 +35,22 @@ public sealed class ContentDigestException : Exception
 }
 
 /// <summary>
-/// Unauthenticated test and operator endpoints under <c>/_localcloud/</c> on the API port. They bypass SigV4
-/// on purpose: they exist for tests and demos to observe the emulator, never to change it.
+/// Test and operator endpoints under <c>/_localcloud/</c> on the API port. They bypass SigV4 on purpose. The read-only
+/// ones answer anyone who can reach the port; the ones that change the emulator (faults) answer only a loopback caller
+/// or one sending the server's admin token (<see cref="AdminTokenHeader"/>).
 /// </summary>
 internal static class AdminEndpoints
 {
     public const string Prefix = "/_localcloud";
 
+    public const string AdminTokenHeader = LocalCloudServer.AdminTokenHeader;
+
     public static bool IsAdminPath(PathString path) => path.StartsWithSegments(Prefix, StringComparison.Ordinal);
 
-    public static void Map(IEndpointRouteBuilder routes, LocalCloudContext cloud, OperationRegistry registry, IReadOnlyList<IServiceOperations> tables)
+    public static void Map(IEndpointRouteBuilder routes, LocalCloudContext cloud, OperationRegistry registry, IReadOnlyList<IServiceOperations> tables, string adminToken)
     {
+        FaultEndpoints.Map(routes, cloud, adminToken);
+
         routes.MapGet(Prefix + "/health", () => Results.Json(new
         {
             status = "ok",

@@ -69,6 +69,8 @@ internal sealed partial class RequestPipeline(LocalCloudContext cloud, Operation
             OperationResponse response;
             try
             {
+                // Faults on demand (throttling, 5xx, latency) happen here and only here, before the handler runs.
+                await cloud.Faults.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
                 response = await handler(request).ConfigureAwait(false);
             }
             catch (Exception failure) when (failure is not OperationCanceledException)

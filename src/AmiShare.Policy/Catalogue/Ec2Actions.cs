@@ -53,6 +53,12 @@ public static class Ec2Actions
     public const string DisableImageDeprecation = "ec2:DisableImageDeprecation";
     public const string EnableImageDeregistrationProtection = "ec2:EnableImageDeregistrationProtection";
     public const string DisableImageDeregistrationProtection = "ec2:DisableImageDeregistrationProtection";
+    public const string EnableAllowedImagesSettings = "ec2:EnableAllowedImagesSettings";
+    public const string DisableAllowedImagesSettings = "ec2:DisableAllowedImagesSettings";
+    public const string ReplaceImageCriteriaInAllowedImagesSettings = "ec2:ReplaceImageCriteriaInAllowedImagesSettings";
+    public const string GetSnapshotBlockPublicAccessState = "ec2:GetSnapshotBlockPublicAccessState";
+    public const string EnableSnapshotBlockPublicAccess = "ec2:EnableSnapshotBlockPublicAccess";
+    public const string DisableSnapshotBlockPublicAccess = "ec2:DisableSnapshotBlockPublicAccess";
 
     /// <summary>The actions an image's launch permission authorizes for another account (a launch and a copy).</summary>
     public static readonly IReadOnlyList<string> ImageSharingActions = [RunInstances, CopyImage];

@@ -22,7 +22,24 @@ public sealed class DoctorEndToEndTests
 
         Assert.True(outcome.ExitCode == ExitCodes.Success, outcome.Console + outcome.Out);
         Assert.Equal(0, (int)json["failures"]!);
-        Assert.All(Requirements(json).Where(r => (string?)r["rule"] != "allowed-images"), r => Assert.Equal("PASS", (string?)r["status"]));
+        Assert.All(Requirements(json), r => Assert.Equal("PASS", (string?)r["status"]));
+    }
+
+    [Theory]
+    [InlineData("enabled", "FAIL", ExitCodes.CheckFailed)]
+    [InlineData("audit-mode", "PASS", ExitCodes.Success)]
+    public async Task Doctor_TargetAllowedAmisWithoutSource_FlagsAllowedImages(string state, string status, int exitCode)
+    {
+        await using var cloud = await StartAsync();
+        var (image, _) = await SharedImageAsync(cloud);
+        using var prod = cloud.Ec2(Prod);
+        await prod.ReplaceImageCriteriaInAllowedImagesSettingsAsync(new() { ImageCriteria = [new() { ImageProviders = ["amazon"] }] }, Deadline);
+        await prod.EnableAllowedImagesSettingsAsync(new() { AllowedImagesSettingsState = state }, Deadline);
+
+        var (outcome, json) = cloud.RunReadsJson(Images, Prod, "doctor", image, "--target", Prod, "--principal", LauncherArn(Prod));
+
+        Assert.True(outcome.ExitCode == exitCode, outcome.Console + outcome.Out);
+        Assert.Equal(status, Status(json, "allowed-images"));
     }
 
     [Fact]

@@ -71,6 +71,14 @@ public sealed class Ec2ConformanceTests
         await Call("EnableImageBlockPublicAccess", ("ImageBlockPublicAccessState", "block-new-sharing"));
         await Call("GetImageBlockPublicAccessState");
         await Call("DisableImageBlockPublicAccess");
+        await Call("ReplaceImageCriteriaInAllowedImagesSettings", ("ImageCriterion.1.ImageProvider.1", "amazon"), ("ImageCriterion.1.ImageProvider.2", Prod));
+        await Call("EnableAllowedImagesSettings", ("AllowedImagesSettingsState", "audit-mode"));
+        await Call("GetAllowedImagesSettings");
+        await Call("DescribeImages", ("ImageId.1", PublicImageId));
+        await Call("DisableAllowedImagesSettings");
+        await Call("EnableSnapshotBlockPublicAccess", ("State", "block-new-sharing"));
+        await Call("GetSnapshotBlockPublicAccessState");
+        await Call("DisableSnapshotBlockPublicAccess");
         await Call("DescribeRegions");
         await Call("DisableImage", ("ImageId", image));
         await Call("EnableImage", ("ImageId", image));

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using AmiShare.Cli.Infrastructure;
 using AmiShare.LocalCloud;
+using AmiShare.LocalCloud.Hosting;
 using AmiShare.LocalCloud.Seed;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -34,6 +35,10 @@ public sealed class LocalServeSettings : CommonSettings
     [Description("For suites written against LocalStack: an access key id LocalCloud does not know acts as this account's root, unverified. Known keys are still verified.")]
     public string? AcceptUnknownKeys { get; init; }
 
+    [CommandOption("--faults <FILE>")]
+    [Description("Fault plan (JSON, docs/localcloud.md \"Faults\"): seeded throttling, 5xx, latency and KMS propagation delays per operation and account.")]
+    public string? Faults { get; init; }
+
     public override ValidationResult Validate()
     {
         if (Port is < 0 or > 65535)
@@ -57,6 +62,7 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
             throw new CliException($"No seed file at '{seedPath}'. Give an existing seed file (see examples/localcloud/seed.json), or leave out --seed for the default cloud.");
         }
 
+        var faults = settings.Faults is { } faultsPath ? await ReadFaultsAsync(faultsPath, cancellationToken).ConfigureAwait(false) : null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         // Ctrl+C (SIGINT) and SIGTERM both stop the server cleanly, so the data file is flushed and closed.
@@ -68,7 +74,7 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
 
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        await using var server = await Start(settings, stop.Token).ConfigureAwait(false);
+        await using var server = await Start(settings, faults, stop.Token).ConfigureAwait(false);
         Announce(settings, server);
         try
         {
@@ -87,7 +93,24 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
         return ExitCodes.Success;
     }
 
-    private static async Task<LocalCloudServer> Start(LocalServeSettings settings, CancellationToken cancellationToken)
+    private static async Task<FaultPlan> ReadFaultsAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliException($"No faults file at '{path}'. Give an existing fault plan (docs/localcloud.md, \"Faults\"), or leave out --faults.");
+        }
+
+        try
+        {
+            return FaultPlan.Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false));
+        }
+        catch (FaultPlanException ex)
+        {
+            throw new CliException($"The faults file '{path}' is not valid: {ex.Message}. Fix it (docs/localcloud.md, \"Faults\"), or leave out --faults.");
+        }
+    }
+
+    private static async Task<LocalCloudServer> Start(LocalServeSettings settings, FaultPlan? faults, CancellationToken cancellationToken)
     {
         try
         {
@@ -99,6 +122,7 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
                     DataFilePath = settings.Data,
                     SeedFilePath = settings.Seed,
                     UnknownKeysAccountId = settings.AcceptUnknownKeys,
+                    Faults = faults,
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -129,6 +153,8 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
                 regions = server.Organization.Regions,
                 organizationId = server.Organization.OrganizationId,
                 acceptUnknownKeysAs = settings.AcceptUnknownKeys,
+                adminToken = server.AdminToken,
+                faults = settings.Faults,
                 accounts = server.Accounts.Select(a => new { id = a.Id, name = a.Name, organizationPath = a.OrganizationPath, accessKeyId = a.RootAccessKeyId, secretAccessKey = a.RootSecretAccessKey }),
             };
             io.Out.WriteLine(JsonSerializer.Serialize(description));
@@ -149,6 +175,14 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
         {
             console.MarkupLineInterpolated($"[yellow]Unknown access key ids act as the root of {unknownKeysAccount}, unverified[/] (--accept-unknown-keys); the keys above are still verified.");
         }
+
+        if (settings.Faults is { } faultsFile)
+        {
+            console.MarkupLineInterpolated($"[yellow]Faults injected[/] from {faultsFile} (seed {server.Cloud.Faults.Plan.Seed}); see or change them at {server.Endpoint}_localcloud/faults.");
+        }
+
+        // Endpoints that change the emulator answer loopback callers, or others sending this token.
+        console.MarkupLineInterpolated($"Admin token (header {LocalCloudServer.AdminTokenHeader}, needed off the loopback): {server.AdminToken}");
 
         var example = server.Accounts.FirstOrDefault(a => a.Name == "images") ?? server.Accounts[0];
         console.MarkupLine("Try:");

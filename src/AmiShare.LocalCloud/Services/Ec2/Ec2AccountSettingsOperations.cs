@@ -91,6 +91,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
         }
 
         request.Authorize(Ec2Actions.EnableImageBlockPublicAccess, "*");
+        Ec2GuardrailOperations.RefuseIfDeclarative(request, settings.Get(request.Caller.AccountId, request.Region).Guardrails.ImageBlockPublicAccessManagedBy, "image block public access");
         request.StopIfDryRun();
         settings.Put(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = state });
         return Respond(new XElement("imageBlockPublicAccessState", state));
@@ -99,6 +100,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
     private OperationResponse DisableImageBlockPublicAccess(OperationRequest request)
     {
         request.Authorize(Ec2Actions.DisableImageBlockPublicAccess, "*");
+        Ec2GuardrailOperations.RefuseIfDeclarative(request, settings.Get(request.Caller.AccountId, request.Region).Guardrails.ImageBlockPublicAccessManagedBy, "image block public access");
         request.StopIfDryRun();
         settings.Put(request.Caller.AccountId, request.Region, s => s with { ImageBlockPublicAccessState = "unblocked" });
         return Respond(new XElement("imageBlockPublicAccessState", "unblocked"));
@@ -110,7 +112,7 @@ internal sealed class Ec2AccountSettingsOperations(LocalCloudContext cloud, Ec2A
         request.StopIfDryRun();
         return Respond(
             new XElement("imageBlockPublicAccessState", settings.Get(request.Caller.AccountId, request.Region).ImageBlockPublicAccessState),
-            new XElement("managedBy", "account"));
+            new XElement("managedBy", settings.Get(request.Caller.AccountId, request.Region).Guardrails.ImageBlockPublicAccessManagedBy));
     }
 
     private OperationResponse DescribeRegions(OperationRequest request)

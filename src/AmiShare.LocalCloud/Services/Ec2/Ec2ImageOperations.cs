@@ -42,10 +42,12 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
         var filters = Filters(request, ImageFilters);
         var caller = request.Caller.AccountId;
         var includeDisabled = (p.GetBoolean("IncludeDisabled") ?? false);
+        // Allowed AMIs in enabled state hides images outside the criteria (the caller's own are always allowed).
+        var guardrails = new Ec2AccountSettingsStore(cloud).Get(caller, request.Region).Guardrails;
         var includeDeprecated = (p.GetBoolean("IncludeDeprecated") ?? false);
         var now = request.Time.GetUtcNow();
         var all = cloud.State.Read(view => view.List(Ec2EntityKinds.Image, null, request.Region))
-            .Where(i => lookup.CanSee(request, i) && (i.State != "disabled" || includeDisabled || ids.Contains(i.ImageId)))
+            .Where(i => lookup.CanSee(request, i) && (i.State != "disabled" || includeDisabled || ids.Contains(i.ImageId)) && !guardrails.Hides(i, caller))
             .Where(i => i.OwnerId == caller || includeDeprecated || ids.Contains(i.ImageId) || !Ec2ImageLifecycle.IsDeprecated(i, now))
             .ToList();
 
@@ -68,7 +70,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
             .ToList();
         var (page, next) = Paginate(request, selected, 6, 1000, ids.Count > 0);
         return Respond(
-            Items("imagesSet", page.Select(i => ImageXml(request, i))),
+            Items("imagesSet", page.Select(i => ImageXml(request, i).Append(Optional("imageAllowed", guardrails.ImageAllowed(i, caller))))),
             Optional("nextToken", next));
     }
 

@@ -32,6 +32,7 @@ public sealed class Ec2Module : IServiceModule
             new Ec2InstanceOperations(cloud, lookup, settings, ebs, contentLifetime),
             new Ec2TagOperations(lookup),
             new Ec2AccountSettingsOperations(cloud, settings, ebs),
+            new Ec2GuardrailOperations(settings),
             new Ec2ContentDigest(cloud, content),
         ];
     }

@@ -231,6 +231,9 @@ public sealed record Ec2AccountSettings
 
     /// <summary>unblocked or block-new-sharing.</summary>
     public string ImageBlockPublicAccessState { get; init; } = "unblocked";
+
+    /// <summary>Allowed AMIs, snapshot block public access and who manages them (see <see cref="Ec2Guardrails"/>).</summary>
+    public Ec2Guardrails Guardrails { get; init; } = new();
 }
 
 public static class Ec2EntityKinds

@@ -22,7 +22,13 @@ internal sealed class Ec2ResourceLookup(LocalCloudContext cloud)
     public bool CanSee(OperationRequest request, Ec2Image image) =>
         image.OwnerId == request.Caller.AccountId || (image.State != "disabled" && Covers(request, image.Sharing, true).Allowed);
 
-    public bool CanSee(OperationRequest request, Ec2Snapshot snapshot) => Covers(request, snapshot.Sharing, false).Allowed;
+    // block-all-sharing makes a snapshot's existing public permission inert (AWS keeps it, but nobody can use it).
+    public bool CanSee(OperationRequest request, Ec2Snapshot snapshot) =>
+        Covers(request, snapshot.Sharing, false).Allowed
+        && (snapshot.OwnerId == request.Caller.AccountId
+            || !snapshot.CreateVolumePermissions.Any(c => c.IsPublic)
+            || new Ec2AccountSettingsStore(cloud).Get(snapshot.OwnerId, snapshot.Region).Guardrails.SnapshotBlockPublicAccessState != "block-all-sharing"
+            || Covers(request, snapshot.Sharing with { Entries = [.. snapshot.Sharing.Entries.Where(e => !e.IsPublic)] }, false).Allowed);
 
     public static Ec2Image? FindImage(IStateView view, string region, string imageId) =>
         view.List(Ec2EntityKinds.Image, null, region).FirstOrDefault(i => i.ImageId == imageId);

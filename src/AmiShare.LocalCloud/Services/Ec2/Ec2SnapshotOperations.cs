@@ -144,6 +144,11 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
             }
         }
 
+        if (add.Any(e => e.IsPublic) && settings.Get(snapshot.OwnerId, snapshot.Region).Guardrails.SnapshotBlockPublicAccessState != Ec2Guardrails.Unblocked)
+        {
+            throw Ec2Errors.OperationNotPermitted($"You can't publicly share snapshot '{snapshot.SnapshotId}' because block public access for snapshots is enabled for this account in {snapshot.Region}. To publicly share it, call DisableSnapshotBlockPublicAccess first.");
+        }
+
         request.StopIfDryRun();
         cloud.State.Write(tx =>
         {

@@ -192,7 +192,7 @@ public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
         }
 
         addKeys?.Invoke(keys);
-        var decision = request.Check(action, key.Arn, keys, KmsKeyStore.PolicyOf(key), store.PolicyGrantsOf(key));
+        var decision = request.Check(action, key.Arn, keys, store.EffectivePolicyOf(key), store.PolicyGrantsOf(key, withGrantTokens: true));
         if (!decision.IsAllowed)
         {
             throw Refuse(

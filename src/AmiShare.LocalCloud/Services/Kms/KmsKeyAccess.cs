@@ -27,7 +27,7 @@ internal sealed class KmsKeyAccess(LocalCloudContext cloud)
             request.Trail.AddResource("AWS::KMS::Key", key.Arn, key.AccountId);
         }
 
-        request.Authorize(action, key.Arn, keys ?? KmsKeyStore.ContextKeys(request.Caller.AccountId, null), KmsKeyStore.PolicyOf(key), grants ?? Store.PolicyGrantsOf(key));
+        request.Authorize(action, key.Arn, keys ?? KmsKeyStore.ContextKeys(request.Caller.AccountId, null), Store.EffectivePolicyOf(key), grants ?? Store.PolicyGrantsOf(key));
     }
 
     /// <summary>AWS managed keys' policies and states belong to AWS; their fixed policy already refuses this, this is the backstop.</summary>

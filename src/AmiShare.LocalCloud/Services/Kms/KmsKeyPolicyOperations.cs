@@ -49,6 +49,7 @@ internal sealed class KmsKeyPolicyOperations(LocalCloudContext cloud, KmsKeyAcce
         {
             var entityKey = KmsEntityKinds.KeyKey(key.AccountId, key.Region, key.KeyId);
             var current = tx.Find(KmsEntityKinds.Key, entityKey) ?? key;
+            cloud.Kms.NotePolicyChange(current);
             tx.Put(KmsEntityKinds.Key, entityKey, current with { Policy = policy });
         });
         return OperationResponse.Empty;

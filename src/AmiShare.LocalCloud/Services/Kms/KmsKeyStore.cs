@@ -273,7 +273,43 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
         return new ResourcePolicy(ResourcePolicyKind.KeyPolicy, key.AccountId, key.Policy);
     }
 
-    public IReadOnlyList<KmsGrant> PolicyGrantsOf(KmsKeyRecord key) => [.. GrantsOf(key).Select(g => g.ToPolicyGrant())];
+    /// <summary>
+    /// The grants the authorizer counts: with a fault plan's grant delay, a grant takes effect that long after its
+    /// creation (eventual consistency, as in AWS); ListGrants still shows it at once. EC2's own calls pass
+    /// <paramref name="withGrantTokens"/>: EC2 uses the grant tokens of the grants it makes, which work at once.
+    /// </summary>
+    public IReadOnlyList<KmsGrant> PolicyGrantsOf(KmsKeyRecord key, bool withGrantTokens = false)
+    {
+        var delay = withGrantTokens ? TimeSpan.Zero : TimeSpan.FromMilliseconds(cloud.Faults.Plan.GrantDelayMs);
+        var now = cloud.Time.GetUtcNow();
+        return [.. GrantsOf(key).Where(g => delay == TimeSpan.Zero || g.CreationDate + delay <= now).Select(g => g.ToPolicyGrant())];
+    }
+
+    // Key-policy eventual consistency: the policy a PutKeyPolicy replaced, and when the new one takes effect.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Policy, DateTimeOffset Until)> replacedPolicies = new(StringComparer.Ordinal);
+
+    /// <summary>Called before a key's policy is replaced: with a key-policy delay, the old one keeps applying until then.</summary>
+    public void NotePolicyChange(KmsKeyRecord before)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        var delay = cloud.Faults.Plan.KeyPolicyDelayMs;
+        if (delay > 0)
+        {
+            // A second change inside the window keeps the policy that was in force, not an intermediate one.
+            var now = cloud.Time.GetUtcNow();
+            var inForce = EffectivePolicyOf(before).Document;
+            replacedPolicies[before.Arn] = (inForce, now.AddMilliseconds(delay));
+        }
+    }
+
+    /// <summary>The key policy as the authorizer sees it now (the previous one while a change propagates).</summary>
+    public ResourcePolicy EffectivePolicyOf(KmsKeyRecord key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return replacedPolicies.TryGetValue(key.Arn, out var replaced) && cloud.Time.GetUtcNow() < replaced.Until
+            ? new ResourcePolicy(ResourcePolicyKind.KeyPolicy, key.AccountId, replaced.Policy)
+            : PolicyOf(key);
+    }
 
     /// <summary>Encrypts under the key with a fresh nonce.</summary>
     public byte[] Encrypt(KmsKeyRecord key, ReadOnlySpan<byte> plaintext, IReadOnlyDictionary<string, string>? context)
