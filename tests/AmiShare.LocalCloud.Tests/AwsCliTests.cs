@@ -58,7 +58,7 @@ public sealed class AwsCliTests
             .Select(directory => Path.Combine(directory, "aws"))
             .FirstOrDefault(File.Exists);
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAwsAsync(LocalCloudServer server, string accessKeyId, string secret, params string[] arguments)
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunAwsAsync(LocalCloudServer server, string accessKeyId, string secret, params string[] arguments)
     {
         var start = new ProcessStartInfo(FindAwsCli()!)
         {

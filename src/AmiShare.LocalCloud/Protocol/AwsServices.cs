@@ -63,7 +63,9 @@ public static class AwsServices
     public static AwsServiceDescriptor CloudTrail { get; } =
         JsonService("cloudtrail", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101");
 
-    public static IReadOnlyList<AwsServiceDescriptor> All { get; } = [Ec2, Sts, Iam, Kms, CloudTrail];
+    public static AwsServiceDescriptor Ssm { get; } = JsonService("ssm", "AmazonSSM");
+
+    public static IReadOnlyList<AwsServiceDescriptor> All { get; } = [Ec2, Sts, Iam, Kms, CloudTrail, Ssm];
 
     public static AwsServiceDescriptor? Find(string serviceName) =>
         All.FirstOrDefault(s => string.Equals(s.Name, serviceName, StringComparison.OrdinalIgnoreCase));

@@ -3,6 +3,7 @@ using AmiShare.LocalCloud.Services.CloudTrail;
 using AmiShare.LocalCloud.Services.Ec2;
 using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.Services.Kms;
+using AmiShare.LocalCloud.Services.Ssm;
 using AmiShare.LocalCloud.Services.Sts;
 
 namespace AmiShare.LocalCloud.Services;
@@ -21,6 +22,7 @@ public static class BuiltInServices
         new KmsModule(),
         new CloudTrailModule(),
         new Ec2Module(),
+        new SsmModule(),
     ];
 
     public static IReadOnlyList<IServiceOperations> Create(LocalCloudContext cloud) => [.. Modules.SelectMany(module => module.CreateTables(cloud))];

@@ -49,6 +49,10 @@ public static class Ec2Actions
     public const string EnableImageBlockPublicAccess = "ec2:EnableImageBlockPublicAccess";
     public const string DisableImageBlockPublicAccess = "ec2:DisableImageBlockPublicAccess";
     public const string GetAllowedImagesSettings = "ec2:GetAllowedImagesSettings";
+    public const string EnableImageDeprecation = "ec2:EnableImageDeprecation";
+    public const string DisableImageDeprecation = "ec2:DisableImageDeprecation";
+    public const string EnableImageDeregistrationProtection = "ec2:EnableImageDeregistrationProtection";
+    public const string DisableImageDeregistrationProtection = "ec2:DisableImageDeregistrationProtection";
 
     /// <summary>The actions an image's launch permission authorizes for another account (a launch and a copy).</summary>
     public static readonly IReadOnlyList<string> ImageSharingActions = [RunInstances, CopyImage];

@@ -90,6 +90,18 @@ internal sealed class EbsEncryption(IKmsForEc2? kms, Ec2ContentStore content, Ec
         return new EbsResult(resealed, true, target.KeyArn, dataKey.CiphertextBlob, newId);
     }
 
+    /// <summary>
+    /// A Region-to-Region copy moves the content, so it is sealed afresh under a new data key of the destination
+    /// key (GenerateDataKeyWithoutPlaintext there, Decrypt of the source data key in the source Region).
+    /// </summary>
+    public EbsResult ResealForRegionCopy(OperationRequest request, EbsSource source, string newId, KmsKeyFacts target)
+    {
+        var dataKey = Kms.GenerateDataKeyForEbs(request, target, newId);
+        var sourcePlainKey = source.Encrypted ? Kms.DecryptDataKeyForEbs(request, SourceKey(source), source.DataKeyCiphertext!, source.DataKeyContextId ?? source.Id) : null;
+        var resealed = content.Transform(source.Content, sourcePlainKey, "content-" + newId, dataKey.Plaintext);
+        return new EbsResult(resealed, true, target.KeyArn, dataKey.CiphertextBlob, newId);
+    }
+
     public static EbsSource SourceOf(Ec2Snapshot snapshot) =>
         new(snapshot.SnapshotId, snapshot.Content, snapshot.Encrypted, snapshot.KmsKeyId, snapshot.DataKeyCiphertext, snapshot.DataKeyContextId);
 

@@ -92,7 +92,9 @@ internal sealed class Ec2ImageCopyOperations(LocalCloudContext cloud, Ec2Resourc
             foreach (var (device, snapshot) in source.BlockDevices.Zip(sourceSnapshots))
             {
                 var snapshotId = cloud.Ids.ResourceId("snap");
-                var result = ebs.Materialize(request, EbsEncryption.SourceOf(snapshot!), snapshotId, target, forAttachment: false);
+                var result = target is not null && sourceRegion != region
+                    ? ebs.ResealForRegionCopy(request, EbsEncryption.SourceOf(snapshot!), snapshotId, target)
+                    : ebs.Materialize(request, EbsEncryption.SourceOf(snapshot!), snapshotId, target, forAttachment: false);
                 snapshots.Add(NewSnapshots.CopiedFrom(snapshot!, snapshotId, account, region, result, $"Copied for DestinationAmi {imageId} from SourceAmi {source.ImageId} for SourceSnapshot {snapshot!.SnapshotId}", now));
                 devices.Add(device with { SnapshotId = snapshotId, Encrypted = result.Encrypted });
             }

@@ -42,8 +42,11 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
         var filters = Filters(request, ImageFilters);
         var caller = request.Caller.AccountId;
         var includeDisabled = (p.GetBoolean("IncludeDisabled") ?? false);
+        var includeDeprecated = (p.GetBoolean("IncludeDeprecated") ?? false);
+        var now = request.Time.GetUtcNow();
         var all = cloud.State.Read(view => view.List(Ec2EntityKinds.Image, null, request.Region))
             .Where(i => lookup.CanSee(request, i) && (i.State != "disabled" || includeDisabled || ids.Contains(i.ImageId)))
+            .Where(i => i.OwnerId == caller || includeDeprecated || ids.Contains(i.ImageId) || !Ec2ImageLifecycle.IsDeprecated(i, now))
             .ToList();
 
         // Tags are not shared with an image: only its owner sees them, so only the owner can match on them.
@@ -116,6 +119,11 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
         if (image.OwnerId == request.Caller.AccountId && image.Tags.Count > 0)
         {
             yield return TagSetXml(image.Tags);
+        }
+
+        foreach (var lifecycle in Ec2ImageLifecycle.DescribeXml(image, request.Time.GetUtcNow(), image.OwnerId == request.Caller.AccountId))
+        {
+            yield return lifecycle;
         }
 
         if (image.StateReasonCode is not null)
@@ -279,6 +287,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
         var p = request.Parameters;
         var image = lookup.OwnedImage(request, p.GetRequiredString("ImageId"));
         request.Authorize(Ec2Actions.DeregisterImage, image.Arn);
+        Ec2ImageLifecycle.EnsureDeregistrable(image, request.Time.GetUtcNow());
         var deleteSnapshots = (p.GetBoolean("DeleteAssociatedSnapshots") ?? false);
         request.StopIfDryRun();
         var results = new List<(string SnapshotId, string Code)>();

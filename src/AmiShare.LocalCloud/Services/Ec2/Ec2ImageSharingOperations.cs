@@ -44,7 +44,8 @@ internal sealed class Ec2ImageSharingOperations(LocalCloudContext cloud, Ec2Reso
             "ramdisk" => new XElement("ramdisk"),
             "sriovNetSupport" => new XElement("sriovNetSupport", new XElement("value", "simple")),
             "bootMode" => new XElement("bootMode"),
-            "deregistrationProtection" => new XElement("deregistrationProtection", new XElement("value", "disabled")),
+            "deregistrationProtection" => new XElement("deregistrationProtection", new XElement("value", Ec2ImageLifecycle.ProtectionState(image, request.Time.GetUtcNow()))),
+            "lastLaunchedTime" => new XElement("lastLaunchedTime", Optional("value", image.LastLaunchedTime is { } launched ? XmlShapes.Timestamp(launched) : null)),
             _ => throw Ec2Errors.InvalidParameterValue($"Value ({attribute}) for parameter attribute is invalid. Unknown attribute."),
         };
         return Respond(new XElement("imageId", image.ImageId), body);

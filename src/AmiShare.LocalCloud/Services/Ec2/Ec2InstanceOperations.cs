@@ -39,7 +39,7 @@ internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2Resource
     private OperationResponse RunInstances(OperationRequest request)
     {
         var p = request.Parameters;
-        var imageId = CheckImageId(p.GetRequiredString("ImageId"));
+        var imageId = CheckImageId(Ssm.SsmImageParameterResolver.Resolve(request, p.GetRequiredString("ImageId")));
         var minCount = p.GetInt32("MinCount") ?? throw Ec2Errors.MissingParameter("MinCount");
         var maxCount = p.GetInt32("MaxCount") ?? throw Ec2Errors.MissingParameter("MaxCount");
         if (minCount < 1 || maxCount < minCount)
@@ -128,6 +128,7 @@ internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2Resource
             request.Trail.AddResource("AWS::EC2::Instance", instance.Arn, account);
         }
 
+        lookup.UpdateImage(image, i => i with { LastLaunchedTime = now });
         request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
         request.Trail.ResponseElements["reservationId"] = reservationId;
         request.Trail.ResponseElements["instanceIds"] = launched.Select(i => i.InstanceId).ToList();

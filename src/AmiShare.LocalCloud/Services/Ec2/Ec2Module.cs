@@ -24,6 +24,7 @@ public sealed class Ec2Module : IServiceModule
         return
         [
             new Ec2ImageOperations(cloud, lookup, contentLifetime),
+            new Ec2ImageLifecycleOperations(lookup),
             new Ec2ImageCopyOperations(cloud, lookup, settings, ebs, contentLifetime),
             new Ec2ImageSharingOperations(cloud, lookup, settings, ebs),
             new Ec2SnapshotOperations(cloud, lookup, settings, ebs, contentLifetime),

@@ -71,6 +71,18 @@ public sealed record Ec2Image
     /// <summary>The owner's tags (key → value). Defaulted so images stored before tags existed still load.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>When the image becomes deprecated (EnableImageDeprecation); null: never. Does not travel with a copy.</summary>
+    public DateTimeOffset? DeprecationTime { get; init; }
+
+    /// <summary>disabled, enabled or enabled-with-cooldown (EnableImageDeregistrationProtection).</summary>
+    public string DeregistrationProtection { get; init; } = "disabled";
+
+    /// <summary>After protection with cooldown is disabled: DeregisterImage stays refused until this time.</summary>
+    public DateTimeOffset? DeregistrationCooldownUntil { get; init; }
+
+    /// <summary>The last RunInstances from this image (AWS reports it up to 24 hours late; LocalCloud at once).</summary>
+    public DateTimeOffset? LastLaunchedTime { get; init; }
+
     public bool IsPublic => LaunchPermissions.Any(p => p.IsPublic);
 
     public ResourceSharing Sharing => new(OwnerId, [.. LaunchPermissions.Select(p => p.ToSharingEntry())]);

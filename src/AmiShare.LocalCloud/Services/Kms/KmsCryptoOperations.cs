@@ -157,13 +157,13 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
         if (keyId is not null)
         {
             var given = cloud.Kms.Require(request, keyId, allowAlias: true);
-            if (given.Arn != named)
+            if (given.Arn != named && !KmsMultiRegionKeys.AreRelated(named, given))
             {
                 throw KmsErrors.IncorrectKey();
             }
         }
 
-        var key = cloud.Kms.FindKeyByArn(named);
+        var key = KmsMultiRegionKeys.InRegion(cloud.Kms, named, request.Region);
         if (key is null || key.Region != request.Region)
         {
             throw KmsErrors.InvalidCiphertext();

@@ -29,13 +29,17 @@ public sealed record KmsKeyRecord(
     bool MultiRegion,
     byte[] KeyMaterial,
     DateTimeOffset? DeletionDate = null,
-    int? PendingDeletionWindowInDays = null)
+    int? PendingDeletionWindowInDays = null,
+    string? PrimaryRegion = null)
 {
     public const string KeyUsage = "ENCRYPT_DECRYPT";
     public const string KeySpec = "SYMMETRIC_DEFAULT";
     public const string Origin = "AWS_KMS";
 
     public bool IsAwsManaged => KeyManager == "AWS";
+
+    /// <summary>A multi-Region replica (ReplicateKey): same key id and material as the primary in <see cref="PrimaryRegion"/>.</summary>
+    public bool IsReplica => PrimaryRegion is not null;
 
     /// <summary>A key past its scheduled deletion date no longer exists, whether or not anyone removed the row.</summary>
     public bool IsDeletedAt(DateTimeOffset now) => KeyState == KmsKeyStates.PendingDeletion && DeletionDate is { } date && date <= now;

@@ -236,7 +236,7 @@ public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
             throw Refuse(request, eventName, parameters, resources, "InvalidCiphertextException", "The ciphertext is not a KMS ciphertext blob.");
         }
 
-        if (named != key.Arn)
+        if (named != key.Arn && !KmsMultiRegionKeys.AreRelated(named, key))
         {
             throw Refuse(request, eventName, parameters, resources, "IncorrectKeyException", $"The key ID in the request does not identify the KMS key ({named}) that encrypted the ciphertext.");
         }

@@ -66,7 +66,7 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
     {
         var key = access.Resolve(request, "KeyId", allowAlias: true);
         access.AuthorizeOn(request, KmsActions.DescribeKey, key);
-        return OperationResponse.Json(new JsonObject { ["KeyMetadata"] = KmsResponses.Metadata(key) });
+        return OperationResponse.Json(new JsonObject { ["KeyMetadata"] = KmsMultiRegionKeys.WithReplicas(cloud, KmsResponses.Metadata(key), key) });
     }
 
     private OperationResponse ListKeys(OperationRequest request)

@@ -19,6 +19,7 @@ public sealed class KmsModule : IServiceModule
             new KmsKeyPolicyOperations(cloud, keys),
             new KmsCryptoOperations(cloud, keys),
             new KmsGrantOperations(cloud, keys),
+            new KmsReplicaOperations(cloud, keys),
         ];
     }
 }

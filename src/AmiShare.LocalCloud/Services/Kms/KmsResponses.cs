@@ -37,8 +37,8 @@ internal static class KmsResponses
         {
             metadata["MultiRegionConfiguration"] = new JsonObject
             {
-                ["MultiRegionKeyType"] = "PRIMARY",
-                ["PrimaryKey"] = new JsonObject { ["Arn"] = key.Arn, ["Region"] = key.Region },
+                ["MultiRegionKeyType"] = key.IsReplica ? "REPLICA" : "PRIMARY",
+                ["PrimaryKey"] = new JsonObject { ["Arn"] = KmsKeyStore.KeyArn(key.PrimaryRegion ?? key.Region, key.AccountId, key.KeyId), ["Region"] = key.PrimaryRegion ?? key.Region },
                 ["ReplicaKeys"] = new JsonArray(),
             };
         }
