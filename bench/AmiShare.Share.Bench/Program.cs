@@ -11,6 +11,7 @@ using Spectre.Console;
 // LocalCloud with the same set-up: amishare in-process (API calls counted), amishare as its own process (what a
 // user runs), and the manual AWS CLI script (manual-share.sh). Prints calls against the minimum and wall-time ratios.
 // Usage: dotnet run -c Release --project bench/AmiShare.Share.Bench [-- --images 50 --targets 100 --keys 5 --skip-script --skip-process]
+// The ledger comparison instead (SQLite vs DynamoDB on moto_server): [-- --ledger-compare --rounds 2]
 var options = Options.Parse(args);
 var inv = CultureInfo.InvariantCulture;
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(20)); // hard bound on the whole run
@@ -18,6 +19,11 @@ var ct = cancel.Token;
 var scale = new Scale(options.Images, options.Targets, options.Keys);
 
 Console.WriteLine(string.Create(inv, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, .NET {Environment.Version}, {Environment.ProcessorCount} cores; {scale.Images} images under {scale.Keys} customer managed keys (image i under key i mod {scale.Keys}), {scale.Targets} target accounts, 1 region ({ShareCloud.Region})"));
+if (options.LedgerCompare)
+{
+    return await LedgerCompare.RunAsync(scale, options.Rounds, RunInProcess, ct);
+}
+
 var exitCode = 0;
 
 // 1. amishare share, in-process through the real command tree, the AWS SDK adapter and the SQLite ledger.
@@ -275,7 +281,7 @@ static void PrintCalls(Scale scale, ImmutableSortedDictionary<string, long> call
     Console.WriteLine(string.Create(inv, $"Actual / minimal = {actual} / {minimalTotal} = {(double)actual / minimalTotal:0.000}x (target <= 1.2x)"));
 }
 
-internal sealed record Options(int Images, int Targets, int Keys, bool SkipScript, bool SkipProcess)
+internal sealed record Options(int Images, int Targets, int Keys, bool SkipScript, bool SkipProcess, bool LedgerCompare = false, int Rounds = 2)
 {
     public static Options Parse(string[] args)
     {
@@ -291,7 +297,9 @@ internal sealed record Options(int Images, int Targets, int Keys, bool SkipScrip
                 "--keys" => o with { Keys = Int() },
                 "--skip-script" => o with { SkipScript = true },
                 "--skip-process" => o with { SkipProcess = true },
-                _ => throw new ArgumentException($"unknown option {args[i]}; known: --images N --targets N --keys N --skip-script --skip-process"),
+                "--ledger-compare" => o with { LedgerCompare = true },
+                "--rounds" => o with { Rounds = Int() },
+                _ => throw new ArgumentException($"unknown option {args[i]}; known: --images N --targets N --keys N --skip-script --skip-process --ledger-compare --rounds N"),
             };
         }
 

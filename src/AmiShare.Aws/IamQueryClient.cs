@@ -8,7 +8,7 @@ namespace AmiShare.Aws;
 
 /// <summary>
 /// A narrow IAM client (query protocol, SigV4-signed POST) because no IAM package of the AWS SDK for .NET is
-/// available here (aws-facts.md §8). Failures are thrown as <see cref="AmazonServiceException"/> so they take the
+/// available here (docs/aws-facts.md §8). Failures are thrown as <see cref="AmazonServiceException"/> so they take the
 /// same retry and error-mapping path as the SDK clients.
 /// </summary>
 internal sealed class IamQueryClient : IDisposable

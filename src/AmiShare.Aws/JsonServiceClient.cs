@@ -9,7 +9,7 @@ namespace AmiShare.Aws;
 
 /// <summary>
 /// A narrow JSON 1.1 client (SigV4-signed POST with <c>X-Amz-Target</c>) for CloudTrail LookupEvents and the
-/// Organizations reads, whose SDK packages are not available here (aws-facts §8). Like <see cref="IamQueryClient"/>
+/// Organizations reads, whose SDK packages are not available here (docs/aws-facts.md §8). Like <see cref="IamQueryClient"/>
 /// it throws <see cref="AmazonServiceException"/> so failures take the one retry and error-mapping path.
 /// </summary>
 internal sealed class JsonServiceClient : IDisposable

@@ -8,7 +8,7 @@ namespace AmiShare.Aws;
 
 /// <summary>
 /// SigV4 for the narrow clients (IAM query, CloudTrail and Organizations JSON 1.1) that have no SDK package here
-/// (aws-facts §8): signs a POST over exactly the headers it sends, so what is signed and what is sent cannot drift.
+/// (docs/aws-facts.md §8): signs a POST over exactly the headers it sends, so what is signed and what is sent cannot drift.
 /// </summary>
 internal static class SigV4Signer
 {

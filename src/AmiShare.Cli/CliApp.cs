@@ -1,6 +1,7 @@
 using AmiShare.Cli.Commands.Audit;
 using AmiShare.Cli.Commands.Demo;
 using AmiShare.Cli.Commands.Doctor;
+using AmiShare.Cli.Commands.Ledger;
 using AmiShare.Cli.Commands.Local;
 using AmiShare.Cli.Commands.Policy;
 using AmiShare.Cli.Commands.Share;
@@ -100,6 +101,20 @@ public static class CliApp
                     .WithExample("local", "serve")
                     .WithExample("local", "serve", "--port", "0", "--data", "cloud.db", "--seed", "examples/localcloud/seed.json")
                     .WithExample("local", "serve", "--output", "json");
+            });
+            config.AddBranch("ledger", ledger =>
+            {
+                ledger.SetDescription("The journal of share runs and the leases that keep runners apart: a SQLite file on one machine, a DynamoDB table for many.");
+                ledger.AddCommand<LedgerInitCommand>("init")
+                    .WithDescription("Create the ledger: the DynamoDB table (on-demand, TTL on leases) or the SQLite file. Safe to run again.")
+                    .WithExample("ledger", "init", "--ledger", "dynamodb://amishare-ledger?region=us-east-1");
+                ledger.AddCommand<LedgerListCommand>("list")
+                    .WithDescription("The runs, newest first: open (running, or killed and waiting to be resumed), succeeded, failed.")
+                    .WithExample("ledger", "list")
+                    .WithExample("ledger", "list", "--ledger", "dynamodb://amishare-ledger", "--output", "json");
+                ledger.AddCommand<LedgerShowCommand>("show")
+                    .WithDescription("One run and each step it journalled: done or only started, its outcome, and a copy's id.")
+                    .WithExample("ledger", "show", "20261204T101500123Z-0a1b2c3d4e5f60718293a4");
             });
             config.AddBranch("policy", policy =>
             {

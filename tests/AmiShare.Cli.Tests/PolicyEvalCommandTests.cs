@@ -114,6 +114,9 @@ public sealed class PolicyEvalCommandTests
     [InlineData("demo-help.txt", "demo", "--help")]
     [InlineData("doctor-help.txt", "doctor", "--help")]
     [InlineData("audit-help.txt", "audit", "--help")]
+    [InlineData("ledger-init-help.txt", "ledger", "init", "--help")]
+    [InlineData("ledger-list-help.txt", "ledger", "list", "--help")]
+    [InlineData("ledger-show-help.txt", "ledger", "show", "--help")]
     public void Help_Command_MatchesSnapshot(string snapshot, params string[] args)
     {
         var outcome = CliRunner.Run(args);

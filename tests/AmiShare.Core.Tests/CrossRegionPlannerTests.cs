@@ -55,7 +55,7 @@ public sealed class CrossRegionPlannerTests
         var plan = SharePlanner.Plan(ToRegions("ami-cmk", [Eu, Ap], (Eu, EuKeyArn), (Ap, ApKeyArn)), MultiRegionState());
 
         var copies = plan.Steps.Where(s => s.Action == PlanAction.CopyImageUnderCustomerKey).ToList();
-        Assert.Equal(2, copies.Select(Execution.PlanExecutor.KeyOf).Distinct().Count());
+        Assert.Equal(2, copies.Select(Execution.LedgerStepKey.Of).Distinct().Count());
         Assert.Equal(2, copies.Select(s => ((CopyImageDetails)s.Details!).Symbol).Distinct().Count());
     }
 

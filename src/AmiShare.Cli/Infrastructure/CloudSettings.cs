@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace AmiShare.Cli.Infrastructure;
@@ -36,7 +37,20 @@ public class ConnectionSettings : CommonSettings
 /// <summary>The connection options plus the ledger: the commands that change the cloud, and those that share their options.</summary>
 public class CloudSettings : ConnectionSettings
 {
-    [CommandOption("--ledger <FILE>")]
-    [Description("SQLite journal of applied steps, so an interrupted run resumes (default: AMISHARE_LEDGER, else ~/.amishare/ledger.db).")]
+    [CommandOption("--ledger <LEDGER>")]
+    [Description("Journal of applied steps and leases, so an interrupted run resumes: a SQLite FILE (one machine) or dynamodb://TABLE[[?region=R&endpoint=URL]] (many runners). Default: AMISHARE_LEDGER, else ~/.amishare/ledger.db.")]
     public string? Ledger { get; init; }
+
+    [CommandOption("--no-wait")]
+    [Description("When another runner holds the run's or a key's lease, exit 1 naming it instead of waiting.")]
+    public bool NoWait { get; init; }
+
+    [CommandOption("--lease-seconds <SECONDS>")]
+    [Description("How long a lease lasts unless renewed (renewed every third of it while working); a killed runner's run is taken over after it.")]
+    [DefaultValue(60)]
+    public int LeaseSeconds { get; init; } = 60;
+
+    public override ValidationResult Validate() => LeaseSeconds is < 1 or > 3600
+        ? ValidationResult.Error($"--lease-seconds {LeaseSeconds} is out of range; use 1 to 3600.")
+        : base.Validate();
 }

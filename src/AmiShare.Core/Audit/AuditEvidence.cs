@@ -25,7 +25,7 @@ public sealed record AuditEvidence(ImmutableArray<KeyUseEvidence> KeyUse, Immuta
 }
 
 /// <summary>
-/// Aggregates an account's CloudTrail events into evidence (aws-facts §7): a KMS call on the account's key by
+/// Aggregates an account's CloudTrail events into evidence (docs/aws-facts.md §7): a KMS call on the account's key by
 /// another account is in the key owner's history with <c>userIdentity.accountId</c> the caller; share changes are
 /// ModifyImageAttribute / ModifySnapshotAttribute with the entries in <c>requestParameters</c>.
 /// </summary>

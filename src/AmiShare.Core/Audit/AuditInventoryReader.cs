@@ -22,7 +22,7 @@ public sealed record AuditScope(ImmutableArray<string> Regions, DateTimeOffset? 
 /// </summary>
 public sealed class AuditInventoryReader(ICloudAccount account, IAuditReads reads)
 {
-    /// <summary>The CloudTrail lookups the evidence needs (aws-facts §7): KMS use, share changes, shared-snapshot use.</summary>
+    /// <summary>The CloudTrail lookups the evidence needs (docs/aws-facts.md §7): KMS use, share changes, shared-snapshot use.</summary>
     public static ImmutableArray<TrailLookup> TrailLookups { get; } =
     [
         TrailLookup.EventSource(AwsServicePrincipals.Kms),

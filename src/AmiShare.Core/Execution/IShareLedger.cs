@@ -1,29 +1,103 @@
+using AmiShare.Core.Planning;
+
 namespace AmiShare.Core.Execution;
 
 /// <summary>
-/// The journal of applied steps (design "Data flow", step 3). A run that stops early — killed, Ctrl+C, an error —
-/// stays unfinished; the next run with the same fingerprint resumes it, reusing its id so client tokens (and so
-/// CopyImage) return what the first attempt already made instead of doing the work twice.
+/// The journal of applied steps (design "Data flow", step 3), and the leases that keep runners apart. A run that
+/// stops early — killed, Ctrl+C, an error — stays unfinished; the next run with the same fingerprint resumes it,
+/// reusing its id so client tokens (and so CopyImage) return what the first attempt already made instead of doing
+/// the work twice. Every write that belongs to a run names the leases it holds (<see cref="Lease"/>): the write
+/// lands only while each is still held by that owner at that fencing version, so a runner whose lease was taken
+/// over (it paused past its expiry) cannot overwrite the journal of the one that took it.
 /// </summary>
 public interface IShareLedger
 {
+    /// <summary>The newest unfinished run with this fingerprint, without beginning one.</summary>
+    Task<LedgerRun?> FindUnfinishedAsync(string fingerprint, CancellationToken cancellationToken);
+
     /// <summary>Resumes the newest unfinished run with this fingerprint, or begins a new one.</summary>
     Task<LedgerRun> BeginOrResumeAsync(string fingerprint, string command, CancellationToken cancellationToken);
 
-    Task StepStartedAsync(string runId, string stepKey, CancellationToken cancellationToken);
+    /// <summary>Marks steps started; one call for a batch of independent steps (the backend may write them at once).</summary>
+    /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
+    Task StepsStartedAsync(string runId, IReadOnlyList<LedgerStepKey> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken);
 
-    /// <param name="result">What the step produced that a later run may need (the id of a copy).</param>
-    Task StepCompletedAsync(string runId, string stepKey, string outcome, string? result, CancellationToken cancellationToken);
+    /// <summary>Marks steps done; one call for a batch (the backend may write them at once).</summary>
+    /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
+    Task StepsCompletedAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken);
 
-    Task FinishAsync(string runId, bool succeeded, CancellationToken cancellationToken);
+    /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
+    Task FinishAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the lease when it is free, expired (judged by its expiry attribute, never by its absence) or already
+    /// this owner's; otherwise reports who holds it. Each take raises the lease's fencing version.
+    /// </summary>
+    Task<LeaseAttempt> TryAcquireLeaseAsync(LeaseRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Pushes the expiry on; false when the lease was taken over (this owner must stop writing).</summary>
+    Task<bool> RenewLeaseAsync(Lease lease, TimeSpan duration, CancellationToken cancellationToken);
+
+    /// <summary>Lets the lease go (expires it now, keeping its fencing version); a lease no longer held is left alone.</summary>
+    Task ReleaseLeaseAsync(Lease lease, CancellationToken cancellationToken);
+
+    /// <summary>The newest runs first, for <c>amishare ledger list</c>.</summary>
+    Task<IReadOnlyList<LedgerRunSummary>> ListRunsAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>One run and its steps, for <c>amishare ledger show</c>; null when there is no such run.</summary>
+    Task<LedgerRunDetail?> GetRunAsync(string runId, CancellationToken cancellationToken);
 }
 
 /// <param name="Resumed">True when an earlier, unfinished run with the same fingerprint is being continued.</param>
 /// <param name="Steps">What the run journalled so far, by step key.</param>
-public sealed record LedgerRun(string Id, bool Resumed, IReadOnlyDictionary<string, LedgerStep> Steps)
+public sealed record LedgerRun(string Id, bool Resumed, IReadOnlyDictionary<LedgerStepKey, LedgerStep> Steps)
 {
     public int CompletedCount => Steps.Values.Count(s => s.Completed);
 }
 
+/// <param name="Result">What the step produced that a later run may need (the id of a copy).</param>
+public sealed record LedgerStepCompletion(LedgerStepKey Key, string Outcome, string? Result);
+
 /// <param name="Completed">False when the step started and the run stopped before it was known to be done.</param>
-public sealed record LedgerStep(string Key, bool Completed, string? Outcome, string? Result);
+public sealed record LedgerStep(LedgerStepKey Key, bool Completed, string? Outcome, string? Result);
+
+/// <summary>A run as listed: what it was, when, and how it ended (null <paramref name="Finished"/>: still open or killed).</summary>
+public sealed record LedgerRunSummary(string Id, string Fingerprint, string Command, DateTimeOffset Started, DateTimeOffset? Finished, bool? Succeeded, int Steps, int Completed);
+
+public sealed record LedgerRunDetail(LedgerRunSummary Run, IReadOnlyList<LedgerStep> Steps);
+
+/// <summary>
+/// The ledger's key for a step: the action, the resource and the target, stable across reruns that plan the same
+/// step. Stored as one string (<see cref="Encode"/>) whose parts are escaped, so a resource holding the separator
+/// cannot be read back as another step.
+/// </summary>
+public readonly record struct LedgerStepKey(PlanAction Action, string Resource, string Target)
+{
+    private const char Separator = '|';
+
+    public static LedgerStepKey Of(PlanStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return new LedgerStepKey(step.Action, step.Resource, step.Target);
+    }
+
+    public string Encode() => $"{Action}{Separator}{Escape(Resource)}{Separator}{Escape(Target)}";
+
+    /// <exception cref="FormatException">The text is not an encoded step key.</exception>
+    public static LedgerStepKey Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(Separator);
+        if (parts.Length != 3 || !Enum.TryParse<PlanAction>(parts[0], ignoreCase: false, out var action))
+        {
+            throw new FormatException($"'{text}' is not a ledger step key (ACTION|RESOURCE|TARGET).");
+        }
+
+        return new LedgerStepKey(action, Uri.UnescapeDataString(parts[1]), Uri.UnescapeDataString(parts[2]));
+    }
+
+    public override string ToString() => Encode();
+
+    // Only the separator and the escape character itself need escaping; ARNs and ids stay readable.
+    private static string Escape(string part) => part.Replace("%", "%25", StringComparison.Ordinal).Replace("|", "%7C", StringComparison.Ordinal);
+}

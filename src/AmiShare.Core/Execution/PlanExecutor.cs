@@ -61,6 +61,12 @@ public sealed record ApplyContext(
 
     /// <summary>How many independent steps (one action, different resources) run at once; throttling is retried by the adapter.</summary>
     public int MaxConcurrentSteps { get; init; } = 8;
+
+    /// <summary>Takes the per-key leases before a key policy is edited; null only where one runner is certain (unit tests).</summary>
+    public LeaseKeeper? Leases { get; init; }
+
+    /// <summary>The lease on the run itself: every journal write is conditional on it.</summary>
+    public HeldLease? RunLease { get; init; }
 }
 
 /// <summary>
@@ -92,9 +98,9 @@ public sealed class PlanExecutor(ApplyContext context)
 
         foreach (var (key, step) in run.Steps)
         {
-            if (step.Completed && step.Result is { } copyId && key.StartsWith(nameof(PlanAction.CopyImageUnderCustomerKey), StringComparison.Ordinal))
+            if (step.Completed && step.Result is { } copyId && key.Action == PlanAction.CopyImageUnderCustomerKey)
             {
-                copies[PlanStep.CopyOf(key.Split('|')[1])] = copyId;
+                copies[PlanStep.CopyOf(key.Resource)] = copyId;
             }
         }
 
@@ -111,17 +117,57 @@ public sealed class PlanExecutor(ApplyContext context)
                 end++;
             }
 
-            await Parallel.ForEachAsync(
-                Enumerable.Range(index, end - index),
-                new ParallelOptions { MaxDegreeOfParallelism = context.MaxConcurrentSteps, CancellationToken = cancellationToken },
-                async (i, token) => outcomes[i] = await RunStepAsync(plan, i, run, token).ConfigureAwait(false)).ConfigureAwait(false);
+            // One journal write marks the whole group started: the backend batches it (DynamoDB: one transaction per 99 steps).
+            var started = plan.Steps.Skip(index).Take(end - index).Where(s => s.Status == StepStatus.Pending).Select(LedgerStepKey.Of).ToList();
+            if (started.Count > 0)
+            {
+                await context.Ledger.StepsStartedAsync(run.Id, started, Fences(), cancellationToken).ConfigureAwait(false);
+            }
+
+            // Completions are journalled for the whole group at once (a key's policy alone is journalled at once, under
+            // its lease). A kill before the flush loses only "done" marks of idempotent steps: the next run redoes or
+            // finds them done, and a copy is found again by its client token.
+            var completed = new ConcurrentQueue<LedgerStepCompletion>();
+            try
+            {
+                await Parallel.ForEachAsync(
+                    Enumerable.Range(index, end - index),
+                    new ParallelOptions { MaxDegreeOfParallelism = context.MaxConcurrentSteps, CancellationToken = cancellationToken },
+                    async (i, token) => outcomes[i] = await RunStepAsync(plan, i, run, completed, token).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+            catch (Exception) when (!completed.IsEmpty)
+            {
+                // What did finish before the failure is still journalled; the failure is what the caller sees.
+                await TryJournalAsync(run, completed).ConfigureAwait(false);
+                throw;
+            }
+
+            if (!completed.IsEmpty)
+            {
+                await context.Ledger.StepsCompletedAsync(run.Id, [.. completed], Fences(), cancellationToken).ConfigureAwait(false);
+            }
+
             index = end;
         }
 
         return [.. outcomes];
     }
 
-    private async Task<StepOutcome> RunStepAsync(SharePlan plan, int index, LedgerRun run, CancellationToken cancellationToken)
+    private async Task TryJournalAsync(LedgerRun run, ConcurrentQueue<LedgerStepCompletion> completed)
+    {
+        try
+        {
+            using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await context.Ledger.StepsCompletedAsync(run.Id, [.. completed], Fences(), bounded.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Best effort on the failure path: losing these marks only means the next run redoes idempotent steps.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private async Task<StepOutcome> RunStepAsync(SharePlan plan, int index, LedgerRun run, ConcurrentQueue<LedgerStepCompletion> completed, CancellationToken cancellationToken)
     {
         var step = plan.Steps[index];
         switch (step.Status)
@@ -133,21 +179,37 @@ public sealed class PlanExecutor(ApplyContext context)
         }
 
         context.Progress?.Report(new ExecutionProgress(index, plan.Steps.Length, step, Describe(step)));
-        var stepKey = KeyOf(step);
-        await context.Ledger.StepStartedAsync(run.Id, stepKey, cancellationToken).ConfigureAwait(false);
+        var stepKey = LedgerStepKey.Of(step);
+
+        // A key policy is read, merged and written under the lease of its (account, Region, key): runners that share
+        // images under one key take turns, so neither writes over the other's statements.
+        await using var keyLease = step.Details is KeyPolicyDetails keyPolicy && context.Leases is { } leases
+            ? await leases.AcquireAsync(LeaseNames.ForKey(AccountOf(keyPolicy.KeyArn), keyPolicy.Region, keyPolicy.KeyArn), $"run {run.Id}", cancellationToken).ConfigureAwait(false)
+            : null;
         await CheckpointAsync(index, step, CheckpointPhase.BeforeCall, cancellationToken).ConfigureAwait(false);
+        context.RunLease?.EnsureHeld();
+        keyLease?.EnsureHeld();
         var outcome = await ApplyStepAsync(index, step, run, cancellationToken).ConfigureAwait(false);
         await CheckpointAsync(index, step, CheckpointPhase.AfterCall, cancellationToken).ConfigureAwait(false);
-        await context.Ledger.StepCompletedAsync(run.Id, stepKey, outcome.Kind.ToString(), outcome.Step.Action == PlanAction.CopyImageUnderCustomerKey ? outcome.Resource : null, cancellationToken).ConfigureAwait(false);
+        var completion = new LedgerStepCompletion(stepKey, outcome.Kind.ToString(), outcome.Step.Action == PlanAction.CopyImageUnderCustomerKey ? outcome.Resource : null);
+        if (keyLease is not null)
+        {
+            await context.Ledger.StepsCompletedAsync(run.Id, [completion], Fences(keyLease), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            completed.Enqueue(completion);
+        }
+
         return outcome;
     }
 
-    /// <summary>The ledger's key for a step: stable across reruns that plan the same step.</summary>
-    public static string KeyOf(PlanStep step)
-    {
-        ArgumentNullException.ThrowIfNull(step);
-        return $"{step.Action}|{step.Resource}|{step.Target}";
-    }
+    /// <summary>The leases a journal write is conditional on: the run's, and the key's while its policy is edited.</summary>
+    private List<Lease> Fences(HeldLease? keyLease = null) =>
+        [.. new[] { context.RunLease, keyLease }.OfType<HeldLease>().Select(l => l.Lease)];
+
+    /// <summary>The account of a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): the source account whose policy is edited.</summary>
+    private static string AccountOf(string keyArn) => keyArn.Split(':') is { Length: > 4 } parts ? parts[4] : string.Empty;
 
     /// <summary>A run's fingerprint: the same command, arguments and source account resume the same run.</summary>
     public static string Fingerprint(string command, string sourceAccount, IEnumerable<string> arguments)

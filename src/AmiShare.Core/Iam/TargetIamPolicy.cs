@@ -13,7 +13,7 @@ namespace AmiShare.Core.Iam;
 public sealed record TargetIamPolicy(string PolicyJson, string Terraform, string CloudFormation, ImmutableArray<string> KeyArns);
 
 /// <summary>
-/// Builds the least-privilege identity policy for the target side (aws-facts §1): a key policy alone is
+/// Builds the least-privilege identity policy for the target side (docs/aws-facts.md §1): a key policy alone is
 /// not enough, the caller's own account must also allow the KMS actions on the exact source key ARNs.
 /// </summary>
 public static class TargetIamPolicyBuilder
@@ -50,7 +50,7 @@ public static class TargetIamPolicyBuilder
         }
 
         // A launch re-encrypts the new volumes under the target's own key (the mapping's, else its default
-        // EBS key, aws-facts §3), which this template cannot name; any key of the caller's account, only
+        // EBS key, docs/aws-facts.md §1), which this template cannot name; any key of the caller's account, only
         // through EC2, covers both without widening beyond EBS use.
         statements.Add(Allow("AmiShareUseOwnKeysViaEc2", PolicyValues.List(KeyActions), ownKeys, viaEc2));
         statements.Add(Allow("AmiShareGrantOwnKeysToEbs", PolicyValues.One(KmsActions.CreateGrant), ownKeys, viaEc2, AuthoredCondition.GrantIsForAwsResource));

@@ -82,7 +82,7 @@ public static partial class KeyPolicyBuilder
         if (!audience.AsgPrincipals.IsEmpty)
         {
             // Someone in the target creates the grant for its Auto Scaling role directly, not through EC2,
-            // so this statement has neither kms:ViaService nor kms:GrantIsForAWSResource (aws-facts §5).
+            // so this statement has neither kms:ViaService nor kms:GrantIsForAWSResource (docs/aws-facts.md §5).
             yield return Grant($"{SidPrefix}Grant{token}Asg", AuthoredPrincipal.Aws(audience.AsgPrincipals), []);
         }
     }

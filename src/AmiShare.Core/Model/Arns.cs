@@ -28,7 +28,7 @@ public static class Arns
 
     public static string ImageArn(string region, string imageId, string partition = "aws") => $"arn:{partition}:ec2:{region}::image/{imageId}";
 
-    /// <summary>The role Auto Scaling launches with in the target account (aws-facts §5); doctor and audit read it here.</summary>
+    /// <summary>The role Auto Scaling launches with in the target account (docs/aws-facts.md §5); doctor and audit read it here.</summary>
     public static string AutoScalingServiceRole(string accountId, string partition = "aws") => AwsServicePrincipals.AutoScalingServiceRole(accountId, partition);
 
     /// <summary>Forwards to the catalogue for doctor and audit.</summary>

@@ -11,7 +11,7 @@ public enum ShareTargetKind
 
 /// <summary>
 /// Whom an image is shared with: a 12-digit account, an organization ARN or an OU ARN — the three forms a
-/// launch permission accepts besides public (aws-facts §4). Bare <c>o-…</c> / <c>ou-…</c> ids are refused
+/// launch permission accepts besides public (docs/aws-facts.md §4). Bare <c>o-…</c> / <c>ou-…</c> ids are refused
 /// because EC2 refuses them too.
 /// </summary>
 /// <param name="Value">The account id, or the full organization/OU ARN, exactly as EC2 wants it.</param>

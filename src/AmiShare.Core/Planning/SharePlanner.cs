@@ -15,7 +15,7 @@ namespace AmiShare.Core.Planning;
 /// </summary>
 public static class SharePlanner
 {
-    /// <summary>The operations the AWS Auto Scaling guide lists for the service-linked role's grant (aws-facts §5); doctor reads it here.</summary>
+    /// <summary>The operations the AWS Auto Scaling guide lists for the service-linked role's grant (docs/aws-facts.md §5); doctor reads it here.</summary>
     public static ImmutableArray<string> AsgGrantOperations => Ec2KmsUse.AutoScalingGrantOperations;
 
     public static SharePlan Plan(ShareRequest request, DiscoveredState state)
@@ -304,7 +304,7 @@ public static class SharePlanner
         return usable;
     }
 
-    /// <summary>The keys used, then each discovered multi-Region relative (each has its own policy, aws-facts §2), by ARN.</summary>
+    /// <summary>The keys used, then each discovered multi-Region relative (each has its own policy, docs/aws-facts.md §2), by ARN.</summary>
     private static List<KeyState> KeysInOrder(IEnumerable<KeyState> used, DiscoveredState state, List<PlanFinding> findings)
     {
         var result = new SortedDictionary<string, KeyState>(StringComparer.Ordinal);

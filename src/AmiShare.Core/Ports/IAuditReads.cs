@@ -7,7 +7,7 @@ namespace AmiShare.Core.Ports;
 /// <summary>
 /// The reads doctor and audit need beyond <see cref="ICloudAccount"/>, with one set of credentials. Read-only by
 /// design: neither command changes anything. Implemented next to <see cref="ICloudAccount"/> by the AWS adapter
-/// (IAM and CloudTrail through its small signed clients, aws-facts §8) and thereby against LocalCloud. A read the
+/// (IAM and CloudTrail through its small signed clients, docs/aws-facts.md §8) and thereby against LocalCloud. A read the
 /// credentials may not make throws <see cref="CloudOperationException"/> with <see cref="CloudErrorKind.AccessDenied"/>;
 /// the caller turns that into a null fact, which the rules report as UNKNOWN.
 /// </summary>

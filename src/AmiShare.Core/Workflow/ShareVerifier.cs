@@ -247,7 +247,7 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
     }
 
     /// <summary>
-    /// The launch re-encrypts the volumes under the target's default EBS key (aws-facts §3). A direct DryRun is the
+    /// The launch re-encrypts the volumes under the target's default EBS key (docs/aws-facts.md §1). A direct DryRun is the
     /// strongest proof and is tried first; when the key's policy or the principal's IAM limit use to EC2 (as
     /// AmiShare's launch policy does), the direct call is refused by design and both sides are evaluated instead.
     /// </summary>

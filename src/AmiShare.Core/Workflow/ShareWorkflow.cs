@@ -59,15 +59,21 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
     {
         ArgumentNullException.ThrowIfNull(planned);
         ArgumentNullException.ThrowIfNull(options);
+        // The run's lease first: a second runner of the same command waits for it, or takes over a dead one's run.
+        await using var runLease = options.Leases is { } leases
+            ? await leases.AcquireAsync(LeaseNames.ForRun(planned.Fingerprint), $"{planned.Command} of {planned.Plan.Pending.Count()} step(s)", cancellationToken).ConfigureAwait(false)
+            : null;
         var run = await options.Ledger.BeginOrResumeAsync(planned.Fingerprint, planned.Command, cancellationToken).ConfigureAwait(false);
         var pending = planned.State.Images.Where(i => i.State == ImageAvailability.Pending).Select(i => i.Id).ToImmutableHashSet(StringComparer.Ordinal);
         var context = new ApplyContext(source, options.Ledger, options.Time, options.Target, planned.State.Organization, pending, options.Checkpoint, options.Progress)
         {
             PollInterval = options.PollInterval,
+            Leases = options.Leases,
+            RunLease = runLease,
         };
         var executor = new PlanExecutor(context);
         var outcomes = await executor.ApplyAsync(planned.Plan, run, cancellationToken).ConfigureAwait(false);
-        await options.Ledger.FinishAsync(run.Id, succeeded: true, cancellationToken).ConfigureAwait(false);
+        await options.Ledger.FinishAsync(run.Id, succeeded: true, runLease is null ? [] : [runLease.Lease], cancellationToken).ConfigureAwait(false);
         return new AppliedChange(planned, run, outcomes, CheckKeys(planned, executor.KeyPolicies));
     }
 
@@ -106,4 +112,7 @@ public sealed record ApplyOptions(
     IProgress<ExecutionProgress>? Progress = null)
 {
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Leases on the run and on each key edited; null only where one runner is certain.</summary>
+    public LeaseKeeper? Leases { get; init; }
 }

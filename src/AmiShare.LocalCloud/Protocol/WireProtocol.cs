@@ -1,6 +1,6 @@
 namespace AmiShare.LocalCloud.Protocol;
 
-/// <summary>The three request/response dialects LocalCloud speaks (aws-facts.md section 8).</summary>
+/// <summary>The three request/response dialects LocalCloud speaks (docs/aws-facts.md §8).</summary>
 public enum WireProtocol
 {
     /// <summary>EC2's variant of the query protocol: <c>Name.N</c> lists, <c>&lt;item&gt;</c> elements, <c>Response/Errors</c>.</summary>

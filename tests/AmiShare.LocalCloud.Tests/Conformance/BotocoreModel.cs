@@ -19,7 +19,7 @@ public sealed class BotocoreModelFactAttribute : FactAttribute
 }
 
 /// <summary>
-/// The botocore service models that ship with the AWS CLI — the authoritative wire shapes (aws-facts.md §8) — and the
+/// The botocore service models that ship with the AWS CLI — the authoritative wire shapes (docs/aws-facts.md §8) — and the
 /// checks every conformance test uses: each element or member LocalCloud emits must exist in the output shape.
 /// </summary>
 internal static class BotocoreModel

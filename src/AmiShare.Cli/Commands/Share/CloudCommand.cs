@@ -1,6 +1,7 @@
 using AmiShare.Cli.Infrastructure;
 using AmiShare.Cli.Ledger;
 using AmiShare.Core.Execution;
+using AmiShare.Ledger;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -21,8 +22,31 @@ public abstract class CloudCommand<TSettings>(IAnsiConsole console, CliIO io, Cl
 
     public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
+        // A --ledger that cannot be used is refused before any cloud call, not after the plan was made.
+        if (settings is CloudSettings cloud)
+        {
+            LedgerOpening.Locate(cloud.Ledger);
+        }
+
         using var connector = Services.CreateConnector();
-        var code = await RunAsync(settings, connector, cancellationToken).ConfigureAwait(false);
+        int code;
+        try
+        {
+            code = await RunAsync(settings, connector, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LeaseHeldException ex)
+        {
+            throw new CliException(ex.Message, ExitCodes.CheckFailed);
+        }
+        catch (LeaseLostException ex)
+        {
+            throw new CliException(ex.Message, ExitCodes.ServiceError);
+        }
+        catch (LedgerUnavailableException ex)
+        {
+            throw new CliException($"{ex.Message} {ex.Fix}", ExitCodes.InvalidInput);
+        }
+
         if (settings.Verbose && settings.Output == OutputFormat.Table)
         {
             Console.MarkupLineInterpolated($"[grey]API calls: {string.Join(", ", connector.CallCounts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"))}[/]");
@@ -33,17 +57,13 @@ public abstract class CloudCommand<TSettings>(IAnsiConsole console, CliIO io, Cl
 
     protected abstract Task<int> RunAsync(TSettings settings, ICloudConnector connector, CancellationToken cancellationToken);
 
-    protected static SqliteShareLedger OpenLedger(CloudSettings settings, TimeProvider time)
+    protected static IShareLedger OpenLedger(CloudSettings settings, TimeProvider time) => LedgerOpening.Open(settings.Ledger, time);
+
+    /// <summary>The leases this run takes, from --no-wait and --lease-seconds; waits are reported on <paramref name="waiting"/>.</summary>
+    protected static LeaseKeeper Leases(CloudSettings settings, IShareLedger ledger, TimeProvider time, IProgress<string>? waiting)
     {
-        var path = settings.Ledger ?? SqliteShareLedger.DefaultPath;
-        try
-        {
-            return SqliteShareLedger.Open(path, time);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
-        {
-            throw new CliException($"Cannot open the ledger at '{path}': {ex.Message}. Pass --ledger FILE (or set AMISHARE_LEDGER) to a writable path.");
-        }
+        ArgumentNullException.ThrowIfNull(settings);
+        return new LeaseKeeper(ledger, new LeaseSettings(LeaseSettings.NewOwner(), TimeSpan.FromSeconds(settings.LeaseSeconds), Wait: !settings.NoWait), time, waiting);
     }
 
     /// <summary>Runs <paramref name="work"/> with a spinner on a terminal, or plain progress lines otherwise; nothing in JSON mode.</summary>

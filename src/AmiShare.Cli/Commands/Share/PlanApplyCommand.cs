@@ -62,7 +62,8 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
             }
         }
 
-        using var ledger = OpenLedger(settings, Services.Clock);
+        var ledger = OpenLedger(settings, Services.Clock);
+        using var closeLedger = ledger as IDisposable;
         var target = settings.HasTarget ? await connector.ConnectTargetAsync(settings, cancellationToken).ConfigureAwait(false) : null;
         var applied = await WithProgressAsync(settings, "Applying", progress =>
             workflow.ApplyAsync(
@@ -70,6 +71,7 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
                 new ApplyOptions(ledger, Services.Clock, target, Services.Checkpoint, progress)
                 {
                     PollInterval = Services.PollInterval ?? TimeSpan.FromSeconds(15),
+                    Leases = Leases(settings, ledger, Services.Clock, progress),
                 },
                 cancellationToken)).ConfigureAwait(false);
 
@@ -89,11 +91,14 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
     /// <summary>A run killed after its last cloud call leaves nothing to do but is still open in the ledger: close it.</summary>
     private async Task<Core.Execution.LedgerRun?> CloseInterruptedRunAsync(TSettings settings, PlannedChange planned, CancellationToken cancellationToken)
     {
-        using var ledger = OpenLedger(settings, Services.Clock);
+        var ledger = OpenLedger(settings, Services.Clock);
+        using var closeLedger = ledger as IDisposable;
         var run = await ledger.FindUnfinishedAsync(planned.Fingerprint, cancellationToken).ConfigureAwait(false);
         if (run is not null)
         {
-            await ledger.FinishAsync(run.Id, succeeded: true, cancellationToken).ConfigureAwait(false);
+            // Closing is a journal write like any other: under the run's lease, so a live runner's run is never closed under it.
+            await using var lease = await Leases(settings, ledger, Services.Clock, null).AcquireAsync(Core.Execution.LeaseNames.ForRun(planned.Fingerprint), "closing an interrupted run", cancellationToken).ConfigureAwait(false);
+            await ledger.FinishAsync(run.Id, succeeded: true, [lease.Lease], cancellationToken).ConfigureAwait(false);
         }
 
         return run;

@@ -1,0 +1,179 @@
+using System.Globalization;
+
+namespace AmiShare.Core.Execution;
+
+/// <summary>
+/// A lease as the ledger holds it. <paramref name="Fence"/> rises by one on every take, so a write conditional on
+/// (owner, fence) fails for a holder whose lease was taken over, even if it is the same owner name again.
+/// </summary>
+/// <param name="Purpose">What the holder is doing, for the line a waiting runner prints.</param>
+public sealed record Lease(string Name, string Owner, string Purpose, long Fence, DateTimeOffset Expires)
+{
+    public bool IsExpiredAt(DateTimeOffset now) => Expires <= now;
+
+    public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{Owner} ({Purpose}, lease {Name} until {Expires:yyyy-MM-ddTHH:mm:ssZ})");
+}
+
+public sealed record LeaseRequest(string Name, string Owner, string Purpose, TimeSpan Duration);
+
+/// <param name="Lease">The lease taken, or (not <paramref name="Acquired"/>) the holder's.</param>
+/// <param name="TakenOverFrom">The previous holder whose lease had expired (a runner that died or stalled).</param>
+public sealed record LeaseAttempt(bool Acquired, Lease Lease, Lease? TakenOverFrom = null);
+
+/// <summary>The names of the leases: one per run fingerprint, one per key whose policy is edited.</summary>
+public static class LeaseNames
+{
+    /// <summary>Held while a run is applied: a second runner of the same command waits, or takes over a dead one's run.</summary>
+    public static string ForRun(string fingerprint) => "run/" + fingerprint;
+
+    /// <summary>Held while a key's policy is read, merged and written: one writer per (source account, Region, key).</summary>
+    public static string ForKey(string account, string region, string keyArn) => $"key/{account}/{region}/{keyArn}";
+}
+
+/// <summary>How this runner takes leases.</summary>
+/// <param name="Owner">Unique per process: host, process id and a random part.</param>
+/// <param name="Wait">False (<c>--no-wait</c>): a held lease fails the run at once, naming the holder.</param>
+public sealed record LeaseSettings(string Owner, TimeSpan Duration, bool Wait)
+{
+    /// <summary>How often a waiting runner asks again.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public static string NewOwner() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}");
+}
+
+/// <summary>Another runner holds the lease, and the run was told not to wait (exit 1, naming the holder).</summary>
+public sealed class LeaseHeldException(Lease holder)
+    : Exception($"Another runner holds {holder.Name}: {holder.Owner} ({holder.Purpose}) until {holder.Expires.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}. Rerun without --no-wait to wait for it, or when it is done.")
+{
+    public Lease Holder { get; } = holder;
+}
+
+/// <summary>A lease this runner held was taken over: its journal writes are refused so the new holder's stand.</summary>
+public sealed class LeaseLostException(string leaseName)
+    : Exception($"The lease {leaseName} was taken over by another runner (this one stalled past its expiry); it stopped so as not to overwrite the other's work. Rerun to resume.")
+{
+    public string LeaseName { get; } = leaseName;
+}
+
+/// <summary>Takes leases for this runner: waits for a held one (reporting the holder) or fails at once with --no-wait.</summary>
+public sealed class LeaseKeeper(IShareLedger ledger, LeaseSettings settings, TimeProvider time, IProgress<string>? waiting = null)
+{
+    public LeaseSettings Settings => settings;
+
+    public async Task<HeldLease> AcquireAsync(string name, string purpose, CancellationToken cancellationToken)
+    {
+        var reported = string.Empty;
+        while (true)
+        {
+            var attempt = await ledger.TryAcquireLeaseAsync(new LeaseRequest(name, settings.Owner, purpose, settings.Duration), cancellationToken).ConfigureAwait(false);
+            if (attempt.Acquired)
+            {
+                if (attempt.TakenOverFrom is { } previous && previous.Owner != settings.Owner)
+                {
+                    waiting?.Report($"took over {name} from {previous.Owner}, whose lease expired ({previous.Purpose})");
+                }
+
+                return HeldLease.Start(ledger, attempt.Lease, settings.Duration, time);
+            }
+
+            if (!settings.Wait)
+            {
+                throw new LeaseHeldException(attempt.Lease);
+            }
+
+            // One line per holder, not one per poll: a long wait should not flood a CI log.
+            var line = $"waiting for {name}: held by {attempt.Lease.Owner} ({attempt.Lease.Purpose})";
+            if (line != reported)
+            {
+                waiting?.Report(line);
+                reported = line;
+            }
+
+            await Task.Delay(settings.RetryInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>A lease held and renewed in the background at a third of its duration until disposed, then released.</summary>
+public sealed class HeldLease : IAsyncDisposable
+{
+    private readonly IShareLedger ledger;
+    private readonly CancellationTokenSource stop = new();
+    private Task renewal = Task.CompletedTask;
+    private volatile bool lost;
+
+    private HeldLease(IShareLedger ledger, Lease lease)
+    {
+        this.ledger = ledger;
+        Lease = lease;
+    }
+
+    /// <summary>The lease as taken: its owner and fence, which journal writes are conditional on, never change while held.</summary>
+    public Lease Lease { get; }
+
+    public bool IsLost => lost;
+
+    internal static HeldLease Start(IShareLedger ledger, Lease lease, TimeSpan duration, TimeProvider time)
+    {
+        var held = new HeldLease(ledger, lease);
+        held.renewal = held.RenewAsync(duration, time, held.stop.Token);
+        return held;
+    }
+
+    /// <summary>Throws when renewal found the lease taken over: the caller must not change the cloud under it.</summary>
+    public void EnsureHeld()
+    {
+        if (lost)
+        {
+            throw new LeaseLostException(Lease.Name);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync().ConfigureAwait(false);
+        await renewal.ConfigureAwait(false);
+        stop.Dispose();
+        if (!lost)
+        {
+            // A release that fails leaves the lease to expire: the next runner waits at most its duration.
+            try
+            {
+                using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await ledger.ReleaseLeaseAsync(Lease, bounded.Token).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Releasing is a courtesy; expiry is the guarantee.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    private async Task RenewAsync(TimeSpan duration, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var every = duration / 3;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(every, time, cancellationToken).ConfigureAwait(false);
+                if (!await ledger.RenewLeaseAsync(Lease, duration, cancellationToken).ConfigureAwait(false))
+                {
+                    lost = true;
+                    return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A failed renewal (network) is retried at the next tick; the fenced writes stay the guarantee.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+}
