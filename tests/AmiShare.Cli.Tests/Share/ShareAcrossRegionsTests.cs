@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.KeyManagementService.Model;
@@ -35,6 +37,15 @@ public sealed class ShareAcrossRegionsTests
         Assert.Contains("\"eu-westt\" is not a Region name", badRegion.Console, StringComparison.Ordinal);
 
         string[] share = ["share", image, "--with", Prod, "--to-region", Eu, "--to-region", Ap, "--reencrypt-key", $"{Eu}=alias/golden,{Ap}={apKey}", "--yes"];
+        var dryRun = cloud.Run(Images, [.. share[..^1], "--dry-run"]);
+        Assert.True(dryRun.ExitCode == ExitCodes.Success, dryRun.Console);
+        foreach (var heading in new[] { Home, Eu, Ap, "All Regions" })
+        {
+            Assert.Contains(heading + "\n", dryRun.Console, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(await OwnedImagesAsync(cloud, Eu));
+
         var (shared, json) = cloud.RunJson(Images, share);
 
         Assert.True(shared.ExitCode == ExitCodes.Success, shared.Console);
@@ -51,12 +62,45 @@ public sealed class ShareAcrossRegionsTests
             Assert.Equal(sourceDigest, await LaunchDigestAsync(cloud, region, copy.ImageId));
         }
 
+        // The AWS CLI, as the target in the last Region, independently sees the shared copy there.
+        var observedCopy = Assert.Single(await OwnedImagesAsync(cloud, Ap)).ImageId;
+        var (exitCode, output, error) = await RunAwsCliAsync(cloud.Endpoint, Ap, Prod, "ec2", "describe-images", "--image-ids", observedCopy, "--output", "json");
+        Assert.True(exitCode == 0, error);
+        using (var observed = JsonDocument.Parse(output))
+        {
+            var described = Assert.Single(observed.RootElement.GetProperty("Images").EnumerateArray());
+            Assert.Equal((observedCopy, Images), (described.GetProperty("ImageId").GetString(), described.GetProperty("OwnerId").GetString()));
+        }
+
         // A rerun finds the copies by their tag and makes none again.
         var (rerun, again) = cloud.RunJson(Images, share);
         Assert.Equal(ExitCodes.Success, rerun.ExitCode);
         Assert.Equal("nothing-to-do", (string?)again["mode"]);
         Assert.Single(await OwnedImagesAsync(cloud, Eu));
         Assert.Single(await OwnedImagesAsync(cloud, Ap));
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAwsCliAsync(string endpoint, string region, string account, params string[] arguments)
+    {
+        var credentials = Root(account).GetCredentials();
+        var start = new ProcessStartInfo("aws", ["--endpoint-url", endpoint, "--region", region, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["AWS_ACCESS_KEY_ID"] = credentials.AccessKey;
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = credentials.SecretKey;
+        start.Environment.Remove("AWS_SESSION_TOKEN");
+        start.Environment.Remove("AWS_PROFILE");
+        start.Environment["AWS_CONFIG_FILE"] = "/dev/null";
+        start.Environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
+        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("the AWS CLI (aws) is not on PATH; .ci/run installs it");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await output, await error);
     }
 
     private static async Task<string> RegionalKeyAsync(ShareScenario cloud, string region, string? alias)
