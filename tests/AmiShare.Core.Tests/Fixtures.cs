@@ -93,14 +93,15 @@ internal static class Fixtures
             {
                 case CopyImageDetails copy:
                     var source = state.Images.Single(i => i.Id == copy.SourceImageId);
-                    var id = "ami-copy-" + copy.SourceImageId;
-                    var snapshots = source.SnapshotIds.Select(s => new SnapshotState("snap-copy-" + s, copy.Region, true, copy.KeyArn, [])).ToList();
+                    var suffix = copy.IsCrossRegion ? "-" + copy.Region : string.Empty;
+                    var id = "ami-copy-" + copy.SourceImageId + suffix;
+                    var snapshots = source.SnapshotIds.Select(s => new SnapshotState("snap-copy-" + s + suffix, copy.Region, true, copy.KeyArn, [])).ToList();
                     state = state with
                     {
                         Images = state.Images.Add(new ImageState(id, copy.CopyName, state.SourceAccount, copy.Region, ImageAvailability.Available, [], [.. snapshots.Select(s => s.Id)], SourceImageId: copy.SourceImageId)),
                         Snapshots = state.Snapshots.AddRange(snapshots),
                     };
-                    copies[PlanStep.CopyOf(copy.SourceImageId)] = id;
+                    copies[copy.Symbol] = id;
                     break;
                 case KeyPolicyDetails key:
                     state = state with { Keys = state.Keys.Replace(state.Keys.Single(k => k.Arn == key.KeyArn), state.Keys.Single(k => k.Arn == key.KeyArn) with { PolicyJson = key.NewPolicy }) };

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AmiShare.Core.Execution;
+using AmiShare.Core.Model;
 using AmiShare.Core.Planning;
 using AmiShare.Core.Workflow;
 using Spectre.Console;
@@ -24,7 +25,31 @@ internal static class PlanRendering
     public static void PlanTable(IAnsiConsole console, PlannedChange planned, string title)
     {
         console.MarkupLineInterpolated($"[bold]{title}[/] (source account {planned.State.SourceAccount}, {string.Join(", ", planned.Regions)})");
-        if (planned.Plan.Steps.Length > 0)
+        var regions = planned.Plan.Steps.Select(RegionOf).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (regions.Count > 1)
+        {
+            // A share across Regions reads per Region: one table each, numbered as the plan runs; then what is for all of them.
+            var numbered = planned.Plan.Steps.Select((step, i) => (Step: step, Number: i + 1)).ToList();
+            foreach (var group in numbered.GroupBy(s => RegionOf(s.Step) ?? string.Empty).OrderBy(g => g.Key.Length == 0).ThenBy(g => g.Key, StringComparer.Ordinal))
+            {
+                console.MarkupLineInterpolated($"[bold]{(group.Key.Length == 0 ? "All Regions" : group.Key)}[/]");
+                var regional = new Table().Border(TableBorder.Rounded);
+                regional.AddColumns("#", "step", "resource", "target", "status", "why");
+                foreach (var (step, number) in group)
+                {
+                    regional.AddRow(
+                        new Text(number.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                        new Text(step.Action.ToString()),
+                        new Text(step.Resource),
+                        new Text(step.Target),
+                        new Markup(StatusMarkup(step.Status)),
+                        new Text(step.Reason));
+                }
+
+                console.Write(regional);
+            }
+        }
+        else if (planned.Plan.Steps.Length > 0)
         {
             var table = new Table().Border(TableBorder.Rounded);
             table.AddColumns("#", "step", "resource", "target", "status", "why");
@@ -45,6 +70,15 @@ internal static class PlanRendering
 
         Findings(console, planned.Plan.Findings);
     }
+
+    private static string? RegionOf(PlanStep step) => step.Details switch
+    {
+        CopyImageDetails copy => copy.Region,
+        PermissionDetails permission => permission.Region,
+        KeyPolicyDetails key => key.Region,
+        AsgGrantDetails grant => Arns.RegionOf(grant.KeyArn),
+        _ => null,
+    };
 
     public static void Findings(IAnsiConsole console, IEnumerable<PlanFinding> findings)
     {

@@ -22,7 +22,9 @@ public sealed record DiscoveryScope(
     bool WithGrants = false,
     bool WithVolumePermissions = false,
     ImmutableArray<ShareTarget> Targets = default,
-    bool WithCopies = true);
+    bool WithCopies = true,
+    ImmutableArray<string> DestinationRegions = default,
+    ImmutableDictionary<string, string>? RegionKeys = null);
 
 /// <summary>
 /// Step 1 of a share (design "Data flow"): image → block-device mappings → snapshots → keys → policies, grants,
@@ -38,9 +40,17 @@ public sealed class ShareDiscovery(ICloudAccount source)
         var images = new List<ImageState>();
         var snapshots = new List<SnapshotState>();
         var keyIds = new List<(string Region, string KeyId, string? Alias)>();
-        foreach (var region in scope.Regions)
+        var destinations = scope.DestinationRegions.IsDefault ? [] : scope.DestinationRegions.Where(r => !scope.Regions.Contains(r)).Distinct(StringComparer.Ordinal).ToImmutableArray();
+        var regionReads = new List<(string Region, bool IsDestination)>();
+        regionReads.AddRange(scope.Regions.Select(r => (r, false)));
+        regionReads.AddRange(destinations.Select(r => (r, true)));
+        foreach (var (region, isDestination) in regionReads)
         {
-            var described = await DescribeImagesAsync(region, scope.Images, scope.WithCopies, cancellationToken).ConfigureAwait(false);
+            // In a destination Region only AmiShare's copies of the home images are read (tagged amishare:copy-of).
+            var originals = images.Where(i => i.SourceImageId is null).Select(i => i.Id).Distinct(StringComparer.Ordinal).ToImmutableArray();
+            var described = !isDestination
+                ? await DescribeImagesAsync(region, scope.Images, scope.WithCopies, cancellationToken).ConfigureAwait(false)
+                : originals.IsEmpty ? [] : [.. await source.DescribeOwnedImagesAsync(region, new ImageQuery(CopiesOf: originals), cancellationToken).ConfigureAwait(false)];
             var snapshotIds = described.SelectMany(i => i.BlockDevices).Select(d => d.SnapshotId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
             var snapshotDescriptions = snapshotIds.Count == 0
                 ? []
@@ -70,6 +80,11 @@ public sealed class ShareDiscovery(ICloudAccount source)
                 {
                     keyIds.Add((region, keyId, null));
                 }
+            }
+
+            if (scope.RegionKeys is not null && scope.RegionKeys.TryGetValue(region, out var mapped))
+            {
+                keyIds.Add((region, mapped, mapped.StartsWith("alias/", StringComparison.Ordinal) ? mapped : null));
             }
 
             if (scope.ExtraKey is { } extra)

@@ -269,10 +269,16 @@ public sealed class PlanExecutor(ApplyContext context)
     private async Task<StepOutcome> CopyAsync(int index, PlanStep step, CopyImageDetails copy, LedgerRun run, CancellationToken cancellationToken)
     {
         // The token is the run's and the image's: a resumed run asks for the same copy and gets the one already made.
-        var token = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(run.Id + "|" + copy.SourceImageId + "|" + copy.KeyArn)))[..32];
+        // A copy into another Region is called in the destination with the home Region as source (docs/aws-facts.md §9).
+        var token = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(run.Id + "|" + copy.SourceImageId + "|" + copy.KeyArn + (copy.IsCrossRegion ? "|" + copy.Region : string.Empty))))[..32];
         var tags = ImmutableDictionary<string, string>.Empty.Add(ImageDescription.CopyTag, copy.SourceImageId);
-        var imageId = await context.Source.CopyImageAsync(new CopyImageCommand(copy.Region, copy.Region, copy.SourceImageId, copy.CopyName, copy.KeyArn, token, tags), cancellationToken).ConfigureAwait(false);
-        copies[PlanStep.CopyOf(copy.SourceImageId)] = imageId;
+        if (copy.IsCrossRegion)
+        {
+            tags = tags.Add(ImageDescription.SourceRegionTag, copy.SourceRegion!);
+        }
+
+        var imageId = await context.Source.CopyImageAsync(new CopyImageCommand(copy.Region, copy.SourceRegion ?? copy.Region, copy.SourceImageId, copy.CopyName, copy.KeyArn, token, tags), cancellationToken).ConfigureAwait(false);
+        copies[copy.Symbol] = imageId;
         var image = await WaitForImageAsync(index, step, copy.Region, imageId, cancellationToken).ConfigureAwait(false);
         copySnapshots[imageId] = [.. image.BlockDevices.Select(d => d.SnapshotId).OfType<string>()];
         return new StepOutcome(step, imageId, StepOutcomeKind.Applied, $"{copy.SourceImageId} copied to {imageId} under {copy.KeyArn}");

@@ -9,6 +9,8 @@ namespace AmiShare.Core.Model;
 /// <param name="Principals">IAM principal ARNs to name in key policies instead of the target account roots.</param>
 /// <param name="Asg">Also allow the targets' Auto Scaling service-linked role, through a grant.</param>
 /// <param name="ReencryptKey">Customer managed key (ARN, id or alias) to copy aws/ebs or unencrypted images under.</param>
+/// <param name="DestinationRegions">Regions each image is copied into (<c>--to-region</c>) and shared there; empty means none.</param>
+/// <param name="RegionKeys">Region → key (ARN, id or alias) a copy into that Region is encrypted under (the Region map of <c>--reencrypt-key</c>).</param>
 public sealed record ShareRequest(
     ImmutableArray<string> Images,
     ImmutableArray<ShareTarget> Targets,
@@ -16,9 +18,16 @@ public sealed record ShareRequest(
     bool AllowCopy = false,
     ImmutableArray<string> Principals = default,
     bool Asg = false,
-    string? ReencryptKey = null)
+    string? ReencryptKey = null,
+    ImmutableArray<string> DestinationRegions = default,
+    ImmutableDictionary<string, string>? RegionKeys = null)
 {
     public ImmutableArray<string> RegionsOrEmpty => Regions.IsDefault ? [] : Regions;
+
+    public ImmutableArray<string> DestinationRegionsOrEmpty => DestinationRegions.IsDefault ? [] : DestinationRegions;
+
+    /// <summary>The key a copy into <paramref name="region"/> is encrypted under: the Region map's entry, else none (never aws/ebs).</summary>
+    public string? KeyFor(string region) => RegionKeys is not null && RegionKeys.TryGetValue(region, out var key) ? key : null;
 
     public ImmutableArray<string> PrincipalsOrEmpty => Principals.IsDefault ? [] : Principals;
 }

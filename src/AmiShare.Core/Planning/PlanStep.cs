@@ -46,6 +46,12 @@ public sealed record PlanStep(PlanAction Action, string Resource, string Target,
     /// </summary>
     public static string CopyOf(string imageId) => CopyPrefix + imageId;
 
+    /// <summary>The symbolic id of the copy of <paramref name="imageId"/> into another Region (<c>copy-of:ami-…@eu-west-1</c>).</summary>
+    public static string CopyOf(string imageId, string region) => CopyOf(InRegion(imageId, region));
+
+    /// <summary>How a cross-Region copy step names its source: <c>ami-…@eu-west-1</c>, one ledger key per destination.</summary>
+    public static string InRegion(string imageId, string region) => imageId + "@" + region;
+
     public static bool IsSymbolic(string resource) => resource.StartsWith(CopyPrefix, StringComparison.Ordinal);
 }
 
@@ -53,7 +59,15 @@ public sealed record PlanStep(PlanAction Action, string Resource, string Target,
 public abstract record StepDetails;
 
 /// <param name="CopyName">Name for the copy; tag it <c>amishare:copy-of = SourceImageId</c> so discovery finds it again.</param>
-public sealed record CopyImageDetails(string SourceImageId, string Region, string KeyArn, string CopyName) : StepDetails;
+/// <param name="Region">The Region the copy is made in (CopyImage is called there, docs/aws-facts.md §9).</param>
+/// <param name="SourceRegion">The image's home Region when it differs from <paramref name="Region"/>; null for a copy in place.</param>
+public sealed record CopyImageDetails(string SourceImageId, string Region, string KeyArn, string CopyName, string? SourceRegion = null) : StepDetails
+{
+    public bool IsCrossRegion => SourceRegion is not null && SourceRegion != Region;
+
+    /// <summary>The symbolic id later steps use for this copy.</summary>
+    public string Symbol => IsCrossRegion ? PlanStep.CopyOf(SourceImageId, Region) : PlanStep.CopyOf(SourceImageId);
+}
 
 /// <summary>Launch or volume permission entries to add or remove.</summary>
 /// <param name="Snapshots">For volume permissions on an image still to be copied: empty, meaning every snapshot of the copy.</param>

@@ -75,6 +75,10 @@ public static class SharePlanJson
                 writer.WriteString("region", copy.Region);
                 writer.WriteString("keyArn", copy.KeyArn);
                 writer.WriteString("copyName", copy.CopyName);
+                if (copy.IsCrossRegion)
+                {
+                    writer.WriteString("sourceRegion", copy.SourceRegion);
+                }
                 break;
             case PermissionDetails permission:
                 WriteStrings(writer, "targets", permission.Targets.Select(t => t.Value));

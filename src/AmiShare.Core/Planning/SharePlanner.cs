@@ -33,6 +33,14 @@ public static class SharePlanner
             {
                 shared.Add(effective);
             }
+
+            foreach (var destination in request.DestinationRegionsOrEmpty.Where(r => r != image.Region).Distinct(StringComparer.Ordinal))
+            {
+                if (CrossRegionCopy(image, destination, request, state, findings, copySteps) is { } copy)
+                {
+                    shared.Add(copy);
+                }
+            }
         }
 
         if (findings.Any(f => f.Severity == FindingSeverity.Blocking))
@@ -142,7 +150,8 @@ public static class SharePlanner
         var why = keys.Any(k => k.IsAwsEbsDefault)
             ? $"{image.Id} has snapshots encrypted with alias/aws/ebs"
             : $"{image.Id} has unencrypted snapshots";
-        if (request.ReencryptKey is null)
+        var reencryptReference = request.ReencryptKey ?? request.KeyFor(image.Region);
+        if (reencryptReference is null)
         {
             findings.Add(PlanFinding.Blocking(
                 keys.Any(k => k.IsAwsEbsDefault) ? "AwsManagedKey" : "UnencryptedImage",
@@ -153,16 +162,16 @@ public static class SharePlanner
             return null;
         }
 
-        var reencrypt = state.FindKey(request.ReencryptKey, image.Region);
+        var reencrypt = state.FindKey(reencryptReference, image.Region);
         if (reencrypt is null)
         {
-            findings.Add(PlanFinding.Blocking("ReencryptKeyNotFound", request.ReencryptKey, $"No KMS key {request.ReencryptKey} was found in {image.Region}; CopyImage needs a key in the image's region. Pass a customer managed key ARN from {image.Region}."));
+            findings.Add(PlanFinding.Blocking("ReencryptKeyNotFound", reencryptReference, $"No KMS key {reencryptReference} was found in {image.Region}; CopyImage needs a key in the image's region. Pass a customer managed key ARN from {image.Region}."));
             return null;
         }
 
         if (reencrypt.Manager == KeyManager.Aws)
         {
-            findings.Add(PlanFinding.Blocking("ReencryptKeyAwsManaged", reencrypt.Arn, $"{request.ReencryptKey} is AWS managed, so a copy under it could not be shared either; pass a customer managed key to --reencrypt-key."));
+            findings.Add(PlanFinding.Blocking("ReencryptKeyAwsManaged", reencrypt.Arn, $"{reencryptReference} is AWS managed, so a copy under it could not be shared either; pass a customer managed key to --reencrypt-key."));
             return null;
         }
 
@@ -194,6 +203,83 @@ public static class SharePlanner
             StepStatus.Pending,
             new CopyImageDetails(image.Id, image.Region, reencrypt.Arn, $"{image.Name}-amishare")));
         return new SharedImage(PlanStep.CopyOf(image.Id), image.Region, [], [], [reencrypt], true);
+    }
+
+    /// <summary>
+    /// The copy of <paramref name="image"/> into <paramref name="destination"/>, under that Region's mapped key. CopyImage is
+    /// called in the destination and its key must live there; without one EC2 would use the destination's aws/ebs key,
+    /// which cannot be shared (docs/aws-facts.md §9), so a destination without a key is refused, never defaulted.
+    /// </summary>
+    private static SharedImage? CrossRegionCopy(ImageState image, string destination, ShareRequest request, DiscoveredState state, List<PlanFinding> findings, List<PlanStep> copySteps)
+    {
+        var resource = PlanStep.InRegion(image.Id, destination);
+        var reference = request.KeyFor(destination) ?? MultiRegionKeyId(request.ReencryptKey);
+        if (reference is null)
+        {
+            findings.Add(PlanFinding.Blocking(
+                "DestinationKeyMissing",
+                resource,
+                $"No key is mapped for {destination}: a copy of {image.Id} there without one would fall back to {destination}'s alias/aws/ebs, which cannot be shared. Add {destination}=KEY to --reencrypt-key (e.g. --reencrypt-key {destination}=alias/golden), or pass a multi-Region key with a replica in {destination}."));
+            return null;
+        }
+
+        var key = state.FindKey(reference, destination);
+        if (key is null || key.Region != destination)
+        {
+            findings.Add(PlanFinding.Blocking(
+                "DestinationKeyNotFound",
+                resource,
+                $"No KMS key {reference} was found in {destination}; CopyImage needs a key of the destination Region. Map {destination} to a customer managed key ARN, id or alias from {destination} in --reencrypt-key."));
+            return null;
+        }
+
+        if (key.Manager == KeyManager.Aws)
+        {
+            findings.Add(PlanFinding.Blocking("ReencryptKeyAwsManaged", key.Arn, $"{reference} is AWS managed, so a copy under it in {destination} could not be shared; map {destination} to a customer managed key in --reencrypt-key."));
+            return null;
+        }
+
+        if (!CheckUsable([key], findings))
+        {
+            return null;
+        }
+
+        var existing = state.Images.FirstOrDefault(i => i.SourceImageId == image.Id && i.Region == destination && i.State is ImageAvailability.Available or ImageAvailability.Pending
+            && i.SnapshotIds.All(id => state.FindSnapshot(id)?.KeyArn == key.Arn));
+        var details = new CopyImageDetails(image.Id, destination, key.Arn, existing?.Name ?? image.Name, image.Region);
+        if (existing is not null)
+        {
+            copySteps.Add(new PlanStep(
+                PlanAction.CopyImageUnderCustomerKey,
+                resource,
+                string.Empty,
+                $"AmiShare's copy {existing.Id} of {image.Id} in {destination} under {key.Arn} already exists and is shared there.",
+                StepStatus.AlreadyDone,
+                details));
+            var copySnapshots = existing.SnapshotIds.Select(state.FindSnapshot).OfType<SnapshotState>().ToImmutableArray();
+            return new SharedImage(existing.Id, destination, existing.LaunchPermissions, copySnapshots, [key], false);
+        }
+
+        copySteps.Add(new PlanStep(
+            PlanAction.CopyImageUnderCustomerKey,
+            resource,
+            string.Empty,
+            $"Launch permissions do not travel between Regions: CopyImage, called in {destination}, copies {image.Id} from {image.Region} under {key.Arn}, and the copy is what the next steps share in {destination}.",
+            StepStatus.Pending,
+            details));
+        return new SharedImage(details.Symbol, destination, [], [], [key], true);
+    }
+
+    /// <summary>A multi-Region key (<c>mrk-…</c>, by id or ARN) names its replica in every Region by the same key id.</summary>
+    private static string? MultiRegionKeyId(string? reference)
+    {
+        if (reference is null)
+        {
+            return null;
+        }
+
+        var keyId = reference[(reference.LastIndexOf('/') + 1)..];
+        return keyId.StartsWith("mrk-", StringComparison.Ordinal) ? keyId : null;
     }
 
     internal static bool CheckUsable(IEnumerable<KeyState> keys, List<PlanFinding> findings)

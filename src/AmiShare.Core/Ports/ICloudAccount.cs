@@ -105,6 +105,9 @@ public sealed record ImageDescription(
     /// <summary>Tag AmiShare puts on a copy it makes: the id of the image it copied.</summary>
     public const string CopyTag = "amishare:copy-of";
 
+    /// <summary>On a copy into another Region: the Region of the image it copied.</summary>
+    public const string SourceRegionTag = "amishare:source-region";
+
     public string? CopyOf => Tags.TryGetValue(CopyTag, out var id) ? id : null;
 }
 

@@ -26,12 +26,18 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
     {
         ArgumentNullException.ThrowIfNull(request);
         var regions = request.RegionsOrEmpty.IsEmpty ? [defaultRegion] : request.RegionsOrEmpty;
-        var scope = new DiscoveryScope(request.Images, regions, request.ReencryptKey, WithGrants: request.Asg, WithVolumePermissions: request.AllowCopy, Targets: request.Targets, WithCopies: request.ReencryptKey is not null);
+        var scope = new DiscoveryScope(request.Images, regions, request.ReencryptKey, WithGrants: request.Asg, WithVolumePermissions: request.AllowCopy, Targets: request.Targets, WithCopies: request.ReencryptKey is not null || request.RegionKeys is not null)
+        {
+            DestinationRegions = request.DestinationRegionsOrEmpty,
+            RegionKeys = request.RegionKeys,
+        };
         var state = await new ShareDiscovery(source).DiscoverAsync(scope, cancellationToken).ConfigureAwait(false);
         var plan = SharePlanner.Plan(request with { Regions = regions }, state);
         var arguments = request.Images.Concat(request.Targets.Select(t => "with=" + t.Value)).Concat(regions.Select(r => "region=" + r))
             .Concat(request.PrincipalsOrEmpty.Select(p => "principal=" + p))
-            .Append($"allow-copy={request.AllowCopy}").Append($"asg={request.Asg}").Append("reencrypt=" + request.ReencryptKey);
+            .Append($"allow-copy={request.AllowCopy}").Append($"asg={request.Asg}").Append("reencrypt=" + request.ReencryptKey)
+            .Concat(request.DestinationRegionsOrEmpty.Select(r => "to-region=" + r))
+            .Concat((request.RegionKeys ?? ImmutableDictionary<string, string>.Empty).Select(k => $"key={k.Key}={k.Value}"));
         return new PlannedChange("share", state, plan, PlanExecutor.Fingerprint("share", state.SourceAccount, arguments), regions);
     }
 

@@ -50,6 +50,10 @@ internal sealed class ShareScenario : IAsyncDisposable
 
     public static async Task<ShareScenario> StartAsync() => new(await LocalCloudServer.StartAsync(new LocalCloudOptions(), Deadline));
 
+    /// <summary>A cloud whose seed serves these Regions (share --to-region).</summary>
+    public static async Task<ShareScenario> StartAsync(IReadOnlyList<string> regions) =>
+        new(await LocalCloudServer.StartAsync(new LocalCloudOptions { Seed = AmiShare.LocalCloud.Seed.DefaultSeed.Create() with { Regions = [.. regions] } }, Deadline));
+
     public static string LauncherArn(string account) => $"arn:aws:iam::{account}:role/{LauncherRole}";
 
     public static BasicAWSCredentials Root(string account) => new("AKIAROOT" + account, "LocalCloudRootSecretKeyForAccount" + account);
@@ -113,11 +117,11 @@ internal sealed class ShareScenario : IAsyncDisposable
         return (outcome, JsonNode.Parse(outcome.Out)!.AsObject());
     }
 
-    public AmazonEC2Client Ec2(string account) =>
-        Own(new AmazonEC2Client(Root(account), new AmazonEC2Config { ServiceURL = Endpoint, AuthenticationRegion = Region, MaxErrorRetry = 0 }));
+    public AmazonEC2Client Ec2(string account, string region = Region) =>
+        Own(new AmazonEC2Client(Root(account), new AmazonEC2Config { ServiceURL = Endpoint, AuthenticationRegion = region, MaxErrorRetry = 0 }));
 
-    public AmazonKeyManagementServiceClient Kms(string account) =>
-        Own(new AmazonKeyManagementServiceClient(Root(account), new AmazonKeyManagementServiceConfig { ServiceURL = Endpoint, AuthenticationRegion = Region, MaxErrorRetry = 0 }));
+    public AmazonKeyManagementServiceClient Kms(string account, string region = Region) =>
+        Own(new AmazonKeyManagementServiceClient(Root(account), new AmazonKeyManagementServiceConfig { ServiceURL = Endpoint, AuthenticationRegion = region, MaxErrorRetry = 0 }));
 
     /// <summary>A customer managed key with the default key policy (the account root may do everything), and an alias.</summary>
     public async Task<string> CreateKeyAsync(string owner, string? alias = null)

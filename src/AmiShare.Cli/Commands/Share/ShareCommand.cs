@@ -32,15 +32,25 @@ public sealed class ShareSettings : PlanApplySettings
     public bool Asg { get; init; }
 
     [CommandOption("--reencrypt-key <KEY>")]
-    [Description("Customer managed key (ARN, id or alias) to copy aws/ebs-encrypted or unencrypted images under; the copy is shared.")]
+    [Description("Customer managed key (ARN, id or alias) to copy aws/ebs-encrypted or unencrypted images under; the copy is shared. With --to-region: a Region map, us-east-1=alias/golden,eu-west-1=arn:…, or one multi-Region key (mrk-…).")]
     public string? ReencryptKey { get; init; }
+
+    [CommandOption("--to-region <REGION>")]
+    [Description("Also copy each image into this Region under its key from --reencrypt-key and share the copy there (repeat, or comma-separate).")]
+    public string[] ToRegions { get; init; } = [];
 
     [CommandOption("--iac <FORMAT>")]
     [Description("Print the target IAM policy as a [green]terraform[/] or [green]cloudformation[/] snippet instead of JSON.")]
     [DefaultValue(IacFormat.None)]
     public IacFormat Iac { get; init; } = IacFormat.None;
 
-    public override ValidationResult Validate() => ValidateImagesAndTargets(Images, With, "--with");
+    public override ValidationResult Validate()
+    {
+        var problem = (Region is { } region && !RegionNames.IsValid(region) ? RegionNames.Problem(region, "--region") : null)
+            ?? RegionKeyMap.ParseRegions(ToRegions).Problem
+            ?? (RegionKeyMap.IsMap(ReencryptKey) ? RegionKeyMap.Parse(ReencryptKey!).Problem : null);
+        return problem is not null ? ValidationResult.Error(problem) : ValidateImagesAndTargets(Images, With, "--with");
+    }
 
     internal (ImmutableArray<ShareTarget> Targets, string? Problem) Targets => TargetList.Parse(With);
 }
@@ -82,7 +92,9 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
             settings.AllowCopy,
             [.. settings.Principals],
             settings.Asg,
-            settings.ReencryptKey);
+            RegionKeyMap.IsMap(settings.ReencryptKey) ? null : settings.ReencryptKey,
+            RegionKeyMap.ParseRegions(settings.ToRegions).Regions,
+            RegionKeyMap.IsMap(settings.ReencryptKey) ? RegionKeyMap.Parse(settings.ReencryptKey!).Map : null);
         var workflow = new ShareWorkflow(source.Account, source.Region);
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanShareAsync(request, cancellationToken)).ConfigureAwait(false);
         return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac), cancellationToken).ConfigureAwait(false);
