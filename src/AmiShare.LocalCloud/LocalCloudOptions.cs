@@ -36,7 +36,7 @@ public sealed record LocalCloudOptions
 
     public IRandomSource Random { get; init; } = CryptographicRandomSource.Instance;
 
-    /// <summary>Replaces the interim authorizer; this is where the AmiShare.Policy evaluator is plugged in.</summary>
+    /// <summary>Replaces the policy-engine authorizer (tests that want to see every authorization, for instance); null keeps it.</summary>
     public Func<LocalCloudContext, IAccessAuthorizer>? AuthorizerFactory { get; init; }
 
     /// <summary>Extra operation tables (tests, experiments) registered after the built-in services.</summary>
