@@ -4,6 +4,7 @@ using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
 using AmiShare.Core.Planning;
 using AmiShare.Policy;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Validation;
 using static AmiShare.Core.Tests.Fixtures;
 
@@ -150,7 +151,7 @@ public sealed class KeyPolicyBuilderTests
         Assert.True(change.Changed);
         Assert.False(change.IsRefused);
         Assert.Contains(change.Findings, f => f.Code == "KeyPolicyFoldedIntoOrganization" && f.Severity == FindingSeverity.Warning);
-        Assert.True(KeyPolicyBuilder.ByteCount(change.PolicyJson) <= KeyPolicyBuilder.MaxPolicyBytes);
+        Assert.True(KeyPolicyBuilder.ByteCount(change.PolicyJson) <= AwsLimits.KeyPolicyMaxBytes);
         var read = KeyPolicyBuilder.Read(change.PolicyJson).AudienceIn(Region);
         Assert.Empty(read.Principals);
         Assert.Equal([OrgId], read.OrganizationIds);

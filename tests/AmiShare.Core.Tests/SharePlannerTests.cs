@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
 using AmiShare.Core.Planning;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.Core.Tests.Fixtures;
 
 namespace AmiShare.Core.Tests;
@@ -156,7 +157,7 @@ public sealed class SharePlannerTests
             plan.Steps.Select(s => s.Action).ToArray());
         Assert.All(plan.Steps, s => Assert.False(string.IsNullOrWhiteSpace(s.Reason)));
         var grant = Assert.IsType<AsgGrantDetails>(plan.Steps.Single(s => s.Action == PlanAction.CreateAsgGrant).Details);
-        Assert.Equal(Arns.AutoScalingServiceRole(TargetA), grant.GranteePrincipal);
+        Assert.Equal(AwsServicePrincipals.AutoScalingServiceRole(TargetA), grant.GranteePrincipal);
         Assert.Contains("aws kms create-grant", grant.TargetCommand, StringComparison.Ordinal);
     }
 

@@ -1,6 +1,7 @@
 using AmiShare.Core.KeyPolicies;
 using AmiShare.Core.Model;
 using AmiShare.Core.Planning;
+using AmiShare.Policy.Catalogue;
 using static AmiShare.Core.Tests.Fixtures;
 
 namespace AmiShare.Core.Tests;
@@ -29,7 +30,7 @@ public sealed class UnsharePlannerTests
         Assert.Equal(["arn:aws:iam::333333333333:root"], reading.AudienceIn(Region).Principals);
         Assert.Equal(["arn:aws:iam::333333333333:root"], reading.AudienceIn(Region).AsgPrincipals);
         Assert.Equal(KeyPolicyBuilder.Read(DefaultPolicy).ForeignStatements.ToArray(), reading.ForeignStatements.ToArray());
-        Assert.DoesNotContain(key.GrantsOrEmpty, g => g.GranteePrincipal == Arns.AutoScalingServiceRole(TargetA));
+        Assert.DoesNotContain(key.GrantsOrEmpty, g => g.GranteePrincipal == AwsServicePrincipals.AutoScalingServiceRole(TargetA));
         Assert.False(UnsharePlanner.Plan(new UnshareRequest(["ami-cmk"], Targets(TargetA)), after).HasPendingSteps);
     }
 

@@ -20,9 +20,6 @@ public static class TargetIamPolicyBuilder
 {
     public const string PolicyName = "AmiShareLaunchSharedImages";
 
-    /// <summary>Explicit ReEncrypt operations rather than <c>kms:ReEncrypt*</c>: an identity policy can afford to be exact.</summary>
-    public static ImmutableArray<string> KeyActions => Ec2KmsUse.IdentityCryptoActions;
-
     /// <summary>The resource types RunInstances touches in the launching account besides the image.</summary>
     private static readonly ImmutableArray<string> LaunchResourceTypes =
         ["instance", "key-pair", "network-interface", "security-group", "subnet", "volume"];
@@ -40,7 +37,7 @@ public static class TargetIamPolicyBuilder
         var ownKeys = PolicyValues.List(regionList.Select(r => $"arn:{partition}:kms:{r}:${{aws:PrincipalAccount}}:key/*"));
         var viaEc2 = AuthoredCondition.ViaEc2(regionList);
         var statements = ImmutableArray.CreateBuilder<AuthoredStatement>();
-        statements.Add(Allow("AmiShareUseSourceKeys", PolicyValues.List(KeyActions), sourceKeys));
+        statements.Add(Allow("AmiShareUseSourceKeys", PolicyValues.List(Ec2KmsUse.IdentityCryptoActions), sourceKeys));
         statements.Add(Allow("AmiShareGrantSourceKeysToEbs", PolicyValues.One(KmsActions.CreateGrant), sourceKeys, AuthoredCondition.GrantIsForAwsResource));
         if (asg)
         {
@@ -52,7 +49,7 @@ public static class TargetIamPolicyBuilder
         // A launch re-encrypts the new volumes under the target's own key (the mapping's, else its default
         // EBS key, docs/aws-facts.md §1), which this template cannot name; any key of the caller's account, only
         // through EC2, covers both without widening beyond EBS use.
-        statements.Add(Allow("AmiShareUseOwnKeysViaEc2", PolicyValues.List(KeyActions), ownKeys, viaEc2));
+        statements.Add(Allow("AmiShareUseOwnKeysViaEc2", PolicyValues.List(Ec2KmsUse.IdentityCryptoActions), ownKeys, viaEc2));
         statements.Add(Allow("AmiShareGrantOwnKeysToEbs", PolicyValues.One(KmsActions.CreateGrant), ownKeys, viaEc2, AuthoredCondition.GrantIsForAwsResource));
 
         // Only the source account's images; copies AmiShare makes later are covered without an edit.

@@ -21,12 +21,6 @@ public static partial class KeyPolicyBuilder
 {
     public const string SidPrefix = "AmiShare";
 
-    /// <summary>KMS's fixed key-policy limit (docs/aws-facts.md §5); audit reads it here.</summary>
-    public const int MaxPolicyBytes = AwsLimits.KeyPolicyMaxBytes;
-
-    /// <summary>What EC2 does with the key when the target launches (docs/aws-facts.md §1); doctor reads it here.</summary>
-    public static ImmutableArray<string> CryptoActions => Ec2KmsUse.KeyPolicyCryptoActions;
-
     private enum Concern
     {
         Use,

@@ -1,5 +1,3 @@
-using AmiShare.Policy.Catalogue;
-
 namespace AmiShare.Core.Model;
 
 /// <summary>The few ARN facts the planner needs, without a general ARN parser.</summary>
@@ -27,10 +25,4 @@ public static class Arns
     public static string AccountRoot(string accountId, string partition = "aws") => $"arn:{partition}:iam::{accountId}:root";
 
     public static string ImageArn(string region, string imageId, string partition = "aws") => $"arn:{partition}:ec2:{region}::image/{imageId}";
-
-    /// <summary>The role Auto Scaling launches with in the target account (docs/aws-facts.md §5); doctor and audit read it here.</summary>
-    public static string AutoScalingServiceRole(string accountId, string partition = "aws") => AwsServicePrincipals.AutoScalingServiceRole(accountId, partition);
-
-    /// <summary>Forwards to the catalogue for doctor and audit.</summary>
-    public static string Ec2ViaService(string region) => Ec2KmsUse.ViaService(region);
 }

@@ -15,9 +15,6 @@ namespace AmiShare.Core.Planning;
 /// </summary>
 public static class SharePlanner
 {
-    /// <summary>The operations the AWS Auto Scaling guide lists for the service-linked role's grant (docs/aws-facts.md §5); doctor reads it here.</summary>
-    public static ImmutableArray<string> AsgGrantOperations => Ec2KmsUse.AutoScalingGrantOperations;
-
     public static SharePlan Plan(ShareRequest request, DiscoveredState state)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -394,7 +391,7 @@ public static class SharePlanner
             {
                 var role = AwsServicePrincipals.AutoScalingServiceRole(target.Value, Arns.PartitionOf(key.Arn));
                 var existing = key.GrantsOrEmpty.FirstOrDefault(g => g.GranteePrincipal == role);
-                var command = $"aws kms create-grant --region {key.Region} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', AsgGrantOperations)}";
+                var command = $"aws kms create-grant --region {key.Region} --key-id {key.Arn} --grantee-principal {role} --operations {string.Join(' ', Ec2KmsUse.AutoScalingGrantOperations)}";
                 yield return new PlanStep(
                     PlanAction.CreateAsgGrant,
                     key.Arn,
@@ -403,7 +400,7 @@ public static class SharePlanner
                         ? $"Auto Scaling launches with {target.Value}'s {AwsServicePrincipals.AutoScalingServiceRoleName}, which no key-policy statement covers; a grant on the key for that role, created from {target.Value}, does."
                         : $"The Auto Scaling role of {target.Value} already has grant {existing.GrantId} on the key.",
                     existing is null ? StepStatus.Pending : StepStatus.AlreadyDone,
-                    new AsgGrantDetails(key.Arn, role, target.Value, AsgGrantOperations, command, existing?.GrantId));
+                    new AsgGrantDetails(key.Arn, role, target.Value, Ec2KmsUse.AutoScalingGrantOperations, command, existing?.GrantId));
             }
         }
     }

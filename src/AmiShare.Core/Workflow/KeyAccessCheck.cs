@@ -20,9 +20,6 @@ public sealed record KeyAccessFinding(string KeyArn, string Who, string Action, 
 /// </summary>
 public static class KeyAccessCheck
 {
-    /// <summary>What EC2 asks of the source key for a launch from a shared encrypted image (docs/aws-facts.md §1); doctor reads it too.</summary>
-    public static ImmutableArray<string> Ec2Actions => Ec2KmsUse.SourceKeyActions;
-
     private const string CheckAccountOutsideAnyOrg = "000000000000";
 
     private static readonly CompiledPolicy AllowAllKms = CompiledPolicy.Parse(

@@ -20,9 +20,6 @@ public sealed record KmsGrant(
     string? GrantId = null,
     string? Name = null)
 {
-    /// <summary>LocalCloud reads it here.</summary>
-    public const string EncryptionContextKeyPrefix = ConditionKeys.KmsEncryptionContextPrefix;
-
     /// <summary>
     /// Constraints apply only to operations that take an encryption context (and to CreateGrant, whose
     /// child grants must be as strict); KMS does not apply them to DescribeKey, RetireGrant and the like.
@@ -108,9 +105,9 @@ public sealed record KmsGrant(
         var requestContext = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, values) in context.Entries)
         {
-            if (key.StartsWith(EncryptionContextKeyPrefix, StringComparison.OrdinalIgnoreCase) && values.Length == 1)
+            if (key.StartsWith(ConditionKeys.KmsEncryptionContextPrefix, StringComparison.OrdinalIgnoreCase) && values.Length == 1)
             {
-                requestContext[key[EncryptionContextKeyPrefix.Length..]] = values[0];
+                requestContext[key[ConditionKeys.KmsEncryptionContextPrefix.Length..]] = values[0];
             }
         }
 

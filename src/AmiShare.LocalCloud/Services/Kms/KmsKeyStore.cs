@@ -346,7 +346,7 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
         {
             foreach (var (name, value) in encryptionContext)
             {
-                keys[KmsGrant.EncryptionContextKeyPrefix + name] = [value];
+                keys[ConditionKeys.KmsEncryptionContextPrefix + name] = [value];
             }
 
             keys[ConditionKeys.KmsEncryptionContextKeys] = [.. encryptionContext.Keys];
