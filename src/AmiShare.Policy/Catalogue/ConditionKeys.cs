@@ -21,6 +21,14 @@ public static class ConditionKeys
     public const string KmsReEncryptOnSameKey = "kms:ReEncryptOnSameKey";
     public const string KmsBypassPolicyLockoutSafetyCheck = "kms:BypassPolicyLockoutSafetyCheck";
     public const string KmsMultiRegion = "kms:MultiRegion";
+    public const string KmsKeySpec = "kms:KeySpec";
+    public const string KmsKeyUsage = "kms:KeyUsage";
+    public const string KmsKeyOrigin = "kms:KeyOrigin";
+    public const string KmsSigningAlgorithm = "kms:SigningAlgorithm";
+    public const string KmsMessageType = "kms:MessageType";
+    public const string KmsMacAlgorithm = "kms:MacAlgorithm";
+    public const string KmsEncryptionAlgorithm = "kms:EncryptionAlgorithm";
+    public const string KmsDataKeyPairSpec = "kms:DataKeyPairSpec";
 
     // aws: global keys (IAM User Guide, "AWS global condition context keys").
     public const string AwsPrincipalOrgId = "aws:PrincipalOrgID";

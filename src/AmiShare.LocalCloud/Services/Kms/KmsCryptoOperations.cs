@@ -31,16 +31,17 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
         }
 
         var context = KmsJson.Map(request, "EncryptionContext");
-        CheckAlgorithm(request, "EncryptionAlgorithm", key);
-        access.AuthorizeOn(request, KmsActions.Encrypt, key, KmsKeyStore.ContextKeys(request.Caller.AccountId, context));
+        var algorithm = KmsKeyCipher.Algorithm(KmsJson.String(request, "EncryptionAlgorithm"), "encryptionAlgorithm");
+        access.AuthorizeOn(request, KmsActions.Encrypt, key, WithAlgorithm(KmsKeyStore.ContextKeys(request.Caller.AccountId, context), algorithm));
         KmsKeyAccess.RequireUsable(key);
+        KmsKeyCipher.RequireEncryptionKey(key, algorithm, "Encrypt");
         request.StopIfDryRun();
-        var blob = cloud.Kms.Encrypt(key, plaintext, context);
+        var blob = KmsKeyCipher.Encrypt(cloud.Kms, key, algorithm, plaintext, context);
         return OperationResponse.Json(new JsonObject
         {
             ["CiphertextBlob"] = Convert.ToBase64String(blob),
             ["KeyId"] = key.Arn,
-            ["EncryptionAlgorithm"] = KmsResponses.SymmetricDefault,
+            ["EncryptionAlgorithm"] = algorithm,
         });
     }
 
@@ -48,19 +49,20 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
     {
         var blob = KmsJson.Blob(request, "CiphertextBlob") ?? throw request.Service.MissingParameter("ciphertextBlob");
         var context = KmsJson.Map(request, "EncryptionContext");
+        var algorithm = KmsKeyCipher.Algorithm(KmsJson.String(request, "EncryptionAlgorithm"), "encryptionAlgorithm");
         var key = KeyOfCiphertext(request, blob, KmsJson.String(request, "KeyId"));
-        CheckAlgorithm(request, "EncryptionAlgorithm", key);
-        access.AuthorizeOn(request, KmsActions.Decrypt, key, KmsKeyStore.ContextKeys(request.Caller.AccountId, context));
+        access.AuthorizeOn(request, KmsActions.Decrypt, key, WithAlgorithm(KmsKeyStore.ContextKeys(request.Caller.AccountId, context), algorithm));
         KmsKeyAccess.RequireUsable(key);
+        KmsKeyCipher.RequireEncryptionKey(key, algorithm, "Decrypt");
         request.StopIfDryRun();
-        var plaintext = KmsCiphertext.Open(key.KeyMaterial, blob, context) ?? throw KmsErrors.InvalidCiphertext();
+        var plaintext = KmsKeyCipher.Decrypt(key, algorithm, blob, context);
         try
         {
             return OperationResponse.Json(new JsonObject
             {
                 ["KeyId"] = key.Arn,
                 ["Plaintext"] = Convert.ToBase64String(plaintext),
-                ["EncryptionAlgorithm"] = KmsResponses.SymmetricDefault,
+                ["EncryptionAlgorithm"] = algorithm,
             });
         }
         finally
@@ -74,10 +76,10 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
         var blob = KmsJson.Blob(request, "CiphertextBlob") ?? throw request.Service.MissingParameter("ciphertextBlob");
         var sourceContext = KmsJson.Map(request, "SourceEncryptionContext");
         var destinationContext = KmsJson.Map(request, "DestinationEncryptionContext");
+        var sourceAlgorithm = KmsKeyCipher.Algorithm(KmsJson.String(request, "SourceEncryptionAlgorithm"), "sourceEncryptionAlgorithm");
+        var destinationAlgorithm = KmsKeyCipher.Algorithm(KmsJson.String(request, "DestinationEncryptionAlgorithm"), "destinationEncryptionAlgorithm");
         var source = KeyOfCiphertext(request, blob, KmsJson.String(request, "SourceKeyId"));
         var destination = access.Resolve(request, "DestinationKeyId", allowAlias: true);
-        CheckAlgorithm(request, "SourceEncryptionAlgorithm", source);
-        CheckAlgorithm(request, "DestinationEncryptionAlgorithm", destination);
 
         var sameKey = source.Arn == destination.Arn ? "true" : "false";
         var fromKeys = KmsKeyStore.ContextKeys(request.Caller.AccountId, sourceContext);
@@ -88,19 +90,21 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
         access.AuthorizeOn(request, KmsActions.ReEncryptTo, destination, toKeys);
         KmsKeyAccess.RequireUsable(source);
         KmsKeyAccess.RequireUsable(destination);
+        KmsKeyCipher.RequireEncryptionKey(source, sourceAlgorithm, "ReEncrypt");
+        KmsKeyCipher.RequireEncryptionKey(destination, destinationAlgorithm, "ReEncrypt");
         request.StopIfDryRun();
 
-        var plaintext = KmsCiphertext.Open(source.KeyMaterial, blob, sourceContext) ?? throw KmsErrors.InvalidCiphertext();
+        var plaintext = KmsKeyCipher.Decrypt(source, sourceAlgorithm, blob, sourceContext);
         try
         {
-            var rewrapped = cloud.Kms.Encrypt(destination, plaintext, destinationContext);
+            var rewrapped = KmsKeyCipher.Encrypt(cloud.Kms, destination, destinationAlgorithm, plaintext, destinationContext);
             return OperationResponse.Json(new JsonObject
             {
                 ["CiphertextBlob"] = Convert.ToBase64String(rewrapped),
                 ["SourceKeyId"] = source.Arn,
                 ["KeyId"] = destination.Arn,
-                ["SourceEncryptionAlgorithm"] = KmsResponses.SymmetricDefault,
-                ["DestinationEncryptionAlgorithm"] = KmsResponses.SymmetricDefault,
+                ["SourceEncryptionAlgorithm"] = sourceAlgorithm,
+                ["DestinationEncryptionAlgorithm"] = destinationAlgorithm,
             });
         }
         finally
@@ -129,6 +133,7 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
         var action = withPlaintext ? KmsActions.GenerateDataKey : KmsActions.GenerateDataKeyWithoutPlaintext;
         access.AuthorizeOn(request, action, key, KmsKeyStore.ContextKeys(request.Caller.AccountId, context));
         KmsKeyAccess.RequireUsable(key);
+        RequireSymmetricEncryptionKey(key, withPlaintext ? "GenerateDataKey" : "GenerateDataKeyWithoutPlaintext");
         request.StopIfDryRun();
         var plaintext = cloud.Ids.Bytes(length);
         try
@@ -154,6 +159,12 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
     /// <summary>The key a ciphertext names; with a KeyId it must be that key (IncorrectKeyException otherwise).</summary>
     private KmsKeyRecord KeyOfCiphertext(OperationRequest request, byte[] blob, string? keyId)
     {
+        // An RSA ciphertext does not name its key (nor do other usages' keys make ciphertexts): the KeyId decides.
+        if (keyId is not null && cloud.Kms.Require(request, keyId, allowAlias: true) is { } byId && (KmsKeyCipher.IsAsymmetric(byId) || byId.Usage != KmsKeySpecs.EncryptDecrypt))
+        {
+            return byId;
+        }
+
         var named = KmsCiphertext.ReadKeyArn(blob) ?? throw KmsErrors.InvalidCiphertext();
         if (keyId is not null)
         {
@@ -173,11 +184,18 @@ internal sealed class KmsCryptoOperations(LocalCloudContext cloud, KmsKeyAccess 
         return key;
     }
 
-    private static void CheckAlgorithm(OperationRequest request, string member, KmsKeyRecord key)
+    /// <summary>Data keys come from symmetric encryption keys only (KMS: InvalidKeyUsageException otherwise).</summary>
+    internal static void RequireSymmetricEncryptionKey(KmsKeyRecord key, string operation)
     {
-        if (KmsJson.String(request, member) is { } algorithm && algorithm != KmsResponses.SymmetricDefault)
+        if (key.Usage != KmsKeySpecs.EncryptDecrypt || KmsKeyCipher.IsAsymmetric(key))
         {
-            throw KmsErrors.InvalidKeyUsage($"{key.Arn} is a symmetric key: its only encryption algorithm is {KmsResponses.SymmetricDefault}, not {algorithm}.");
+            throw KmsErrors.InvalidKeyUsage($"{key.Arn} is a {key.Spec} key with usage {key.Usage}: {operation} needs a symmetric encryption key ({KmsKeySpecs.SymmetricDefault}, {KmsKeySpecs.EncryptDecrypt}).");
         }
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> WithAlgorithm(Dictionary<string, IReadOnlyList<string>> keys, string algorithm)
+    {
+        keys[ConditionKeys.KmsEncryptionAlgorithm] = [algorithm];
+        return keys;
     }
 }

@@ -14,7 +14,9 @@ public static class KmsKeyStates
 
 /// <summary>
 /// A KMS key of one account and region. <see cref="KeyMaterial"/> is the 256-bit AES key that protects
-/// ciphertexts: it lives in state only, never in a response, a log line or a trail note.
+/// ciphertexts (a symmetric encryption key), the PKCS#8 private key (RSA, ECC) or the HMAC key, by
+/// <see cref="Spec"/>: it lives in state only, never in a response, a log line or a trail note.
+/// Keys stored before asymmetric keys existed deserialize with the symmetric defaults.
 /// </summary>
 public sealed record KmsKeyRecord(
     string AccountId,
@@ -30,7 +32,9 @@ public sealed record KmsKeyRecord(
     byte[] KeyMaterial,
     DateTimeOffset? DeletionDate = null,
     int? PendingDeletionWindowInDays = null,
-    string? PrimaryRegion = null)
+    string? PrimaryRegion = null,
+    string Spec = KmsKeyRecord.KeySpec,
+    string Usage = KmsKeyRecord.KeyUsage)
 {
     public const string KeyUsage = "ENCRYPT_DECRYPT";
     public const string KeySpec = "SYMMETRIC_DEFAULT";

@@ -54,6 +54,16 @@ internal static class KmsErrors
     /// <summary>KMS says nothing more about a ciphertext it cannot use: the message is empty on purpose.</summary>
     public static AwsServiceException InvalidCiphertext() => Error("InvalidCiphertextException", string.Empty);
 
+    /// <summary>Verify's answer to a signature that does not verify: AWS raises this rather than returning SignatureValid=false.</summary>
+    public static AwsServiceException InvalidSignature() => Error("KMSInvalidSignatureException", string.Empty);
+
+    /// <summary>VerifyMac's answer to a MAC that does not verify: AWS raises this rather than returning MacValid=false.</summary>
+    public static AwsServiceException InvalidMac() => Error("KMSInvalidMacException", string.Empty);
+
+    /// <summary>The key's usage does not allow the operation (KeyUsage), or the algorithm does not fit its KeySpec.</summary>
+    public static AwsServiceException WrongKeyUsage(string keyArn, string usage, string operation) =>
+        InvalidKeyUsage($"{keyArn} key usage is {usage} which is not valid for {operation}.");
+
     public static AwsServiceException InvalidGrantToken() => Error("InvalidGrantTokenException", "The grant token is not valid.");
 
     public static AwsServiceException InvalidGrantId(string grantId, string keyArn) => Error(InvalidGrantIdCode, $"Grant ID {grantId} is not valid for {keyArn}.");

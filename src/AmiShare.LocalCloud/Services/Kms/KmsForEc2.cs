@@ -212,6 +212,12 @@ public sealed class KmsForEc2(KmsKeyStore store) : IKmsForEc2
                 throw Refuse(request, eventName, parameters, resources, "KMSInvalidStateException", $"{key.Arn} is pending deletion.");
         }
 
+        // EBS encrypts with symmetric encryption keys only; KMS refuses the data-key calls EC2 makes with any other key.
+        if (key.Spec != KmsKeyRecord.KeySpec || key.Usage != KmsKeyRecord.KeyUsage)
+        {
+            throw Refuse(request, eventName, parameters, resources, "InvalidKeyUsageException", $"{key.Arn} is a {key.Spec} key with usage {key.Usage}: EBS needs a symmetric encryption key.");
+        }
+
         if (recordSuccess)
         {
             request.Trail.AddInvokedCall(new TrailInvokedCall(EventSource, eventName, InvokedBy, parameters, resources));

@@ -1,4 +1,5 @@
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy.Catalogue;
 using AmiShare.Policy.Kms;
 
 namespace AmiShare.LocalCloud.Services.Kms;
@@ -27,7 +28,12 @@ internal sealed class KmsKeyAccess(LocalCloudContext cloud)
             request.Trail.AddResource("AWS::KMS::Key", key.Arn, key.AccountId);
         }
 
-        request.Authorize(action, key.Arn, keys ?? KmsKeyStore.ContextKeys(request.Caller.AccountId, null), Store.EffectivePolicyOf(key), grants ?? Store.PolicyGrantsOf(key));
+        // The key's own properties are condition keys of every operation on it (KMS: kms:KeySpec, kms:KeyUsage, kms:KeyOrigin).
+        var conditionKeys = keys ?? KmsKeyStore.ContextKeys(request.Caller.AccountId, null);
+        conditionKeys.TryAdd(ConditionKeys.KmsKeySpec, [key.Spec]);
+        conditionKeys.TryAdd(ConditionKeys.KmsKeyUsage, [key.Usage]);
+        conditionKeys.TryAdd(ConditionKeys.KmsKeyOrigin, [KmsKeyRecord.Origin]);
+        request.Authorize(action, key.Arn, conditionKeys, Store.EffectivePolicyOf(key), grants ?? Store.PolicyGrantsOf(key));
     }
 
     /// <summary>AWS managed keys' policies and states belong to AWS; their fixed policy already refuses this, this is the backstop.</summary>

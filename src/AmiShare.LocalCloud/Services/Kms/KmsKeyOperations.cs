@@ -24,12 +24,11 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
     private OperationResponse CreateKey(OperationRequest request)
     {
         var account = request.Caller.AccountId;
-        var usage = KmsJson.String(request, "KeyUsage") ?? KmsKeyRecord.KeyUsage;
-        var spec = KmsJson.String(request, "KeySpec") ?? KmsJson.String(request, "CustomerMasterKeySpec") ?? KmsResponses.SymmetricDefault;
+        var (spec, usage) = KmsKeySpecs.ForCreateKey(KmsJson.String(request, "KeySpec"), KmsJson.String(request, "CustomerMasterKeySpec"), KmsJson.String(request, "KeyUsage"));
         var origin = KmsJson.String(request, "Origin") ?? KmsKeyRecord.Origin;
-        if (usage != KmsKeyRecord.KeyUsage || spec != KmsResponses.SymmetricDefault || origin != KmsKeyRecord.Origin)
+        if (origin != KmsKeyRecord.Origin)
         {
-            throw KmsErrors.UnsupportedOperation($"LocalCloud emulates symmetric encryption keys only (KeySpec {KmsResponses.SymmetricDefault}, KeyUsage {KmsKeyRecord.KeyUsage}, Origin {KmsKeyRecord.Origin}).");
+            throw KmsErrors.UnsupportedOperation($"LocalCloud emulates keys with KMS-generated material only (Origin {KmsKeyRecord.Origin}), not Origin {origin}.");
         }
 
         var description = KmsJson.String(request, "Description") ?? string.Empty;
@@ -40,7 +39,11 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
 
         var multiRegion = KmsJson.Bool(request, "MultiRegion");
         var tags = KmsTagOperations.ReadTags(request);
-        request.Authorize(KmsActions.CreateKey, "*", KmsKeyStore.ContextKeys(account, null));
+        var createKeys = KmsKeyStore.ContextKeys(account, null);
+        createKeys[ConditionKeys.KmsKeySpec] = [spec.Name];
+        createKeys[ConditionKeys.KmsKeyUsage] = [usage];
+        createKeys[ConditionKeys.KmsKeyOrigin] = [origin];
+        request.Authorize(KmsActions.CreateKey, "*", createKeys);
 
         var policy = KmsJson.String(request, "Policy");
         if (policy is null)
@@ -57,7 +60,7 @@ internal sealed class KmsKeyOperations(LocalCloudContext cloud, KmsKeyAccess acc
             }
         }
 
-        var key = cloud.Kms.CreateKey(account, request.Region, description, policy, multiRegion);
+        var key = cloud.Kms.CreateKey(account, request.Region, description, policy, multiRegion, spec: spec.Name, usage: usage);
         if (tags is { Count: > 0 })
         {
             cloud.State.Write(tx => KmsTagOperations.Apply(tx, key, tags));

@@ -76,8 +76,18 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
         }
         """;
 
-    public KmsKeyRecord CreateKey(string accountId, string region, string description, string policy, bool multiRegion, string keyManager = "CUSTOMER")
+    /// <summary>Creates a key of <paramref name="spec"/> (a KMS KeySpec LocalCloud emulates) and <paramref name="usage"/>, with fresh material.</summary>
+    public KmsKeyRecord CreateKey(
+        string accountId,
+        string region,
+        string description,
+        string policy,
+        bool multiRegion,
+        string keyManager = "CUSTOMER",
+        string spec = KmsKeyRecord.KeySpec,
+        string usage = KmsKeyRecord.KeyUsage)
     {
+        var material = (KmsKeySpecs.Find(spec) ?? throw new ArgumentException($"{spec} is not an emulated key spec.", nameof(spec))).NewMaterial(cloud.Ids.Bytes);
         var keyId = NewKeyId(multiRegion);
         var key = new KmsKeyRecord(
             accountId,
@@ -90,7 +100,9 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
             KmsKeyStates.Enabled,
             policy,
             multiRegion,
-            cloud.Ids.Bytes(32));
+            material,
+            Spec: spec,
+            Usage: usage);
         cloud.State.Write(tx => tx.Put(KmsEntityKinds.Key, KmsEntityKinds.KeyKey(accountId, region, keyId), key));
         return key;
     }

@@ -23,6 +23,9 @@ public sealed class KmsModule : IServiceModule
             new KmsTagOperations(cloud, keys),
             new KmsRotationOperations(cloud, keys),
             new KmsRandomOperations(cloud, keys),
+            new KmsSignOperations(keys),
+            new KmsMacOperations(keys),
+            new KmsDataKeyPairOperations(cloud, keys),
         ];
     }
 }

@@ -18,15 +18,15 @@ internal static class KmsResponses
             ["CreationDate"] = KmsJson.Timestamp(key.CreationDate),
             ["Enabled"] = key.KeyState == KmsKeyStates.Enabled,
             ["Description"] = key.Description,
-            ["KeyUsage"] = KmsKeyRecord.KeyUsage,
+            ["KeyUsage"] = key.Usage,
             ["KeyState"] = key.KeyState,
             ["Origin"] = KmsKeyRecord.Origin,
             ["KeyManager"] = key.KeyManager,
-            ["CustomerMasterKeySpec"] = KmsKeyRecord.KeySpec,
-            ["KeySpec"] = KmsKeyRecord.KeySpec,
-            ["EncryptionAlgorithms"] = KmsJson.StringArray([SymmetricDefault]),
+            ["CustomerMasterKeySpec"] = key.Spec,
+            ["KeySpec"] = key.Spec,
             ["MultiRegion"] = key.MultiRegion,
         };
+        AddAlgorithms(metadata, key);
         if (key.DeletionDate is { } deletion)
         {
             metadata["DeletionDate"] = KmsJson.Timestamp(deletion);
@@ -44,6 +44,31 @@ internal static class KmsResponses
         }
 
         return metadata;
+    }
+
+    /// <summary>
+    /// The algorithm lists of a key, as DescribeKey and GetPublicKey show them: EncryptionAlgorithms for
+    /// ENCRYPT_DECRYPT keys, SigningAlgorithms for SIGN_VERIFY keys, MacAlgorithms for HMAC keys; never an empty list.
+    /// </summary>
+    public static void AddAlgorithms(JsonObject target, KmsKeyRecord key)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var spec = KmsKeySpecs.Of(key);
+        var encryption = spec.EncryptionAlgorithms(key.Usage);
+        if (encryption.Count > 0)
+        {
+            target["EncryptionAlgorithms"] = KmsJson.StringArray(encryption);
+        }
+
+        if (key.Usage == KmsKeySpecs.SignVerify)
+        {
+            target["SigningAlgorithms"] = KmsJson.StringArray(spec.SigningAlgorithms);
+        }
+
+        if (key.Usage == KmsKeySpecs.GenerateVerifyMac && spec.MacAlgorithm is { } mac)
+        {
+            target["MacAlgorithms"] = KmsJson.StringArray([mac]);
+        }
     }
 
     public static JsonObject GrantEntry(KmsGrantRecord grant)

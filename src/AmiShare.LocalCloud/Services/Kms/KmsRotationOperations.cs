@@ -34,6 +34,7 @@ internal sealed class KmsRotationOperations(LocalCloudContext cloud, KmsKeyAcces
     {
         var key = access.Resolve(request, "KeyId", allowAlias: false);
         access.AuthorizeOn(request, KmsActions.GetKeyRotationStatus, key);
+        RequireRotatable(key);
         var rotation = Find(key);
         // AWS rotates AWS managed keys every year, always.
         var enabled = key.IsAwsManaged || rotation?.Enabled == true;
@@ -96,7 +97,17 @@ internal sealed class KmsRotationOperations(LocalCloudContext cloud, KmsKeyAcces
         }
 
         KmsKeyAccess.RequireUsable(key);
+        RequireRotatable(key);
         return key;
+    }
+
+    /// <summary>KMS rotates symmetric encryption keys only: asymmetric and HMAC keys are UnsupportedOperationException.</summary>
+    private static void RequireRotatable(KmsKeyRecord key)
+    {
+        if (key.Spec != KmsKeyRecord.KeySpec)
+        {
+            throw KmsErrors.UnsupportedOperation($"{key.Arn} is a {key.Spec} key: automatic and on-demand rotation apply to symmetric encryption keys only.");
+        }
     }
 
     private static KmsRotationRecord New(KmsKeyRecord key) => new(key.AccountId, key.Region, key.KeyId, false, DefaultPeriodInDays, null, null);
