@@ -126,6 +126,15 @@ public sealed class KmsModelTests
         await Call("GetKeyRotationStatus", k);
         await Call("DisableKeyRotation", k);
         await Call("GenerateRandom", """{"NumberOfBytes":16}""");
+        var signKey = (await Call("CreateKey", """{"KeySpec":"ECC_NIST_P256","KeyUsage":"SIGN_VERIFY"}"""))["KeyMetadata"]!["KeyId"]!.GetValue<string>();
+        await Call("GetPublicKey", $$"""{"KeyId":"{{signKey}}"}""");
+        var signature = (await Call("Sign", $$"""{"KeyId":"{{signKey}}","Message":"aGVsbG8=","SigningAlgorithm":"ECDSA_SHA_256"}"""))["Signature"]!.GetValue<string>();
+        await Call("Verify", $$"""{"KeyId":"{{signKey}}","Message":"aGVsbG8=","Signature":"{{signature}}","SigningAlgorithm":"ECDSA_SHA_256"}""");
+        var macKey = (await Call("CreateKey", """{"KeySpec":"HMAC_256","KeyUsage":"GENERATE_VERIFY_MAC"}"""))["KeyMetadata"]!["KeyId"]!.GetValue<string>();
+        var mac = (await Call("GenerateMac", $$"""{"KeyId":"{{macKey}}","Message":"aGVsbG8=","MacAlgorithm":"HMAC_SHA_256"}"""))["Mac"]!.GetValue<string>();
+        await Call("VerifyMac", $$"""{"KeyId":"{{macKey}}","Message":"aGVsbG8=","Mac":"{{mac}}","MacAlgorithm":"HMAC_SHA_256"}""");
+        await Call("GenerateDataKeyPair", $$"""{"KeyId":"{{keyId}}","KeyPairSpec":"ECC_NIST_P256"}""");
+        await Call("GenerateDataKeyPairWithoutPlaintext", $$"""{"KeyId":"{{keyId}}","KeyPairSpec":"RSA_2048"}""");
         await Call("UpdateKeyDescription", $$"""{"KeyId":"{{keyId}}","Description":"model"}""");
         await Call("ScheduleKeyDeletion", k);
         await Call("DescribeKey", k);
