@@ -82,10 +82,10 @@ public sealed class ProtocolTests
         await using var server = await TestCloud.StartAsync();
         using var kms = Kms(server);
 
-        var error = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = "1234abcd" }, TestCloud.Timeout));
+        var error = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => kms.DescribeCustomKeyStoresAsync(new DescribeCustomKeyStoresRequest(), TestCloud.Timeout));
 
         Assert.Equal("UnknownOperationException", error.ErrorCode);
-        Assert.Contains("GetPublicKey", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DescribeCustomKeyStores", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

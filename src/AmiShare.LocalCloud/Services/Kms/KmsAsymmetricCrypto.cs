@@ -13,7 +13,10 @@ internal static class KmsAsymmetricCrypto
     public const string Raw = "RAW";
     public const string Digest = "DIGEST";
 
-    public static readonly IReadOnlyList<string> MessageTypeEnum = [Raw, Digest];
+    /// <summary>ML-DSA keys' pre-hashed message representative; LocalCloud has no ML-DSA keys.</summary>
+    public const string ExternalMu = "EXTERNAL_MU";
+
+    public static readonly IReadOnlyList<string> MessageTypeEnum = [Raw, Digest, ExternalMu];
 
     /// <summary>The hash of a signing or MAC algorithm: the name ends with its digest size.</summary>
     public static HashAlgorithmName HashOf(string algorithm) => algorithm[^3..] switch

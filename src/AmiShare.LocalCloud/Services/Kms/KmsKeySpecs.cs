@@ -109,15 +109,22 @@ internal static class KmsKeySpecs
         "ECC_NIST_EDWARDS25519",
     ];
 
+    /// <summary>The deprecated CustomerMasterKeySpec enum: KeySpec's values before ML-DSA and Ed25519.</summary>
+    public static readonly IReadOnlyList<string> CustomerMasterKeySpecEnum =
+    [
+        "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1",
+        SymmetricDefault, "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2",
+    ];
+
     /// <summary>The KeyUsageType enum of the KMS API model.</summary>
     public static readonly IReadOnlyList<string> KeyUsageEnum = [SignVerify, EncryptDecrypt, GenerateVerifyMac, KeyAgreement];
 
-    /// <summary>The SigningAlgorithmSpec values LocalCloud signs with (the model's enum minus SM2DSA and ML-DSA).</summary>
+    /// <summary>The SigningAlgorithmSpec enum of the KMS API model; LocalCloud's keys sign with the RSASSA and ECDSA ones.</summary>
     public static readonly IReadOnlyList<string> SigningAlgorithmEnum =
     [
         "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512", "RSASSA_PKCS1_V1_5_SHA_256",
         "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512", "ECDSA_SHA_256", "ECDSA_SHA_384", "ECDSA_SHA_512",
-        "SM2DSA", "ML_DSA_SHAKE_256",
+        "SM2DSA", "ML_DSA_SHAKE_256", "ED25519_SHA_512", "ED25519_PH_SHA_512",
     ];
 
     public static readonly IReadOnlyList<string> MacAlgorithmEnum = ["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"];
@@ -169,8 +176,15 @@ internal static class KmsKeySpecs
         }
 
         var specName = keySpec ?? customerMasterKeySpec ?? SymmetricDefault;
-        var member = customerMasterKeySpec is not null ? "customerMasterKeySpec" : "keySpec";
-        RequireEnum(specName, member, KeySpecEnum);
+        if (customerMasterKeySpec is not null)
+        {
+            RequireEnum(specName, "customerMasterKeySpec", CustomerMasterKeySpecEnum);
+        }
+        else
+        {
+            RequireEnum(specName, "keySpec", KeySpecEnum);
+        }
+
         var usage = keyUsage ?? EncryptDecrypt;
         RequireEnum(usage, "keyUsage", KeyUsageEnum);
         var spec = Find(specName)

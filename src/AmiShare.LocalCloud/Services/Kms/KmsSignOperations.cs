@@ -106,6 +106,11 @@ internal sealed class KmsSignOperations(KmsKeyAccess access) : IServiceOperation
             throw KmsErrors.InvalidKeyUsage($"The signing algorithm {algorithm} is not compatible with the KeySpec {key.Spec} of {key.Arn}; it supports {string.Join(", ", spec.SigningAlgorithms)}.");
         }
 
+        if (messageType == KmsAsymmetricCrypto.ExternalMu)
+        {
+            throw KmsErrors.InvalidKeyUsage($"MessageType {KmsAsymmetricCrypto.ExternalMu} is for ML-DSA keys only; {key.Arn} is a {key.Spec} key.");
+        }
+
         request.StopIfDryRun();
         return (key, algorithm, KmsAsymmetricCrypto.DigestToSign(algorithm, messageType, message));
     }
