@@ -350,7 +350,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
         public LaunchSettings(string endpoint)
         {
             EndpointUrl = endpoint;
-            Region = DemoCommand.Region;
+            Regions = [DemoCommand.Region];
             TargetRoleArn = LauncherRoleArn;
         }
     }
