@@ -182,7 +182,7 @@ public sealed class AuditCommand(IAnsiConsole console, CliIO io, CliServices ser
             if (audit.Findings.Length > 0)
             {
                 var table = new Table().Border(TableBorder.Rounded);
-                table.AddColumns("severity", "kind", "resource", "subject", "what", "fix");
+                table.AddColumns("severity", "kind", "region", "resource", "subject", "what", "fix");
                 foreach (var finding in audit.Findings)
                 {
                     var colour = finding.Severity switch
@@ -194,6 +194,7 @@ public sealed class AuditCommand(IAnsiConsole console, CliIO io, CliServices ser
                     table.AddRow(
                         new Markup($"[{colour}]{finding.Severity.ToString().ToLowerInvariant()}[/]"),
                         new Text(finding.KindCode),
+                        new Text(finding.Region),
                         new Text(finding.Resource),
                         new Text(finding.Subject ?? string.Empty),
                         new Text(finding.Message),
