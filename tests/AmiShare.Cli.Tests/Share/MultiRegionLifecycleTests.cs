@@ -52,6 +52,12 @@ public sealed class MultiRegionLifecycleTests
         Assert.Equal(All, doctorJson["regions"]!.AsArray().Select(r => (string?)r!["region"]));
         Assert.Contains(doctorJson["requirements"]!.AsArray(), r => (string?)r!["region"] == Ap && (string?)r["status"] == "PASS");
 
+        // Audit's HTML has a row per Region: each holds one image, shared.
+        var audit = RunIn(cloud, Images, null, All, ["audit", "--output", "html", "--since", "none"], ledger: false);
+        Assert.True(audit.ExitCode is ExitCodes.Success or ExitCodes.CheckFailed, audit.Console);
+        Assert.Contains("<h3>Regions</h3>", audit.Out, StringComparison.Ordinal);
+        Assert.All(All, region => Assert.Contains($"<tr><td>{region}</td><td>1</td><td>1</td>", audit.Out, StringComparison.Ordinal));
+
         var (unshared, unshare) = RunJsonIn(cloud, Images, All, "unshare", image, "--from", Prod, "--deregister-copies", "--yes");
         Assert.True(unshared.ExitCode == ExitCodes.Success, unshared.Console + unshared.Out);
         Assert.Equal(2, Steps(unshare).Count(s => (string?)s["action"] == "DeregisterCopy"));
@@ -138,6 +144,7 @@ public sealed class MultiRegionLifecycleTests
         { ["unshare", "ami-0123456789abcdef0", "--from", Prod, "--region", "eu-westt", "--yes"], "\"eu-westt\" is not a Region name" },
         { ["doctor", "ami-0123456789abcdef0", "--target", Prod, "--region", $"{Home},moon-1"], "\"moon-1\" is not a Region name" },
         { ["share", "ami-0123456789abcdef0", "--with", Prod, "--to-region", Eu, "--to-region", Eu, "--reencrypt-key", $"{Eu}=alias/x"], $"--to-region {Eu} is named twice" },
+        { ["audit", "--region", $"{Eu},{Eu}"], $"--region {Eu} is named twice" },
         { ["share", "ami-0123456789abcdef0", "--with", Prod, "--to-region", "all-enabld", "--reencrypt-key", $"{Eu}=alias/x"], "--to-region all-enabled" },
     };
 
