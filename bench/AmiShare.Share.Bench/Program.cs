@@ -12,6 +12,7 @@ using Spectre.Console;
 // user runs), and the manual AWS CLI script (manual-share.sh). Prints calls against the minimum and wall-time ratios.
 // Usage: dotnet run -c Release --project bench/AmiShare.Share.Bench [-- --images 50 --targets 100 --keys 5 --skip-script --skip-process]
 // The ledger comparison instead (SQLite vs DynamoDB on moto_server): [-- --ledger-compare --rounds 2]
+// Multi-Region instead (issue 12; RegionsBench.cs): [-- --regions 4 --images 20 --targets 200 --keys 5]
 // With --faults FILE (a LocalCloud fault plan, docs/localcloud.md "Faults") the in-process share runs under those
 // faults (set-up and verification do not), and the check adds: no key-policy statement lost, no image copied.
 var options = Options.Parse(args);
@@ -24,6 +25,11 @@ Console.WriteLine(string.Create(inv, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, .
 if (options.LedgerCompare)
 {
     return await LedgerCompare.RunAsync(scale, options.Rounds, RunInProcess, ct);
+}
+
+if (options.Regions > 1)
+{
+    return await RegionsBench.RunAsync(scale, options.Regions, options.SkipProcess, options.SkipScript, RunInProcess, ct);
 }
 
 var exitCode = 0;
@@ -301,7 +307,7 @@ static void PrintCalls(Scale scale, ImmutableSortedDictionary<string, long> call
     Console.WriteLine(string.Create(inv, $"Actual / minimal = {actual} / {minimalTotal} = {(double)actual / minimalTotal:0.000}x (target <= 1.2x)"));
 }
 
-internal sealed record Options(int Images, int Targets, int Keys, bool SkipScript, bool SkipProcess, bool LedgerCompare = false, int Rounds = 2, AmiShare.LocalCloud.Hosting.FaultPlan? Faults = null)
+internal sealed record Options(int Images, int Targets, int Keys, bool SkipScript, bool SkipProcess, bool LedgerCompare = false, int Rounds = 2, AmiShare.LocalCloud.Hosting.FaultPlan? Faults = null, int Regions = 1)
 {
     public static Options Parse(string[] args)
     {
@@ -319,8 +325,9 @@ internal sealed record Options(int Images, int Targets, int Keys, bool SkipScrip
                 "--skip-process" => o with { SkipProcess = true },
                 "--ledger-compare" => o with { LedgerCompare = true },
                 "--rounds" => o with { Rounds = Int() },
+                "--regions" => o with { Regions = Int() },
                 "--faults" => o with { Faults = AmiShare.LocalCloud.Hosting.FaultPlan.Parse(File.ReadAllText(Next())) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; known: --images N --targets N --keys N --skip-script --skip-process --ledger-compare --rounds N --faults FILE"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; known: --images N --targets N --keys N --skip-script --skip-process --ledger-compare --rounds N --faults FILE --regions N"),
             };
         }
 

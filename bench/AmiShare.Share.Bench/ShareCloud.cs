@@ -25,7 +25,7 @@ internal sealed record CloudSnapshot(int ImageCount, Dictionary<string, List<str
 /// One LocalCloud (in this process, port 0) seeded with the source account and the target accounts, and the
 /// source's images and keys made through the AWS API: every run of the bench gets a fresh, identical one.
 /// </summary>
-internal sealed class ShareCloud : IAsyncDisposable
+internal sealed partial class ShareCloud : IAsyncDisposable
 {
     public const string Source = "111111111111";
     public const string Region = "us-east-1";
@@ -54,12 +54,12 @@ internal sealed class ShareCloud : IAsyncDisposable
     public static BasicAWSCredentials Root(string account) =>
         new(SeedAccount.DefaultRootAccessKeyId(account), SeedAccount.DefaultRootSecretAccessKey(account));
 
-    public static async Task<ShareCloud> StartAsync(Scale scale, CancellationToken cancellationToken)
+    public static async Task<ShareCloud> StartAsync(Scale scale, CancellationToken cancellationToken, IReadOnlyList<string>? destinations = null)
     {
         var targets = TargetAccounts(scale.Targets);
         var seed = new SeedDocument
         {
-            Regions = [Region],
+            Regions = [Region, .. destinations ?? []],
             Accounts = [new SeedAccount { Id = Source, Name = "images" }, .. targets.Select(t => new SeedAccount { Id = t, Name = "target-" + t[^3..] })],
 
             // 1 MiB of content per image: the bench measures the share, not content encryption.
@@ -70,6 +70,7 @@ internal sealed class ShareCloud : IAsyncDisposable
         try
         {
             await cloud.CreateImagesAsync(scale, cancellationToken).ConfigureAwait(false);
+            await cloud.CreateDestinationKeysAsync(destinations ?? [], cancellationToken).ConfigureAwait(false);
             return cloud;
         }
         catch

@@ -12,8 +12,21 @@ public class ConnectionSettings : CommonSettings
     public string? Profile { get; init; }
 
     [CommandOption("--region <REGION>")]
-    [Description("Region of the images (default: AWS_REGION, then the profile's region).")]
-    public string? Region { get; init; }
+    [Description("Region of the images (default: AWS_REGION, then the profile's region). verify, doctor and unshare take several (repeat, or comma-separate): the first is the images' home, the others hold AmiShare's copies.")]
+    public string[] Regions { get; init; } = [];
+
+    /// <summary>The home Region: the first <c>--region</c>, or null for the profile's.</summary>
+    public string? Region => RegionList.IsEmpty ? null : RegionList[0];
+
+    /// <summary>Every <c>--region</c>, repeated or comma-separated, in order (<see cref="RegionListProblem"/> says what is wrong with it).</summary>
+    public System.Collections.Immutable.ImmutableArray<string> RegionList =>
+        [.. Regions.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
+
+    /// <summary>A bad Region name or a Region named twice, as one line with the fix; null when the list is good.</summary>
+    public string? RegionListProblem =>
+        RegionList.FirstOrDefault(r => !Core.Model.RegionNames.IsValid(r)) is { } bad ? Core.Model.RegionNames.Problem(bad, "--region")
+        : RegionList.GroupBy(r => r, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice ? $"--region {twice.Key} is named twice; name each Region once (the first --region is the images' home)."
+        : null;
 
     [CommandOption("--endpoint-url <URL>")]
     [Description("Send every request to this endpoint, e.g. LocalCloud's (also AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_EC2/_KMS/_STS/_IAM).")]

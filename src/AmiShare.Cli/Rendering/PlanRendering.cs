@@ -77,6 +77,8 @@ internal static class PlanRendering
         PermissionDetails permission => permission.Region,
         KeyPolicyDetails key => key.Region,
         AsgGrantDetails grant => Arns.RegionOf(grant.KeyArn),
+        ReplicateKeyDetails replica => replica.Region,
+        DeregisterCopyDetails copyRemoval => copyRemoval.Region,
         _ => null,
     };
 

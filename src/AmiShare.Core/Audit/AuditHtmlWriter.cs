@@ -74,6 +74,7 @@ public static class AuditHtmlWriter
         foreach (var account in report.Accounts)
         {
             html.Append("<h2 id=\"account-").Append(E(account.Inventory.AccountId)).Append("\">Account ").Append(E(account.Inventory.AccountId)).Append("</h2>\n");
+            Regions(html, account);
             html.Append("<h3>Relations</h3>\n<div class=\"picture\">\n");
             Picture(html, account);
             html.Append("</div>\n");
@@ -85,6 +86,29 @@ public static class AuditHtmlWriter
         html.Append("</body>\n</html>\n");
         return html.ToString();
     }
+
+    /// <summary>One row per audited Region: a golden image shared into several Regions is several images, one per Region.</summary>
+    private static void Regions(StringBuilder html, AccountAudit account)
+    {
+        var inventory = account.Inventory;
+        html.Append("<h3>Regions</h3>\n<table class=\"regions\">\n<thead><tr><th>Region</th><th>Images</th><th>Shared images</th><th>Snapshots</th><th>Keys</th><th>Findings</th></tr></thead>\n<tbody>\n");
+        foreach (var region in inventory.RegionsOrEmpty)
+        {
+            var images = inventory.Images.Where(i => i.Region == region).ToList();
+            Row(
+                html,
+                region,
+                Count(images.Count),
+                Count(images.Count(i => i.SharingEntityCount > 0)),
+                Count(inventory.Snapshots.Count(s => s.Region == region)),
+                Count(inventory.Keys.Count(k => k.Region == region)),
+                Count(account.Findings.Count(f => f.Region == region)));
+        }
+
+        html.Append("</tbody>\n</table>\n");
+    }
+
+    private static string Count(int count) => count.ToString(CultureInfo.InvariantCulture);
 
     private static void Card(StringBuilder html, string label, int count) =>
         html.Append("<div class=\"card\"><b>").Append(count.ToString(CultureInfo.InvariantCulture)).Append("</b>").Append(E(label)).Append("</div>\n");

@@ -186,7 +186,11 @@ public sealed class ShareDiscovery(ICloudAccount source)
                 policy,
                 reference.Alias is null ? [] : [reference.Alias],
                 replicas,
-                grants);
+                grants)
+            {
+                // DescribeKey lists the primary first (the adapter keeps that order).
+                PrimaryArn = description.MultiRegionArns.IsDefaultOrEmpty ? null : description.MultiRegionArns[0],
+            };
             foreach (var replica in replicas)
             {
                 queue.Enqueue((Arns.RegionOf(replica), replica, null));

@@ -256,6 +256,10 @@ public sealed class PlanExecutor(ApplyContext context)
                     return new StepOutcome(step, string.Join(", ", snapshots), StepOutcomeKind.Applied, $"createVolumePermission {(step.Action == PlanAction.AddCreateVolumePermission ? "added for" : "removed from")} {string.Join(", ", accounts)}");
                 }
 
+            case ReplicateKeyDetails replica:
+                return await RegionalStepExecution.ReplicateAsync(context.Source, step, replica, cancellationToken).ConfigureAwait(false);
+            case DeregisterCopyDetails copyRemoval:
+                return await RegionalStepExecution.DeregisterAsync(context.Source, step, copyRemoval, cancellationToken).ConfigureAwait(false);
             case AsgGrantDetails grant when step.Action == PlanAction.CreateAsgGrant:
                 return await CreateAsgGrantAsync(step, grant, cancellationToken).ConfigureAwait(false);
             case AsgGrantDetails grant:

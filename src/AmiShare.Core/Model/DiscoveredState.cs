@@ -95,6 +95,9 @@ public sealed record KeyState(
     public ImmutableArray<GrantState> GrantsOrEmpty => Grants.IsDefault ? [] : Grants;
 
     public bool IsAwsEbsDefault => Manager == KeyManager.Aws;
+
+    /// <summary>For a multi-Region key, the primary's ARN (ReplicateKey is called on it); null otherwise or when unknown.</summary>
+    public string? PrimaryArn { get; init; }
 }
 
 public sealed record GrantState(string GrantId, string GranteePrincipal, ImmutableArray<string> Operations);

@@ -30,10 +30,19 @@ public sealed record ShareRequest(
     public string? KeyFor(string region) => RegionKeys is not null && RegionKeys.TryGetValue(region, out var key) ? key : null;
 
     public ImmutableArray<string> PrincipalsOrEmpty => Principals.IsDefault ? [] : Principals;
+
+    /// <summary><c>--replicate-key</c>: a multi-Region key without a replica in a destination gets one (ReplicateKey) instead of a refusal.</summary>
+    public bool ReplicateKey { get; init; }
+
+    /// <summary><c>--to-region all-enabled</c>: every Region the account has enabled (DescribeRegions) is a destination.</summary>
+    public bool AllEnabledRegions { get; init; }
 }
 
 /// <summary>What the user asked to take back: <c>amishare unshare IMAGE… --from TARGET…</c>.</summary>
 public sealed record UnshareRequest(ImmutableArray<string> Images, ImmutableArray<ShareTarget> Targets, ImmutableArray<string> Regions = default)
 {
     public ImmutableArray<string> RegionsOrEmpty => Regions.IsDefault ? [] : Regions;
+
+    /// <summary><c>--deregister-copies</c>: also deregister AmiShare's copies of the images (tag amishare:copy-of) and delete their snapshots.</summary>
+    public bool DeregisterCopies { get; init; }
 }

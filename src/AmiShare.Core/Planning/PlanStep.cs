@@ -17,6 +17,8 @@ public enum PlanAction
     RemoveLaunchPermission,
     RemoveCreateVolumePermission,
     RevokeAsgGrant,
+    ReplicateKey,
+    DeregisterCopy,
 }
 
 public enum StepStatus

@@ -119,6 +119,18 @@ public static class SharePlanJson
                 writer.WriteString("terraform", iam.Policy.Terraform);
                 writer.WriteString("cloudFormation", iam.Policy.CloudFormation);
                 break;
+            case ReplicateKeyDetails replica:
+                writer.WriteString("primaryKeyArn", replica.PrimaryKeyArn);
+                writer.WriteString("region", replica.Region);
+                writer.WriteString("replicaKeyArn", replica.ReplicaKeyArn);
+                writer.WriteString("policy", replica.Policy);
+                break;
+            case DeregisterCopyDetails copyRemoval:
+                writer.WriteString("imageId", copyRemoval.ImageId);
+                writer.WriteString("region", copyRemoval.Region);
+                writer.WriteString("sourceImageId", copyRemoval.SourceImageId);
+                WriteStrings(writer, "snapshots", copyRemoval.Snapshots);
+                break;
             default:
                 break;
         }

@@ -45,7 +45,8 @@ public static class SharePlanner
             return new SharePlan([], [.. findings]);
         }
 
-        var steps = new List<PlanStep>(copySteps);
+        // A key replica (--replicate-key) must exist before the copy encrypted under it; copies keep their order.
+        var steps = new List<PlanStep>(copySteps.OrderBy(s => s.Action != PlanAction.ReplicateKey));
         var targetText = string.Join(", ", request.Targets.Select(t => t.Value));
         var keys = KeysInOrder(shared.SelectMany(s => s.Keys), state, findings);
         var audience = KeyPolicyBuilder.AudienceFor(request.Targets, request.PrincipalsOrEmpty, request.Asg, state.Organization, PartitionOf(keys));
@@ -221,12 +222,18 @@ public static class SharePlanner
         }
 
         var key = state.FindKey(reference, destination);
+        if ((key is null || key.Region != destination) && request.ReplicateKey)
+        {
+            key = RegionalSteps.PlanReplica(reference, destination, request, state, copySteps);
+        }
+
         if (key is null || key.Region != destination)
         {
+            var replicate = MultiRegionKeyId(reference) is not null && !request.ReplicateKey ? $" or pass --replicate-key to create {reference}'s replica there" : string.Empty;
             findings.Add(PlanFinding.Blocking(
                 "DestinationKeyNotFound",
                 resource,
-                $"No KMS key {reference} was found in {destination}; CopyImage needs a key of the destination Region. Map {destination} to a customer managed key ARN, id or alias from {destination} in --reencrypt-key."));
+                $"No KMS key {reference} was found in {destination}; CopyImage needs a key of the destination Region. Map {destination} to a customer managed key ARN, id or alias from {destination} in --reencrypt-key{replicate}."));
             return null;
         }
 

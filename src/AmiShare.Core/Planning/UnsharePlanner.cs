@@ -116,6 +116,11 @@ public static class UnsharePlanner
             }
         }
 
+        if (request.DeregisterCopies)
+        {
+            RegionalSteps.PlanCopyRemoval(images, request, state, steps, findings);
+        }
+
         return findings.Any(f => f.Severity == FindingSeverity.Blocking)
             ? new SharePlan([], [.. findings])
             : new SharePlan([.. steps], [.. findings]);

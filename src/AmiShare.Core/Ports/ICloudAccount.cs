@@ -133,7 +133,7 @@ public sealed record InstanceDescription(string Id, Ec2InstanceState State, stri
 
 /// <param name="Manager">AWS or CUSTOMER.</param>
 /// <param name="State">Enabled, Disabled, PendingDeletion, …</param>
-/// <param name="MultiRegionArns">Primary and replica ARNs of a multi-Region key, this one included; empty otherwise.</param>
+/// <param name="MultiRegionArns">Primary (first) and replica ARNs of a multi-Region key, this one included; empty otherwise.</param>
 public sealed record KeyDescription(string Arn, string KeyId, KeyManager Manager, KeyStatus State, ImmutableArray<string> MultiRegionArns);
 
 public sealed record KeyAlias(string AliasName, string? TargetKeyId);

@@ -46,6 +46,15 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
 
     public TimeSpan LaunchTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>The state reason of an instance that EC2 could not get KMS to decrypt its volumes for.</summary>
+    private const string InvalidKmsKeyState = "Client.InvalidKMSKey.InvalidState";
+
+    /// <summary>Launches tried when every other check passes but the instance still ends for want of KMS access.</summary>
+    public int LaunchAttempts { get; init; } = 4;
+
+    /// <summary>Wait before the second launch; doubled before each further one.</summary>
+    public TimeSpan LaunchRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
     public async Task<VerifyReport> VerifyAsync(VerifyRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -74,7 +83,8 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
         if (request.Launch)
         {
             progress?.Report($"launching {imageId} in {caller.Account}");
-            (var launch, instanceId, volumeId) = await LaunchAsync(request, imageId, progress, cancellationToken).ConfigureAwait(false);
+            var retryable = checks.All(c => c.Status == CheckStatus.Pass);
+            (var launch, instanceId, volumeId) = await LaunchWithRetriesAsync(request, imageId, retryable, progress, cancellationToken).ConfigureAwait(false);
             checks.Add(launch);
         }
 
@@ -317,6 +327,39 @@ public sealed class ShareVerifier(ICloudAccount target, ICloudAccount? source, T
             CheckStatus.Fail => new VerifyCheck(name, CheckStatus.Fail, $"The default EBS key {key.Arn}: {identity.Detail}", fix),
             _ => identity with { Name = name },
         };
+    }
+
+    /// <summary>
+    /// Right after a share, a key-policy or grant change may not have reached EC2 yet (KMS is eventually consistent,
+    /// docs/aws-facts.md): when every other check passed and the launch still ended for want of KMS access, it is
+    /// launched again after a backoff on the injected clock, up to <see cref="LaunchAttempts"/>; the check says how
+    /// many launches it took, or why it gave up.
+    /// </summary>
+    private async Task<(VerifyCheck Check, string? InstanceId, string? VolumeId)> LaunchWithRetriesAsync(VerifyRequest request, string imageId, bool retryable, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var started = time.GetUtcNow();
+        var delay = LaunchRetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await LaunchAsync(request, imageId, progress, cancellationToken).ConfigureAwait(false);
+            var kmsRefused = result.Check.Status == CheckStatus.Fail && result.Check.Detail.Contains(InvalidKmsKeyState, StringComparison.Ordinal);
+            if (result.Check.Status == CheckStatus.Pass)
+            {
+                return attempt == 1 ? result : result with { Check = result.Check with { Detail = $"{result.Check.Detail} It took {attempt} launches over {(time.GetUtcNow() - started).TotalSeconds:0} s: a key-policy or grant change had not reached EC2 at first." } };
+            }
+
+            if (!retryable || !kmsRefused || attempt >= LaunchAttempts)
+            {
+                var why = !kmsRefused || attempt == 1 && !retryable
+                    ? string.Empty
+                    : $" Gave up after {attempt} launches over {(time.GetUtcNow() - started).TotalSeconds:0} s: every other check passes, so if the share was just made, KMS may still be propagating the key-policy or grant change; rerun verify --launch in a few minutes.";
+                return result with { Check = result.Check with { Detail = result.Check.Detail + why } };
+            }
+
+            progress?.Report($"launch {attempt} of {LaunchAttempts} ended for want of KMS access; every other check passes, so trying again in {delay.TotalSeconds:0.#} s");
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            delay *= 2;
+        }
     }
 
     private async Task<(VerifyCheck Check, string? InstanceId, string? VolumeId)> LaunchAsync(VerifyRequest request, string imageId, IProgress<string>? progress, CancellationToken cancellationToken)

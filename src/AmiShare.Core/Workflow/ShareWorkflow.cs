@@ -26,6 +26,11 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
     {
         ArgumentNullException.ThrowIfNull(request);
         var regions = request.RegionsOrEmpty.IsEmpty ? [defaultRegion] : request.RegionsOrEmpty;
+        if (request.AllEnabledRegions)
+        {
+            request = await EnabledDestinationsAsync(request, regions, cancellationToken).ConfigureAwait(false);
+        }
+
         var scope = new DiscoveryScope(request.Images, regions, request.ReencryptKey, WithGrants: request.Asg, WithVolumePermissions: request.AllowCopy, Targets: request.Targets, WithCopies: request.ReencryptKey is not null || request.RegionKeys is not null)
         {
             DestinationRegions = request.DestinationRegionsOrEmpty,
@@ -37,8 +42,18 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
             .Concat(request.PrincipalsOrEmpty.Select(p => "principal=" + p))
             .Append($"allow-copy={request.AllowCopy}").Append($"asg={request.Asg}").Append("reencrypt=" + request.ReencryptKey)
             .Concat(request.DestinationRegionsOrEmpty.Select(r => "to-region=" + r))
-            .Concat((request.RegionKeys ?? ImmutableDictionary<string, string>.Empty).Select(k => $"key={k.Key}={k.Value}"));
+            .Concat((request.RegionKeys ?? ImmutableDictionary<string, string>.Empty).Select(k => $"key={k.Key}={k.Value}"))
+            .Concat(request.ReplicateKey ? ["replicate-key"] : []);
         return new PlannedChange("share", state, plan, PlanExecutor.Fingerprint("share", state.SourceAccount, arguments), regions);
+    }
+
+    /// <summary><c>--to-region all-enabled</c>: every Region DescribeRegions lists for the account, besides the images' own.</summary>
+    private async Task<ShareRequest> EnabledDestinationsAsync(ShareRequest request, ImmutableArray<string> regions, CancellationToken cancellationToken)
+    {
+        var calls = source as IRegionalCalls ?? throw new InvalidOperationException("--to-region all-enabled needs DescribeRegions, which this connection does not offer.");
+        var enabled = await calls.DescribeEnabledRegionsAsync(regions[0], cancellationToken).ConfigureAwait(false);
+        var destinations = request.DestinationRegionsOrEmpty.Concat(enabled).Where(r => !regions.Contains(r)).Distinct(StringComparer.Ordinal).ToImmutableArray();
+        return request with { DestinationRegions = destinations, AllEnabledRegions = false };
     }
 
     public async Task<PlannedChange> PlanUnshareAsync(UnshareRequest request, CancellationToken cancellationToken)
@@ -50,7 +65,8 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
         var scope = new DiscoveryScope([], regions, WithGrants: true, WithVolumePermissions: true, Targets: request.Targets);
         var state = await new ShareDiscovery(source).DiscoverAsync(scope, cancellationToken).ConfigureAwait(false);
         var plan = UnsharePlanner.Plan(request with { Regions = regions }, state);
-        var arguments = request.Images.Concat(request.Targets.Select(t => "from=" + t.Value)).Concat(regions.Select(r => "region=" + r));
+        var arguments = request.Images.Concat(request.Targets.Select(t => "from=" + t.Value)).Concat(regions.Select(r => "region=" + r))
+            .Concat(request.DeregisterCopies ? ["deregister-copies"] : []);
         return new PlannedChange("unshare", state, plan, PlanExecutor.Fingerprint("unshare", state.SourceAccount, arguments), regions);
     }
 

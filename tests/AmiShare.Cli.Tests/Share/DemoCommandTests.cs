@@ -12,7 +12,8 @@ public sealed class DemoCommandTests
         Assert.True(outcome.ExitCode == ExitCodes.Success, outcome.Console);
         Assert.Contains("alias/aws/ebs is AWS managed and cannot be shared", outcome.Console, StringComparison.Ordinal);
         Assert.Contains("Every check passed", outcome.Console, StringComparison.Ordinal);
-        Assert.Equal(2, CountOf(outcome.Console, "the content is equal"));
+        Assert.Equal(4, CountOf(outcome.Console, "the content is equal"));
+        Assert.Contains("ap-southeast-2: 0 copy(ies) left", outcome.Console, StringComparison.Ordinal);
         Assert.Contains("The story ended as it should", outcome.Console, StringComparison.Ordinal);
     }
 
@@ -25,7 +26,7 @@ public sealed class DemoCommandTests
         Assert.Equal(string.Empty, outcome.Console.Trim());
         var json = System.Text.Json.Nodes.JsonNode.Parse(outcome.Out)!;
         Assert.True((bool)json["ok"]!);
-        Assert.Equal(9, json["chapters"]!.AsArray().Count);
+        Assert.Equal(12, json["chapters"]!.AsArray().Count);
         Assert.All(json["chapters"]!.AsArray(), c => Assert.True((bool)c!["ok"]!));
     }
 

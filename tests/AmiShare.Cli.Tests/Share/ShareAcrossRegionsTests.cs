@@ -80,7 +80,7 @@ public sealed class ShareAcrossRegionsTests
         Assert.Single(await OwnedImagesAsync(cloud, Ap));
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAwsCliAsync(string endpoint, string region, string account, params string[] arguments)
+    internal static async Task<(int ExitCode, string Output, string Error)> RunAwsCliAsync(string endpoint, string region, string account, params string[] arguments)
     {
         var credentials = Root(account).GetCredentials();
         var start = new ProcessStartInfo("aws", ["--endpoint-url", endpoint, "--region", region, .. arguments])

@@ -75,6 +75,18 @@ public sealed class AuditSettings : CommandSettings
             return ValidationResult.Error("--concurrency must be between 1 and 64.");
         }
 
+        // A Region typed wrong or twice is one error with the fix, before any call (as for the other commands).
+        var regions = Regions.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (regions.FirstOrDefault(r => !Core.Model.RegionNames.IsValid(r)) is { } bad)
+        {
+            return ValidationResult.Error(Core.Model.RegionNames.Problem(bad, "--region"));
+        }
+
+        if (regions.GroupBy(r => r, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            return ValidationResult.Error($"--region {twice.Key} is named twice; name each Region to audit once.");
+        }
+
         if (Out is not null && Output == AuditOutputFormat.Table)
         {
             return ValidationResult.Error("--out writes a report file: pass --output json or --output html with it.");
@@ -182,7 +194,7 @@ public sealed class AuditCommand(IAnsiConsole console, CliIO io, CliServices ser
             if (audit.Findings.Length > 0)
             {
                 var table = new Table().Border(TableBorder.Rounded);
-                table.AddColumns("severity", "kind", "resource", "subject", "what", "fix");
+                table.AddColumns("severity", "kind", "region", "resource", "subject", "what", "fix");
                 foreach (var finding in audit.Findings)
                 {
                     var colour = finding.Severity switch
@@ -194,6 +206,7 @@ public sealed class AuditCommand(IAnsiConsole console, CliIO io, CliServices ser
                     table.AddRow(
                         new Markup($"[{colour}]{finding.Severity.ToString().ToLowerInvariant()}[/]"),
                         new Text(finding.KindCode),
+                        new Text(finding.Region),
                         new Text(finding.Resource),
                         new Text(finding.Subject ?? string.Empty),
                         new Text(finding.Message),

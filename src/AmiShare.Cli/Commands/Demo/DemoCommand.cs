@@ -33,7 +33,7 @@ public sealed class DemoSettings : CommonSettings
 /// runs with the same content; adopt re-encrypts under prod's own key; unshare; verify now fails and says why.
 /// Exits 0 only when every chapter ends the way the story says.
 /// </summary>
-public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices services) : AsyncCommand<DemoSettings>
+public sealed partial class DemoCommand(IAnsiConsole console, CliIO io, CliServices services) : AsyncCommand<DemoSettings>
 {
     private const string Region = "us-east-1";
     private const string Source = DefaultSeed.ImagesAccountId;
@@ -46,7 +46,9 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        await using var cloud = await LocalCloudServer.StartAsync(new LocalCloudOptions { TimeProvider = services.Clock }, cancellationToken).ConfigureAwait(false);
+        // The default seed, serving the multi-Region chapter's Regions too.
+        var seed = DefaultSeed.Create() with { Regions = [Region, .. Destinations] };
+        await using var cloud = await LocalCloudServer.StartAsync(new LocalCloudOptions { TimeProvider = services.Clock, Seed = seed }, cancellationToken).ConfigureAwait(false);
         var endpoint = cloud.Endpoint.ToString().TrimEnd('/');
         var ledger = Path.Combine(Path.GetTempPath(), $"amishare-demo-{Guid.NewGuid():N}.db");
         // With --output json the story is told to nobody and only its outcome is printed, as JSON.
@@ -101,7 +103,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
         }
     }
 
-    private sealed class Story(IAnsiConsole console, CliIO io, CliServices services, LocalCloudServer cloud, string endpoint, string ledger, bool noColor)
+    private sealed partial class Story(IAnsiConsole console, CliIO io, CliServices services, LocalCloudServer cloud, string endpoint, string ledger, bool noColor)
     {
         private readonly HttpClient admin = new() { BaseAddress = new Uri(endpoint + "/") };
         private readonly List<(string Title, bool Ok)> chapters = [];
@@ -161,6 +163,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
 
             Chapter("Verify again: it must fail now, and say why.");
             ok &= Expect(Run(source, null, "verify", GoldenName, "--target-role-arn", LauncherRoleArn), ExitCodes.CheckFailed);
+            ok &= await TellRegionsAsync(source, target, golden.ImageId, sourceDigest, cancellationToken).ConfigureAwait(false);
             return ok;
         }
 
@@ -196,7 +199,9 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
         private int Run(AWSCredentials credentials, TextWriter? output, params string[] args)
         {
             console.MarkupLineInterpolated($"[blue]$ amishare {string.Join(' ', args)}[/]");
-            string[] common = ["--endpoint-url", endpoint, "--region", Region, "--ledger", ledger, .. noColor ? ["--no-color"] : Array.Empty<string>()];
+            // A command that names its Regions (the multi-Region chapter) gets no default one.
+            string[] region = args.Contains("--region") ? [] : ["--region", Region];
+            string[] common = ["--endpoint-url", endpoint, .. region, "--ledger", ledger, .. noColor ? ["--no-color"] : Array.Empty<string>()];
             var commandServices = services with { Connector = () => new AwsCloudConnector(new AwsAdapterSettings { TimeProvider = services.Clock }, credentials), PollInterval = TimeSpan.FromMilliseconds(50) };
             return CliApp.Run([.. args, .. common], console, output is null ? io : io with { Out = output }, commandServices);
         }
@@ -282,13 +287,13 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
             await iam.PutRolePolicyAsync(LauncherRole, "UseProdEbsKey", document, cancellationToken).ConfigureAwait(false);
         }
 
-        private async Task<bool> LaunchAndCompareAsync(ICloudAccount prod, string imageId, string sourceDigest, CancellationToken cancellationToken)
+        private async Task<bool> LaunchAndCompareAsync(ICloudAccount prod, string imageId, string sourceDigest, CancellationToken cancellationToken, string region = Region)
         {
-            console.MarkupLineInterpolated($"[blue]  RunInstances {imageId} as {LauncherRoleArn}[/]");
+            console.MarkupLineInterpolated($"[blue]  RunInstances {imageId} in {region} as {LauncherRoleArn}[/]");
             string instanceId;
             try
             {
-                instanceId = (await prod.RunInstanceAsync(Region, imageId, "t3.micro", null, dryRun: false, cancellationToken).ConfigureAwait(false))!;
+                instanceId = (await prod.RunInstanceAsync(region, imageId, "t3.micro", null, dryRun: false, cancellationToken).ConfigureAwait(false))!;
             }
             catch (CloudOperationException e)
             {
@@ -300,7 +305,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
             {
                 for (var attempt = 0; attempt < 200; attempt++)
                 {
-                    var instance = await prod.DescribeInstanceAsync(Region, instanceId, cancellationToken).ConfigureAwait(false);
+                    var instance = await prod.DescribeInstanceAsync(region, instanceId, cancellationToken).ConfigureAwait(false);
                     if (instance?.State == Ec2InstanceState.Running && instance.RootVolumeId is { } volume)
                     {
                         var digest = await DigestAsync(volume, cancellationToken).ConfigureAwait(false);
@@ -324,7 +329,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
             }
             finally
             {
-                await prod.TerminateInstanceAsync(Region, instanceId, CancellationToken.None).ConfigureAwait(false);
+                await prod.TerminateInstanceAsync(region, instanceId, CancellationToken.None).ConfigureAwait(false);
             }
         }
 
@@ -350,7 +355,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliIO io, CliServices serv
         public LaunchSettings(string endpoint)
         {
             EndpointUrl = endpoint;
-            Region = DemoCommand.Region;
+            Regions = [DemoCommand.Region];
             TargetRoleArn = LauncherRoleArn;
         }
     }

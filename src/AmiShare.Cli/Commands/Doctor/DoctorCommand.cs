@@ -9,6 +9,7 @@ using AmiShare.Core.Ports;
 using AmiShare.Core.Workflow;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console.Rendering;
 
 namespace AmiShare.Cli.Commands.Doctor;
 
@@ -54,20 +55,43 @@ public sealed class DoctorCommand(IAnsiConsole console, CliIO io, CliServices se
         var source = await connector.ConnectSourceAsync(settings, cancellationToken).ConfigureAwait(false);
         var target = await connector.ConnectTargetAsync(settings, cancellationToken).ConfigureAwait(false);
         var reader = new DoctorFactReader(Side(source.Account), target is null ? null : Side(target));
-        var request = new DoctorRequest(settings.Image, source.Region, settings.Target!, settings.Principal, new DoctorOptions(settings.Copy, settings.Asg));
-        var facts = await WithProgressAsync(settings, "Reading", progress => reader.ReadAsync(request, progress, cancellationToken)).ConfigureAwait(false);
-        var report = DoctorRules.Run(facts);
-        Render(settings, report);
-        return report.Failures.Any() ? ExitCodes.CheckFailed : ExitCodes.Success;
+        var regions = settings.RegionList.IsEmpty ? [source.Region] : settings.RegionList;
+
+        // The first Region is the image's home; in each other one the image is AmiShare's copy of it (issue 12).
+        var reports = await WithProgressAsync(settings, "Reading", progress => Task.WhenAll(regions.Select(async (region, index) =>
+        {
+            var imageId = index == 0 ? settings.Image : (await RegionalCopies.CopyInAsync(source.Account, settings.Image, region, cancellationToken).ConfigureAwait(false))?.Id;
+            if (imageId is null)
+            {
+                return NoCopy(settings, regions[0], region);
+            }
+
+            var request = new DoctorRequest(imageId, region, settings.Target!, settings.Principal, new DoctorOptions(settings.Copy, settings.Asg));
+            return DoctorRules.Run(await reader.ReadAsync(request, progress, cancellationToken).ConfigureAwait(false));
+        }))).ConfigureAwait(false);
+        Render(settings, [.. reports]);
+        return reports.Any(r => r.Failures.Any()) ? ExitCodes.CheckFailed : ExitCodes.Success;
     }
+
+    /// <summary>A Region without AmiShare's copy of the image: nothing there to launch, and the share that makes one.</summary>
+    private static DoctorReport NoCopy(DoctorSettings settings, string home, string region) => new(
+        settings.Image,
+        region,
+        settings.Target!,
+        settings.Principal ?? $"arn:aws:iam::{settings.Target}:root",
+        [Requirement.Fail("image-in-region", $"a copy of {settings.Image} in {region}", $"{settings.Image} has no available copy by AmiShare in {region} (tag amishare:copy-of), so there is nothing to launch there.", $"amishare share {settings.Image} --with {settings.Target} --region {home} --to-region {region} --reencrypt-key {region}=KEY")]);
 
     private static DoctorSide Side(ICloudAccount account) =>
         new(account, account as IAuditReads ?? throw new CliException("doctor needs the AWS adapter's read-only calls (IAM, CloudTrail, settings), which this connection does not offer."));
 
-    private void Render(DoctorSettings settings, DoctorReport report)
+    private void Render(DoctorSettings settings, IReadOnlyList<DoctorReport> reports)
     {
+        var report = reports[0];
+        var requirements = reports.SelectMany(r => r.Requirements.Select(q => (r.Region, Requirement: q))).ToList();
         if (settings.Output == OutputFormat.Json)
         {
+            // The single-Region members keep their meaning (the home Region's image); the counts and requirements
+            // cover every Region, each requirement naming its Region, and "regions" lists them.
             IO.Out.WriteLine(JsonSerializer.Serialize(
                 new
                 {
@@ -75,39 +99,48 @@ public sealed class DoctorCommand(IAnsiConsole console, CliIO io, CliServices se
                     region = report.Region,
                     targetAccount = report.TargetAccount,
                     principal = report.PrincipalArn,
-                    passed = report.Passed,
-                    failures = report.Failures.Count(),
-                    unknowns = report.Unknowns.Count(),
-                    requirements = report.Requirements.Select(r => new
+                    passed = reports.All(r => r.Passed),
+                    failures = reports.Sum(r => r.Failures.Count()),
+                    unknowns = reports.Sum(r => r.Unknowns.Count()),
+                    requirements = requirements.Select(r => new
                     {
-                        rule = r.Rule,
-                        name = r.Name,
-                        status = CheckStatusText.Word(r.Status),
-                        decidingStatements = r.DecidingStatements,
-                        explanation = r.Explanation,
-                        fix = r.Fix,
+                        rule = r.Requirement.Rule,
+                        name = r.Requirement.Name,
+                        status = CheckStatusText.Word(r.Requirement.Status),
+                        decidingStatements = r.Requirement.DecidingStatements,
+                        explanation = r.Requirement.Explanation,
+                        fix = r.Requirement.Fix,
+                        region = r.Region,
                     }),
+                    regions = reports.Select(r => new { region = r.Region, imageId = r.ImageId, passed = r.Passed }),
                 },
                 Json));
             IO.Out.Flush();
             return;
         }
 
-        Console.MarkupLineInterpolated($"[bold]Doctor {report.ImageId}[/] ({report.Region}) for {report.PrincipalArn} in {report.TargetAccount}");
+        var several = reports.Count > 1;
+        Console.MarkupLineInterpolated($"[bold]Doctor {report.ImageId}[/] ({string.Join(", ", reports.Select(r => several ? $"{r.Region}: {r.ImageId}" : r.Region))}) for {report.PrincipalArn} in {report.TargetAccount}");
         var table = new Table().Border(TableBorder.Rounded);
+        if (several)
+        {
+            table.AddColumn("region");
+        }
+
         table.AddColumns("requirement", "result", "why", "fix");
-        foreach (var requirement in report.Requirements)
+        foreach (var (region, requirement) in requirements)
         {
             var status = CheckStatusText.Markup(requirement.Status);
             var why = requirement.DecidingStatements.IsDefaultOrEmpty
                 ? requirement.Explanation
                 : $"{requirement.Explanation}\n(decided by {string.Join(", ", requirement.DecidingStatements)})";
-            table.AddRow(new Text(requirement.Name), new Markup(status), new Text(why), new Text(requirement.Fix ?? string.Empty));
+            IRenderable[] cells = [new Text(requirement.Name), new Markup(status), new Text(why), new Text(requirement.Fix ?? string.Empty)];
+            table.AddRow(several ? [new Text(region), .. cells] : cells);
         }
 
         Console.Write(table);
-        var failures = report.Failures.Count();
-        var unknowns = report.Unknowns.Count();
+        var failures = reports.Sum(r => r.Failures.Count());
+        var unknowns = reports.Sum(r => r.Unknowns.Count());
         Console.MarkupLine(
             failures > 0 ? $"[red]{failures} requirement(s) fail[/]: the launch would not work; the fix column says what to do."
             : unknowns > 0 ? $"[yellow]No requirement fails, {unknowns} could not be checked[/]: the fix column says which access would settle them."

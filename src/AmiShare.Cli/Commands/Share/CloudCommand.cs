@@ -22,6 +22,12 @@ public abstract class CloudCommand<TSettings>(IAnsiConsole console, CliIO io, Cl
 
     public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
+        // A bad or repeated --region is refused before any cloud call, whichever command it is.
+        if (settings.RegionListProblem is { } regionProblem)
+        {
+            throw new CliException(regionProblem, ExitCodes.InvalidInput);
+        }
+
         // A --ledger that cannot be used is refused before any cloud call, not after the plan was made.
         if (settings is CloudSettings cloud)
         {

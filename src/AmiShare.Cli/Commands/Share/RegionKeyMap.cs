@@ -37,23 +37,39 @@ internal static class RegionKeyMap
         return (map.ToImmutable(), null);
     }
 
-    /// <summary>Repeated, comma-separated <c>--to-region</c> values, or the first bad name with its fix.</summary>
+    /// <summary><c>--to-region all-enabled</c>: every Region the account has enabled (DescribeRegions), resolved when the plan is made.</summary>
+    public const string AllEnabled = "all-enabled";
+
+    /// <summary>Repeated, comma-separated <c>--to-region</c> values (without <see cref="AllEnabled"/>), or the first bad or repeated name with its fix.</summary>
     public static (ImmutableArray<string> Regions, string? Problem) ParseRegions(IEnumerable<string> values)
     {
         var regions = ImmutableArray.CreateBuilder<string>();
+        var allEnabled = false;
         foreach (var name in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {
-            if (!RegionNames.IsValid(name))
+            if (name == AllEnabled && !allEnabled)
             {
-                return ([], RegionNames.Problem(name, "--to-region"));
+                allEnabled = true;
+                continue;
             }
 
-            if (!regions.Contains(name))
+            if (name != AllEnabled && !RegionNames.IsValid(name))
             {
-                regions.Add(name);
+                return ([], RegionNames.Problem(name, "--to-region") + $" Or pass --to-region {AllEnabled} for every Region the account has enabled.");
             }
+
+            if (name == AllEnabled || regions.Contains(name))
+            {
+                return ([], $"--to-region {name} is named twice; name each destination Region once.");
+            }
+
+            regions.Add(name);
         }
 
         return (regions.ToImmutable(), null);
     }
+
+    /// <summary>Whether <c>--to-region</c> includes <see cref="AllEnabled"/>.</summary>
+    public static bool IsAllEnabled(IEnumerable<string> values) =>
+        values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Contains(AllEnabled, StringComparer.Ordinal);
 }

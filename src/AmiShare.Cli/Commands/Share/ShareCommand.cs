@@ -36,8 +36,13 @@ public sealed class ShareSettings : PlanApplySettings
     public string? ReencryptKey { get; init; }
 
     [CommandOption("--to-region <REGION>")]
-    [Description("Also copy each image into this Region under its key from --reencrypt-key and share the copy there (repeat, or comma-separate).")]
+    [Description("Also copy each image into this Region under its key from --reencrypt-key and share the copy there (repeat, or comma-separate; all-enabled: every Region the account has enabled).")]
     public string[] ToRegions { get; init; } = [];
+
+    // Multi-Region (issue 12): a missing replica of a multi-Region key.
+    [CommandOption("--replicate-key")]
+    [Description("With a multi-Region key (mrk-…) in --reencrypt-key: create its replica (ReplicateKey, with AmiShare's statements) in a --to-region destination that has none, instead of refusing.")]
+    public bool ReplicateKey { get; init; }
 
     [CommandOption("--iac <FORMAT>")]
     [Description("Print the target IAM policy as a [green]terraform[/] or [green]cloudformation[/] snippet instead of JSON.")]
@@ -88,13 +93,14 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
         var request = new ShareRequest(
             [.. settings.Images],
             settings.Targets.Targets,
-            settings.Region is null ? [] : [settings.Region],
+            settings.RegionList,
             settings.AllowCopy,
             [.. settings.Principals],
             settings.Asg,
             RegionKeyMap.IsMap(settings.ReencryptKey) ? null : settings.ReencryptKey,
             RegionKeyMap.ParseRegions(settings.ToRegions).Regions,
             RegionKeyMap.IsMap(settings.ReencryptKey) ? RegionKeyMap.Parse(settings.ReencryptKey!).Map : null);
+        request = request with { ReplicateKey = settings.ReplicateKey, AllEnabledRegions = RegionKeyMap.IsAllEnabled(settings.ToRegions) };
         var workflow = new ShareWorkflow(source.Account, source.Region);
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanShareAsync(request, cancellationToken)).ConfigureAwait(false);
         return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac), cancellationToken).ConfigureAwait(false);

@@ -18,6 +18,10 @@ public sealed class UnshareSettings : PlanApplySettings
     [Description("Whom to take the share back from (repeat, or comma-separate): account id, organization ARN or OU ARN.")]
     public string[] From { get; init; } = [];
 
+    [CommandOption("--deregister-copies")]
+    [Description("Also deregister AmiShare's copies of the images (tag amishare:copy-of) and delete their snapshots, in every --region; refused while a copy is still shared with a target not in --from.")]
+    public bool DeregisterCopies { get; init; }
+
     public override ValidationResult Validate() => ValidateImagesAndTargets(Images, From, "--from");
 }
 
@@ -27,7 +31,7 @@ public sealed class UnshareCommand(IAnsiConsole console, CliIO io, CliServices s
     protected override async Task<int> RunAsync(UnshareSettings settings, ICloudConnector connector, CancellationToken cancellationToken)
     {
         var source = await connector.ConnectSourceAsync(settings, cancellationToken).ConfigureAwait(false);
-        var request = new UnshareRequest([.. settings.Images], TargetList.Parse(settings.From).Targets, settings.Region is null ? [] : [settings.Region]);
+        var request = new UnshareRequest([.. settings.Images], TargetList.Parse(settings.From).Targets, settings.RegionList) { DeregisterCopies = settings.DeregisterCopies };
         var workflow = new ShareWorkflow(source.Account, source.Region);
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanUnshareAsync(request, cancellationToken)).ConfigureAwait(false);
         return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, IacFormat.None), cancellationToken).ConfigureAwait(false);

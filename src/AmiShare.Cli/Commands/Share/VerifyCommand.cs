@@ -6,6 +6,7 @@ using AmiShare.Cli.Rendering;
 using AmiShare.Core.Workflow;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console.Rendering;
 
 namespace AmiShare.Cli.Commands.Share;
 
@@ -47,42 +48,64 @@ public sealed class VerifyCommand(IAnsiConsole console, CliIO io, CliServices se
     {
         var source = await connector.ConnectSourceAsync(settings, cancellationToken).ConfigureAwait(false);
         var target = (await connector.ConnectTargetAsync(settings, cancellationToken).ConfigureAwait(false))!;
-        var verifier = new ShareVerifier(target, source.Account, Services.Clock) { PollInterval = Services.PollInterval ?? TimeSpan.FromSeconds(5) };
+
+        // Tests poll fast, and a retried launch backs off from 25 polls; AWS gets 5 s polls and a 5 s first backoff.
+        var verifier = new ShareVerifier(target, source.Account, Services.Clock)
+        {
+            PollInterval = Services.PollInterval ?? TimeSpan.FromSeconds(5),
+            LaunchRetryDelay = Services.PollInterval is { } poll ? poll * 25 : TimeSpan.FromSeconds(5),
+        };
         var request = new VerifyRequest(settings.Image, source.Region, settings.Asg, settings.Launch, settings.InstanceType, settings.Subnet);
-        var report = await WithProgressAsync(settings, "Verifying", progress => verifier.VerifyAsync(request, progress, cancellationToken)).ConfigureAwait(false);
+        var regional = new RegionalVerification(verifier, target, source.Account);
+        var report = await WithProgressAsync(settings, "Verifying", progress => regional.VerifyAsync(request, settings.RegionList, progress, cancellationToken)).ConfigureAwait(false);
         Render(settings, report);
         return report.Passed ? ExitCodes.Success : ExitCodes.CheckFailed;
     }
 
-    private void Render(VerifySettings settings, VerifyReport report)
+    private void Render(VerifySettings settings, MultiRegionVerifyReport multi)
     {
+        var home = multi.Home.Report;
         if (settings.Output == OutputFormat.Json)
         {
+            // The single-Region members keep their meaning (the home Region's); each check and the regions list add the Region.
             IO.Out.WriteLine(JsonSerializer.Serialize(
                 new
                 {
-                    targetAccount = report.TargetAccount,
-                    targetPrincipal = report.TargetPrincipal,
-                    imageId = report.ImageId,
-                    passed = report.Passed,
-                    instanceId = report.InstanceId,
-                    checks = report.Checks.Select(c => new { name = c.Name, status = CheckStatusText.Word(c.Status), detail = c.Detail, fix = c.Fix }),
+                    targetAccount = home.TargetAccount,
+                    targetPrincipal = home.TargetPrincipal,
+                    imageId = home.ImageId,
+                    passed = multi.Passed,
+                    instanceId = home.InstanceId,
+                    checks = multi.Regions.SelectMany(r => r.Report.Checks.Select(c => new { name = c.Name, status = CheckStatusText.Word(c.Status), detail = c.Detail, fix = c.Fix, region = r.Region })),
+                    regions = multi.Regions.Select(r => new { region = r.Region, imageId = r.Report.ImageId, passed = r.Report.Passed, instanceId = r.Report.InstanceId }),
                 },
                 Json));
             IO.Out.Flush();
             return;
         }
 
-        Console.MarkupLineInterpolated($"[bold]Verify {report.ImageId}[/] from {report.TargetPrincipal}");
+        var several = multi.Regions.Length > 1;
+        Console.MarkupLineInterpolated($"[bold]Verify {home.ImageId}[/] from {home.TargetPrincipal}");
         var table = new Table().Border(TableBorder.Rounded);
+        if (several)
+        {
+            table.AddColumn("region");
+        }
+
         table.AddColumns("check", "result", "detail", "fix");
-        foreach (var check in report.Checks)
+        foreach (var (region, check) in multi.Regions.SelectMany(r => r.Report.Checks.Select(c => (r.Region, c))))
         {
             var status = CheckStatusText.Markup(check.Status);
-            table.AddRow(new Text(check.Name), new Markup(status), new Text(check.Detail), new Text(check.Fix ?? string.Empty));
+            IRenderable[] cells = [new Text(check.Name), new Markup(status), new Text(check.Detail), new Text(check.Fix ?? string.Empty)];
+            table.AddRow(several ? [new Text(region), .. cells] : cells);
         }
 
         Console.Write(table);
-        Console.MarkupLine(report.Passed ? "[green]Every check passed[/]: the target can launch the image." : "[red]Some checks did not pass[/]: the fix column says what to do.");
+        if (several)
+        {
+            Console.MarkupLineInterpolated($"Regions: {string.Join(", ", multi.Regions.Select(r => $"{r.Region} {r.Report.ImageId} {(r.Report.Passed ? "PASS" : "FAIL")}"))}");
+        }
+
+        Console.MarkupLine(multi.Passed ? "[green]Every check passed[/]: the target can launch the image." : "[red]Some checks did not pass[/]: the fix column says what to do.");
     }
 }
