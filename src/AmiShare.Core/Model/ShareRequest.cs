@@ -30,6 +30,9 @@ public sealed record ShareRequest(
     public string? KeyFor(string region) => RegionKeys is not null && RegionKeys.TryGetValue(region, out var key) ? key : null;
 
     public ImmutableArray<string> PrincipalsOrEmpty => Principals.IsDefault ? [] : Principals;
+
+    /// <summary><c>--fold-wider</c>: accept a key-policy fold into organization conditions that also admits accounts not asked for.</summary>
+    public bool FoldWider { get; init; }
 }
 
 /// <summary>What the user asked to take back: <c>amishare unshare IMAGE… --from TARGET…</c>.</summary>

@@ -39,6 +39,10 @@ public sealed class ShareSettings : PlanApplySettings
     [Description("Also copy each image into this Region under its key from --reencrypt-key and share the copy there (repeat, or comma-separate).")]
     public string[] ToRegions { get; init; } = [];
 
+    [CommandOption("--fold-wider")]
+    [Description("When the key policy must be folded into an organization or OU condition to fit KMS's 32 KB limit, accept a fold that also admits accounts not named in --with.")]
+    public bool FoldWider { get; init; }
+
     [CommandOption("--iac <FORMAT>")]
     [Description("Print the target IAM policy as a [green]terraform[/] or [green]cloudformation[/] snippet instead of JSON.")]
     [DefaultValue(IacFormat.None)]
@@ -94,7 +98,10 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
             settings.Asg,
             RegionKeyMap.IsMap(settings.ReencryptKey) ? null : settings.ReencryptKey,
             RegionKeyMap.ParseRegions(settings.ToRegions).Regions,
-            RegionKeyMap.IsMap(settings.ReencryptKey) ? RegionKeyMap.Parse(settings.ReencryptKey!).Map : null);
+            RegionKeyMap.IsMap(settings.ReencryptKey) ? RegionKeyMap.Parse(settings.ReencryptKey!).Map : null)
+        {
+            FoldWider = settings.FoldWider,
+        };
         var workflow = new ShareWorkflow(source.Account, source.Region);
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanShareAsync(request, cancellationToken)).ConfigureAwait(false);
         return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac), cancellationToken).ConfigureAwait(false);
