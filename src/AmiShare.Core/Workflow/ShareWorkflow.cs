@@ -101,7 +101,7 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
             }
 
             var policy = written.TryGetValue(details.KeyArn, out var readBack) ? readBack : details.ExpectedCurrentPolicy;
-            findings.AddRange(KeyAccessCheck.Check(policy, details.KeyArn, planned.State.SourceAccount, audience, expected: share));
+            findings.AddRange(KeyAccessCheck.Check(policy, details.KeyArn, planned.State.SourceAccount, audience, expected: share, tree: planned.State.Organization));
         }
 
         return findings.ToImmutable();
