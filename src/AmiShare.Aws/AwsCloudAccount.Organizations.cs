@@ -64,9 +64,20 @@ public sealed partial class AwsCloudAccount : IOrganizationReads
         };
     }
 
-    public async Task<ImmutableArray<ScpLevel>> ListServiceControlPoliciesAsync(string accountId, CancellationToken cancellationToken)
+    public async Task<AccountServiceControlPolicies> ListServiceControlPoliciesAsync(string accountId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);
+        string? management;
+        try
+        {
+            var described = await OrganizationsAsync("DescribeOrganization", new JsonObject(), cancellationToken).ConfigureAwait(false);
+            management = (string?)described["Organization"]?["MasterAccountId"];
+        }
+        catch (CloudOperationException e) when (e.Code == "AWSOrganizationsNotInUseException")
+        {
+            return new AccountServiceControlPolicies(accountId, null, []);
+        }
+
         var path = new List<string> { accountId };
         var child = accountId;
         for (var depth = 0; depth < MaxTreeDepth; depth++)
@@ -111,7 +122,7 @@ public sealed partial class AwsCloudAccount : IOrganizationReads
             levels.Add(new ScpLevel(target, policies.ToImmutable()));
         }
 
-        return levels.ToImmutable();
+        return new AccountServiceControlPolicies(accountId, management, levels.ToImmutable());
     }
 
     /// <summary>An Organizations List* call, all pages (NextToken): the <c>Id</c> of each element of <paramref name="member"/>.</summary>

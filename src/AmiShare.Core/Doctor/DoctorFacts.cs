@@ -19,6 +19,9 @@ public sealed record DoctorFacts(
     DoctorOptions Options,
     PublicAccessSettings? SourceSettings = null)
 {
+    /// <summary>The SCPs over the sharing and the launching account, when Organizations could be read; null otherwise.</summary>
+    public DoctorScpFacts? ServiceControlPolicies { get; init; }
+
     public DoctorKey? FindSourceKey(string keyArn) =>
         SourceKeys.IsDefault ? null : SourceKeys.FirstOrDefault(k => string.Equals(k.Arn, keyArn, StringComparison.Ordinal));
 }

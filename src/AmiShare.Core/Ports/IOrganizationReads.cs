@@ -22,8 +22,15 @@ public interface IOrganizationReads
     /// <summary>
     /// The SCPs that apply to <paramref name="accountId"/>, one level per target from the root down to the account
     /// (ListParents, then ListPoliciesForTarget with <c>SERVICE_CONTROL_POLICY</c> and DescribePolicy for each level).
+    /// No levels when the caller's account is not in an organization.
     /// </summary>
-    Task<ImmutableArray<ScpLevel>> ListServiceControlPoliciesAsync(string accountId, CancellationToken cancellationToken);
+    Task<AccountServiceControlPolicies> ListServiceControlPoliciesAsync(string accountId, CancellationToken cancellationToken);
+}
+
+/// <summary>The SCPs over one account, root level first; the management account is exempt from all of them.</summary>
+public sealed record AccountServiceControlPolicies(string AccountId, string? ManagementAccountId, ImmutableArray<ScpLevel> Levels)
+{
+    public bool IsManagementAccount => string.Equals(AccountId, ManagementAccountId, StringComparison.Ordinal);
 }
 
 /// <summary>The SCPs attached directly to one root, OU or account.</summary>
