@@ -96,7 +96,16 @@ public sealed partial class AwsCloudAccount : IAuditReads
         var response = await Ec2Async(region, "GetAllowedImagesSettings", null, (c, ct) => c.GetAllowedImagesSettingsAsync(new GetAllowedImagesSettingsRequest(), ct), cancellationToken).ConfigureAwait(false);
         return new AllowedImagesSettings(
             response.State ?? AllowedImagesSettings.Disabled,
-            [.. (response.ImageCriteria ?? []).SelectMany(c => c.ImageProviders ?? []).Distinct(StringComparer.Ordinal)]);
+            [.. (response.ImageCriteria ?? []).SelectMany(c => c.ImageProviders ?? []).Distinct(StringComparer.Ordinal)])
+        {
+            ManagedBy = response.ManagedBy?.Value ?? AllowedImagesSettings.ManagedByAccount,
+            Criteria = [.. (response.ImageCriteria ?? []).Select(c => new AllowedImageCriterion(
+                [.. c.ImageProviders ?? []],
+                [.. c.ImageNames ?? []],
+                [.. c.MarketplaceProductCodes ?? []],
+                c.CreationDateCondition?.MaximumDaysSinceCreated,
+                c.DeprecationTimeCondition?.MaximumDaysSinceDeprecated))],
+        };
     }
 
     private static async Task<string?> UnknownOnRefusalAsync(Func<Task<string?>> read)

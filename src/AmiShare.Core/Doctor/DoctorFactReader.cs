@@ -56,7 +56,40 @@ public sealed class DoctorFactReader(DoctorSide source, DoctorSide? target)
         var settings = options.Copy && image.OwnerId == sourceCaller.Account
             ? await UnknownOnRefusalAsync(() => source.Reads.GetPublicAccessSettingsAsync(request.Region, cancellationToken)).ConfigureAwait(false)
             : null;
-        return new DoctorFacts(resolved, keys.ToImmutable(), targetFacts, options, settings);
+        progress?.Report("reading the organization's SCPs");
+        var scps = await ReadScpsAsync(sourceCaller, resolved, request.TargetAccount, launching, cancellationToken).ConfigureAwait(false);
+        return new DoctorFacts(resolved, keys.ToImmutable(), targetFacts, options, settings) { ServiceControlPolicies = scps };
+    }
+
+    /// <summary>
+    /// The SCPs over the owner's account (for the sharer) and the target's (for the launcher), read with whichever
+    /// credentials Organizations answers (the management account or a delegated administrator); null when neither.
+    /// </summary>
+    private async Task<DoctorScpFacts?> ReadScpsAsync(CallerIdentity sourceCaller, DoctorImage image, string targetAccount, DoctorSide? launching, CancellationToken cancellationToken)
+    {
+        var readers = new[] { source, launching }.Select(s => s?.Account as IOrganizationReads).OfType<IOrganizationReads>().Distinct().ToList();
+        if (readers.Count == 0)
+        {
+            return null;
+        }
+
+        var sharer = image.OwnerId == sourceCaller.Account ? await ScpsOfAsync(readers, sourceCaller.Account, cancellationToken).ConfigureAwait(false) : null;
+        var launcher = await ScpsOfAsync(readers, targetAccount, cancellationToken).ConfigureAwait(false);
+        return sharer is null && launcher is null ? null : new DoctorScpFacts(sharer is null ? null : sourceCaller.Arn, sharer, launcher);
+    }
+
+    private static async Task<AccountServiceControlPolicies?> ScpsOfAsync(List<IOrganizationReads> readers, string accountId, CancellationToken cancellationToken)
+    {
+        foreach (var reader in readers)
+        {
+            var read = await UnknownOnRefusalAsync(() => reader.ListServiceControlPoliciesAsync(accountId, cancellationToken), alsoNotFound: true, alsoService: true).ConfigureAwait(false);
+            if (read is not null)
+            {
+                return read;
+            }
+        }
+
+        return null;
     }
 
     private async Task<DoctorImage> ReadImageAsync(DoctorRequest request, DoctorOptions options, CallerIdentity sourceCaller, DoctorSide? launching, CancellationToken cancellationToken)

@@ -19,6 +19,9 @@ public sealed record DoctorFacts(
     DoctorOptions Options,
     PublicAccessSettings? SourceSettings = null)
 {
+    /// <summary>The SCPs over the sharing and the launching account, when Organizations could be read; null otherwise.</summary>
+    public DoctorScpFacts? ServiceControlPolicies { get; init; }
+
     public DoctorKey? FindSourceKey(string keyArn) =>
         SourceKeys.IsDefault ? null : SourceKeys.FirstOrDefault(k => string.Equals(k.Arn, keyArn, StringComparison.Ordinal));
 }
@@ -106,9 +109,52 @@ public sealed record AllowedImagesSettings(string State, ImmutableArray<string> 
     public const string AuditMode = "audit-mode";
     public const string Disabled = "disabled";
 
-    public bool Allows(string ownerAccount) =>
+    public const string ManagedByAccount = "account";
+    public const string ManagedByDeclarativePolicy = "declarative-policy";
+
+    /// <summary><c>account</c>, or <c>declarative-policy</c> when the organization sets it (the account cannot change it then).</summary>
+    public string ManagedBy { get; init; } = ManagedByAccount;
+
+    /// <summary>The criteria in full; default when only <see cref="ImageProviders"/> is known (one criterion of providers).</summary>
+    public ImmutableArray<AllowedImageCriterion> Criteria { get; init; }
+
+    public bool IsManagedByOrganization => string.Equals(ManagedBy, ManagedByDeclarativePolicy, StringComparison.OrdinalIgnoreCase);
+
+    public bool Allows(string ownerAccount) => Allows(ownerAccount, imageName: null);
+
+    /// <summary>
+    /// Whether enabled Allowed AMIs lets an image of <paramref name="ownerAccount"/> named <paramref name="imageName"/>
+    /// through: some criterion whose providers and names (when set) it meets. The day limits need the image's dates,
+    /// which doctor does not read; a criterion with them is taken as met, and the rule says so.
+    /// </summary>
+    public bool Allows(string ownerAccount, string? imageName) =>
         !string.Equals(State, Enabled, StringComparison.OrdinalIgnoreCase)
-        || (!ImageProviders.IsDefault && ImageProviders.Contains(ownerAccount, StringComparer.Ordinal));
+        || (Criteria.IsDefault
+            ? !ImageProviders.IsDefault && ImageProviders.Contains(ownerAccount, StringComparer.Ordinal)
+            : Criteria.Any(c => c.Matches(ownerAccount, imageName)));
+}
+
+/// <summary>One Allowed AMIs criterion (EC2 ImageCriterion): every parameter it sets must hold.</summary>
+public sealed record AllowedImageCriterion(
+    ImmutableArray<string> ImageProviders,
+    ImmutableArray<string> ImageNames,
+    ImmutableArray<string> MarketplaceProductCodes,
+    int? MaximumDaysSinceCreated = null,
+    int? MaximumDaysSinceDeprecated = null)
+{
+    public bool HasDateConditions => MaximumDaysSinceCreated is not null || MaximumDaysSinceDeprecated is not null;
+
+    /// <summary>Providers and names; an image named by nobody (null) meets a name condition only when there is none.</summary>
+    public bool Matches(string ownerAccount, string? imageName) =>
+        (ImageProviders.IsDefaultOrEmpty || ImageProviders.Contains(ownerAccount, StringComparer.Ordinal))
+        && (ImageNames.IsDefaultOrEmpty || (imageName is not null && ImageNames.Any(pattern => NameMatches(pattern, imageName))))
+        && MarketplaceProductCodes.IsDefaultOrEmpty;
+
+    private static bool NameMatches(string pattern, string name) => System.Text.RegularExpressions.Regex.IsMatch(
+        name,
+        "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant,
+        TimeSpan.FromSeconds(1));
 }
 
 /// <summary>The organization an account belongs to, for organization and OU shares and key conditions.</summary>

@@ -17,4 +17,5 @@ public static class DoctorRuleIds
     public const string CopySnapshotPermission = "copy-snapshot-permission";
     public const string IamCopyImage = "iam-copy-image";
     public const string AsgGrant = "asg-grant";
+    public const string ServiceControlPolicy = "service-control-policy";
 }

@@ -27,6 +27,7 @@ public static class DoctorRules
         new CopySnapshotPermissionRule(),
         new IamCopyImageRule(),
         new AsgGrantRule(),
+        new ServiceControlPolicyRule(),
     ];
 
     /// <summary>Every rule id, the gate first, then in report order (docs/doctor.md).</summary>

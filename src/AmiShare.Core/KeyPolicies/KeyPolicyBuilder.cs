@@ -121,26 +121,14 @@ public static partial class KeyPolicyBuilder
 
         if (ByteCount(composed) > AwsLimits.KeyPolicyMaxBytes)
         {
-            if (Fold(audiences, organization) is { } folded)
+            var fold = FoldToFit(parsed, audiences, organization, ByteCount(composed));
+            if (fold.Refusal is { } refusal)
             {
-                var foldedText = Compose(parsed.Root, parsed.Statements, folded);
-                if (ByteCount(foldedText) <= AwsLimits.KeyPolicyMaxBytes)
-                {
-                    findings.Add(PlanFinding.Warning(
-                        "KeyPolicyFoldedIntoOrganization",
-                        "key policy",
-                        $"Naming every account would take the key policy past KMS's {AwsLimits.KeyPolicyMaxBytes:N0}-byte limit, so the accounts (all members of {organization!.OrganizationId}) are admitted with Principal \"*\" and aws:PrincipalOrgID = {organization.OrganizationId} instead. Every account of that organization can now use the key through EC2; share with fewer accounts if that is too wide."));
-                    composed = foldedText;
-                }
-                else
-                {
-                    return Refuse(policyJson, ByteCount(foldedText));
-                }
+                return new(policyJson, false, [refusal]);
             }
-            else
-            {
-                return Refuse(policyJson, ByteCount(composed));
-            }
+
+            findings.Add(fold.Note!);
+            composed = fold.Composed!;
         }
 
         var selfCheck = SelfCheck(composed, parsed.Statements.Count(n => !IsOwned(n, out _, out _, out _)));
@@ -152,45 +140,6 @@ public static partial class KeyPolicyBuilder
         var original = parsed.Root.ToJsonString(PolicyWriter.Compact);
         var changed = !string.Equals(original, composed, StringComparison.Ordinal);
         return new(changed ? composed : policyJson, changed, findings.ToImmutable());
-    }
-
-    private static KeyPolicyChange Refuse(string policyJson, int bytes) => new(policyJson, false, [PlanFinding.Blocking(
-        FindingCodes.KeyPolicyTooLarge,
-        "key policy",
-        string.Create(CultureInfo.InvariantCulture, $"The key policy would grow to {bytes:N0} bytes; KMS accepts at most {AwsLimits.KeyPolicyMaxBytes:N0} and never more. AmiShare will not drop statements to fit. Share with an organization or OU ARN instead of account by account, or let discovery see the organization's member accounts so AmiShare can fold them into an aws:PrincipalOrgID condition."))]);
-
-    /// <summary>
-    /// Replaces named principals by the organization when every one of them is in it. Auto Scaling entries stay
-    /// named: an unconstrained CreateGrant for a whole organization would be far wider than asked.
-    /// </summary>
-    private static ImmutableSortedDictionary<string, KeyAudience>? Fold(ImmutableSortedDictionary<string, KeyAudience> audiences, OrganizationFacts? organization)
-    {
-        if (organization is null)
-        {
-            return null;
-        }
-
-        var result = audiences;
-        foreach (var (region, audience) in audiences)
-        {
-            if (audience.Principals.IsEmpty)
-            {
-                continue;
-            }
-
-            if (!audience.Principals.All(p => organization.ContainsAccount(Arns.AccountOf(p))))
-            {
-                return null;
-            }
-
-            result = result.SetItem(region, audience with
-            {
-                Principals = KeyAudience.Empty.Principals,
-                OrganizationIds = audience.OrganizationIds.Add(organization.OrganizationId),
-            });
-        }
-
-        return result;
     }
 
     /// <summary>What AmiShare writes must be valid and never public (design "Principles"); a failure here is a bug, not a user error.</summary>

@@ -111,5 +111,25 @@ public sealed record OrganizationFacts(
     ImmutableDictionary<string, string>? OuPaths = null,
     ImmutableHashSet<string>? MemberAccounts = null)
 {
-    public bool ContainsAccount(string accountId) => MemberAccounts?.Contains(accountId) ?? false;
+    /// <summary>
+    /// Account id → the <c>aws:PrincipalOrgPaths</c> value of its parent (<c>o-x/r-ab12/ou-ab12-11111111/</c>), for
+    /// every account of the organization; null when the tree was not read (Organizations is read only when a key
+    /// policy must be folded). With it the fold can pick the narrowest OUs that cover the accounts asked for.
+    /// </summary>
+    public ImmutableDictionary<string, string>? AccountPaths { get; init; }
+
+    /// <summary>
+    /// The user's consent (<c>share --fold-wider</c>) to a fold that also admits accounts nobody asked for. Carried with
+    /// the facts so a merge at apply time (after a concurrent edit) folds exactly as the plan did.
+    /// </summary>
+    public bool WiderFoldAllowed { get; init; }
+
+    public bool ContainsAccount(string accountId) =>
+        (MemberAccounts?.Contains(accountId) ?? false) || (AccountPaths?.ContainsKey(accountId) ?? false);
+
+    /// <summary>Every account known to be in the organization (from the tree, else from the member list).</summary>
+    public IEnumerable<string> KnownMembers => AccountPaths?.Keys ?? (IEnumerable<string>?)MemberAccounts ?? [];
+
+    /// <summary>Whether membership is known at all, so a fold can be decided without reading Organizations again.</summary>
+    public bool MembershipKnown => AccountPaths is not null || MemberAccounts is not null;
 }

@@ -23,6 +23,9 @@ public enum RefusalReason
 
     /// <summary>A copy AmiShare waited for did not become available in time.</summary>
     CopyTimedOut,
+
+    /// <summary>A key policy must be folded into organization conditions, and the caller may not read the organization.</summary>
+    OrganizationUnreadable,
 }
 
 /// <summary>

@@ -36,6 +36,9 @@ public sealed record ShareRequest(
 
     /// <summary><c>--to-region all-enabled</c>: every Region the account has enabled (DescribeRegions) is a destination.</summary>
     public bool AllEnabledRegions { get; init; }
+
+    /// <summary><c>--fold-wider</c>: accept a key-policy fold into organization conditions that also admits accounts not asked for.</summary>
+    public bool FoldWider { get; init; }
 }
 
 /// <summary>What the user asked to take back: <c>amishare unshare IMAGE… --from TARGET…</c>.</summary>

@@ -27,7 +27,11 @@ public static class KeyAccessCheck
         "identity (assumed to allow)").Policy!;
 
     /// <param name="principalOrganization">The organization id and one OU path of the named principals, when known.</param>
-    public static IEnumerable<KeyAccessFinding> Check(string keyPolicy, string keyArn, string sourceAccount, KeyAudience audience, bool expected, (string OrgId, string OrgPath)? principalOrganization = null)
+    /// <param name="tree">
+    /// The organization tree, when discovery read it: each principal's account is then evaluated with its own org id and
+    /// path, so an account a fold admits through <c>aws:PrincipalOrgPaths</c> is checked as KMS will see it.
+    /// </param>
+    public static IEnumerable<KeyAccessFinding> Check(string keyPolicy, string keyArn, string sourceAccount, KeyAudience audience, bool expected, (string OrgId, string OrgPath)? principalOrganization = null, OrganizationFacts? tree = null)
     {
         ArgumentNullException.ThrowIfNull(audience);
         var (resource, _) = CompiledPolicy.Parse(keyPolicy, "key policy");
@@ -38,7 +42,10 @@ public static class KeyAccessCheck
             var caller = principal.EndsWith(":root", StringComparison.Ordinal)
                 ? $"arn:aws:sts::{account}:assumed-role/AmiShareCheck/check"
                 : principal.Replace(":iam::", ":sts::", StringComparison.Ordinal).Replace(":role/", ":assumed-role/", StringComparison.Ordinal) + "/check";
-            foreach (var finding in Evaluate(resource, keyArn, sourceAccount, region, principal, caller, principalOrganization?.OrgId, principalOrganization?.OrgPath, expected))
+            (string OrgId, string OrgPath)? known = tree?.AccountPaths is { } paths && paths.TryGetValue(account, out var path)
+                ? (tree.OrganizationId, path)
+                : principalOrganization;
+            foreach (var finding in Evaluate(resource, keyArn, sourceAccount, region, principal, caller, known?.OrgId, known?.OrgPath, expected))
             {
                 yield return finding;
             }

@@ -38,8 +38,14 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
         };
         var state = await new ShareDiscovery(source).DiscoverAsync(scope, cancellationToken).ConfigureAwait(false);
         var plan = SharePlanner.Plan(request with { Regions = regions }, state);
+        if (OrganizationForFold.IsNeeded(plan, state) && await OrganizationForFold.ReadAsync(source, state, request.FoldWider, cancellationToken).ConfigureAwait(false) is { } withTree)
+        {
+            (state, plan) = (withTree, SharePlanner.Plan(request with { Regions = regions }, withTree));
+        }
+
         var arguments = request.Images.Concat(request.Targets.Select(t => "with=" + t.Value)).Concat(regions.Select(r => "region=" + r))
             .Concat(request.PrincipalsOrEmpty.Select(p => "principal=" + p))
+            .Concat(request.FoldWider ? ["fold-wider"] : Array.Empty<string>())
             .Append($"allow-copy={request.AllowCopy}").Append($"asg={request.Asg}").Append("reencrypt=" + request.ReencryptKey)
             .Concat(request.DestinationRegionsOrEmpty.Select(r => "to-region=" + r))
             .Concat((request.RegionKeys ?? ImmutableDictionary<string, string>.Empty).Select(k => $"key={k.Key}={k.Value}"))
@@ -111,7 +117,7 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
             }
 
             var policy = written.TryGetValue(details.KeyArn, out var readBack) ? readBack : details.ExpectedCurrentPolicy;
-            findings.AddRange(KeyAccessCheck.Check(policy, details.KeyArn, planned.State.SourceAccount, audience, expected: share));
+            findings.AddRange(KeyAccessCheck.Check(policy, details.KeyArn, planned.State.SourceAccount, audience, expected: share, tree: planned.State.Organization));
         }
 
         return findings.ToImmutable();

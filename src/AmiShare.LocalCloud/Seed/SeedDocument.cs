@@ -45,6 +45,12 @@ public sealed record SeedOrganization
     /// </summary>
     public IReadOnlyList<SeedServiceControlPolicy> ResourceControlPolicies { get; init; } = [];
 
+    /// <summary>
+    /// EC2 declarative policies (type DECLARATIVE_POLICY_EC2) and where they are attached: they set the accounts'
+    /// Allowed AMIs and block public access settings, which the accounts then cannot change (docs/localcloud.md).
+    /// </summary>
+    public IReadOnlyList<SeedServiceControlPolicy> DeclarativePolicies { get; init; } = [];
+
     /// <summary>Member accounts registered as delegated administrators for AWS Organizations: they may call its API.</summary>
     public IReadOnlyList<string> DelegatedAdministrators { get; init; } = [];
 }

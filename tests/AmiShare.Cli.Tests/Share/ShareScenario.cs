@@ -54,6 +54,10 @@ internal sealed class ShareScenario : IAsyncDisposable
     public static async Task<ShareScenario> StartAsync(IReadOnlyList<string> regions) =>
         new(await LocalCloudServer.StartAsync(new LocalCloudOptions { Seed = AmiShare.LocalCloud.Seed.DefaultSeed.Create() with { Regions = [.. regions] } }, Deadline));
 
+    /// <summary>A cloud started from <paramref name="seed"/> (a larger organization, delegated administrators).</summary>
+    public static async Task<ShareScenario> StartAsync(AmiShare.LocalCloud.Seed.SeedDocument seed) =>
+        new(await LocalCloudServer.StartAsync(new LocalCloudOptions { Seed = seed }, Deadline));
+
     public static string LauncherArn(string account) => $"arn:aws:iam::{account}:role/{LauncherRole}";
 
     public static BasicAWSCredentials Root(string account) => new("AKIAROOT" + account, "LocalCloudRootSecretKeyForAccount" + account);

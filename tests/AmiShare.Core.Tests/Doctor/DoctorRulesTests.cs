@@ -17,6 +17,10 @@ public sealed class DoctorRulesTests
         {"Version":"2012-10-17","Statement":[{"Sid":"NoLaunch","Effect":"Deny","Action":"ec2:RunInstances","Resource":"*"}]}
         """;
 
+    private const string DenyGrantScp = """
+        {"Version":"2012-10-17","Statement":[{"Sid":"NoGrants","Effect":"Deny","Action":"kms:CreateGrant","Resource":"*"}]}
+        """;
+
     private static readonly string RootOnlyPolicy = DefaultPolicy;
 
     /// <summary>Each planted fault: how to plant it in the clean share, and what doctor must say about it.</summary>
@@ -45,6 +49,7 @@ public sealed class DoctorRulesTests
         "source key unreadable" => Clean() with { SourceKeys = [] },
         "default EBS key unreadable" => Clean().WithTarget(t => t with { DefaultEbsKey = null }),
         "org share, target org unknown" => Clean().WithImage(i => i with { LaunchPermissions = new LaunchPermissionList(Targets(OrgArn), false) }),
+        "SCP denies grants in target" => Clean() with { ServiceControlPolicies = Scps(onTarget: new OrganizationPolicy("p-nogrants1", "NoGrants", DenyGrantScp)) },
         _ => throw new ArgumentException(fault, nameof(fault)),
     };
 
@@ -75,6 +80,7 @@ public sealed class DoctorRulesTests
         { "source key unreadable", "source-key-state", CheckStatus.Unknown, "source account's credentials", "" },
         { "default EBS key unreadable", "default-ebs-key", CheckStatus.Unknown, "ec2:GetEbsDefaultKmsKeyId", "" },
         { "org share, target org unknown", "launch-permission", CheckStatus.Unknown, "organizations:DescribeOrganization", "" },
+        { "SCP denies grants in target", "service-control-policy", CheckStatus.Fail, "update-policy --policy-id p-nogrants1", "SCP NoGrants (p-nogrants1):NoGrants" },
     };
 
     [Theory]

@@ -60,7 +60,24 @@ internal static class DoctorScenario
             new DoctorKey(TargetDefaultKey, KeyManager.Customer, KeyStatus.Enabled, TargetDefaultKeyPolicy, []),
             new AllowedImagesSettings(AllowedImagesSettings.Enabled, ["amazon", Source])),
         new DoctorOptions(copy, asg),
-        new PublicAccessSettings(PublicAccessSettings.BlockNewSharing, PublicAccessSettings.BlockAllSharing));
+        new PublicAccessSettings(PublicAccessSettings.BlockNewSharing, PublicAccessSettings.BlockAllSharing))
+    {
+        ServiceControlPolicies = Scps(),
+    };
+
+    public const string Sharer = "arn:aws:iam::111111111111:role/ImagePublisher";
+
+    public static readonly OrganizationPolicy FullAwsAccess = new("p-FullAWSAccess", "FullAWSAccess", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""");
+
+    /// <summary>The organization's SCPs over both accounts: FullAWSAccess at root, OU and account, plus <paramref name="onTarget"/> on the target account.</summary>
+    public static DoctorScpFacts Scps(OrganizationPolicy? onSource = null, OrganizationPolicy? onTarget = null)
+    {
+        static AccountServiceControlPolicies Over(string account, OrganizationPolicy? extra) => new(
+            account,
+            "999999999999",
+            [new ScpLevel("r-root", [FullAwsAccess]), new ScpLevel("ou-" + account, [FullAwsAccess]), new ScpLevel(account, extra is null ? [FullAwsAccess] : [FullAwsAccess, extra])]);
+        return new DoctorScpFacts(Sharer, Over(Source, onSource), Over(TargetA, onTarget));
+    }
 
     public static DoctorFacts WithIdentity(this DoctorFacts facts, params NamedPolicy[] extra) =>
         facts with { Target = facts.Target with { Identity = new TargetIdentity([.. facts.Target.Identity!.Policies, .. extra]) } };

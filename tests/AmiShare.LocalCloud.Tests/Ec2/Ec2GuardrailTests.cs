@@ -136,7 +136,7 @@ public sealed class Ec2GuardrailTests
             Guardrails = s.Guardrails with
             {
                 AllowedImagesState = Ec2Guardrails.Enabled,
-                AllowedImageProviders = [["amazon"]],
+                AllowedImageCriteria = [new Ec2ImageCriterion { ImageProviders = ["amazon"] }],
                 AllowedImagesManagedBy = Ec2Guardrails.ManagedByDeclarativePolicy,
                 SnapshotBlockPublicAccessState = "block-all-sharing",
                 SnapshotBlockPublicAccessManagedBy = Ec2Guardrails.ManagedByDeclarativePolicy,

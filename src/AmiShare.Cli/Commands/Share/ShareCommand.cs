@@ -44,6 +44,10 @@ public sealed class ShareSettings : PlanApplySettings
     [Description("With a multi-Region key (mrk-…) in --reencrypt-key: create its replica (ReplicateKey, with AmiShare's statements) in a --to-region destination that has none, instead of refusing.")]
     public bool ReplicateKey { get; init; }
 
+    [CommandOption("--fold-wider")]
+    [Description("When the key policy must be folded into an organization or OU condition to fit KMS's 32 KB limit, accept a fold that also admits accounts not named in --with.")]
+    public bool FoldWider { get; init; }
+
     [CommandOption("--iac <FORMAT>")]
     [Description("Print the target IAM policy as a [green]terraform[/] or [green]cloudformation[/] snippet instead of JSON.")]
     [DefaultValue(IacFormat.None)]
@@ -100,7 +104,7 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
             RegionKeyMap.IsMap(settings.ReencryptKey) ? null : settings.ReencryptKey,
             RegionKeyMap.ParseRegions(settings.ToRegions).Regions,
             RegionKeyMap.IsMap(settings.ReencryptKey) ? RegionKeyMap.Parse(settings.ReencryptKey!).Map : null);
-        request = request with { ReplicateKey = settings.ReplicateKey, AllEnabledRegions = RegionKeyMap.IsAllEnabled(settings.ToRegions) };
+        request = request with { ReplicateKey = settings.ReplicateKey, AllEnabledRegions = RegionKeyMap.IsAllEnabled(settings.ToRegions), FoldWider = settings.FoldWider };
         var workflow = new ShareWorkflow(source.Account, source.Region);
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanShareAsync(request, cancellationToken)).ConfigureAwait(false);
         return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac), cancellationToken).ConfigureAwait(false);

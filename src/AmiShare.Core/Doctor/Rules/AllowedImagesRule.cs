@@ -35,10 +35,14 @@ internal sealed class AllowedImagesRule : IDoctorRule
             yield break;
         }
 
-        if (settings.Allows(owner))
+        var managed = settings.IsManagedByOrganization ? " (set by a declarative policy of the organization)" : string.Empty;
+        if (settings.Allows(owner, facts.Image.Name))
         {
+            var dated = !settings.Criteria.IsDefault && settings.Criteria.Any(c => c.HasDateConditions && c.Matches(owner, facts.Image.Name))
+                ? " Its criteria also limit the image's age or time since deprecation, which doctor does not check."
+                : string.Empty;
             var why = string.Equals(settings.State, AllowedImagesSettings.Enabled, StringComparison.OrdinalIgnoreCase)
-                ? $"Allowed AMIs is enabled in {target} and lists {owner} among the image providers."
+                ? $"Allowed AMIs is enabled in {target}{managed} and its criteria admit images of {owner}{(facts.Image.Name is { } n ? $" named {n}" : string.Empty)}.{dated}"
                 : string.Equals(settings.State, AllowedImagesSettings.AuditMode, StringComparison.OrdinalIgnoreCase)
                     ? $"Allowed AMIs is in audit mode in {target}: images from {owner} are reported, not refused."
                     : $"Allowed AMIs is disabled in {target}.";
@@ -49,12 +53,17 @@ internal sealed class AllowedImagesRule : IDoctorRule
         var listed = settings.ImageProviders.IsDefault ? [] : settings.ImageProviders;
         var providers = new JsonArray([.. listed.Select(p => (JsonNode)JsonValue.Create(p)!), JsonValue.Create(owner)]);
         var criteria = new JsonArray(new JsonObject { ["ImageProviders"] = providers }).ToJsonString();
+        var refusal = listed.Contains(owner, StringComparer.Ordinal)
+            ? $"Allowed AMIs is enabled in {target}{managed} and no criterion admits {facts.Image.Id}{(facts.Image.Name is { } named ? $" ({named})" : string.Empty)}: a criterion naming {owner} also sets image names or product codes it does not meet"
+            : $"Allowed AMIs is enabled in {target}{managed} and its image providers ({string.Join(", ", listed)}) do not include {owner}";
+        var fix = settings.IsManagedByOrganization
+            ? $"the setting is managed by a declarative policy of the organization, so {target} cannot change it: from the management account, add {owner} to allowed_image_providers of a criterion in the EC2 declarative policy's allowed_images_settings (aws organizations update-policy)"
+            : $"run in {target}: aws ec2 replace-image-criteria-in-allowed-images-settings --region {region} --image-criteria '{criteria}'";
         yield return Requirement.Fail(
             Id,
             name,
-            $"Allowed AMIs is enabled in {target} and its image providers ({string.Join(", ", listed)}) do not include {owner}: "
-            + $"EC2 refuses to launch {facts.Image.Id} there.",
-            $"run in {target}: aws ec2 replace-image-criteria-in-allowed-images-settings --region {region} --image-criteria '{criteria}'",
+            $"{refusal}: EC2 refuses to launch {facts.Image.Id} there.",
+            fix,
             [$"allowed-images:{settings.State}"]);
     }
 }

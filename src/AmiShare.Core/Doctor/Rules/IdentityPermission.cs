@@ -51,7 +51,7 @@ internal static class IdentityPermission
     }
 
     /// <summary>The request context EC2 sets when it authorizes an action on an image.</summary>
-    private static KeyValuePair<string, string[]>[] ImageContext(DoctorImage image) =>
+    internal static KeyValuePair<string, string[]>[] ImageContext(DoctorImage image) =>
     [
         new(ConditionKeys.Ec2Owner, [image.OwnerId]),
         new(ConditionKeys.Ec2Region, [image.Region]),

@@ -15,6 +15,7 @@ internal sealed class Ec2GuardrailOperations(Ec2AccountSettingsStore settings) :
 {
     private const int MaxCriteria = 10;
     private const int MaxProviders = 200;
+    private const int MaxNamesOrCodes = 50;
     private static readonly string[] NamedProviders = ["amazon", "aws-marketplace", "aws-backup-vault", "none"];
     private static readonly string[] SnapshotBlockStates = ["block-all-sharing", "block-new-sharing"];
 
@@ -40,11 +41,7 @@ internal sealed class Ec2GuardrailOperations(Ec2AccountSettingsStore settings) :
         var current = Current(request);
         return Respond(
             new XElement("state", current.AllowedImagesState),
-            current.AllowedImageProviders.Length == 0 ? null : Items("imageCriterionSet", current.AllowedImageProviders.Select(providers => new XElement?[]
-            {
-                // A string list in EC2's XML is <item>value</item>.
-                new XElement("imageProviderSet", providers.Select(p => new XElement("item", p))),
-            })),
+            current.AllowedImageCriteria.Length == 0 ? null : Items("imageCriterionSet", current.AllowedImageCriteria.Select(CriterionXml)),
             new XElement("managedBy", current.AllowedImagesManagedBy));
     }
 
@@ -80,7 +77,8 @@ internal sealed class Ec2GuardrailOperations(Ec2AccountSettingsStore settings) :
             throw Ec2Errors.InvalidParameterValue($"You can specify at most {MaxCriteria} image criteria; you gave {criteria.Count}.");
         }
 
-        var providers = criteria.Select(c => c.GetList("ImageProvider").ToImmutableArray()).ToImmutableArray();
+        var parsed = criteria.Select(ReadCriterion).ToImmutableArray();
+        var providers = parsed.Select(c => c.ImageProviders).ToImmutableArray();
         if (providers.Sum(p => p.Length) > MaxProviders)
         {
             throw Ec2Errors.InvalidParameterValue($"You can specify at most {MaxProviders} image providers across all criteria.");
@@ -102,7 +100,7 @@ internal sealed class Ec2GuardrailOperations(Ec2AccountSettingsStore settings) :
         request.Authorize(Ec2Actions.ReplaceImageCriteriaInAllowedImagesSettings, "*");
         RefuseIfDeclarative(request, Current(request).AllowedImagesManagedBy, "Allowed AMIs");
         request.StopIfDryRun();
-        Change(request, g => g with { AllowedImageProviders = providers });
+        Change(request, g => g with { AllowedImageCriteria = parsed });
         return Respond(new XElement("return", "true"));
     }
 
@@ -137,6 +135,47 @@ internal sealed class Ec2GuardrailOperations(Ec2AccountSettingsStore settings) :
         Change(request, g => g with { SnapshotBlockPublicAccessState = Ec2Guardrails.Unblocked });
         return Respond(new XElement("state", Ec2Guardrails.Unblocked));
     }
+
+    /// <summary>One ImageCriterion.N of the request: providers, names, product codes and the two day limits.</summary>
+    private static Ec2ImageCriterion ReadCriterion(QueryParameters criterion)
+    {
+        var names = criterion.GetList("ImageName").ToImmutableArray();
+        var codes = criterion.GetList("MarketplaceProductCode").ToImmutableArray();
+        if (names.Length > MaxNamesOrCodes || codes.Length > MaxNamesOrCodes)
+        {
+            throw Ec2Errors.InvalidParameterValue($"An image criterion takes at most {MaxNamesOrCodes} image names and {MaxNamesOrCodes} product codes.");
+        }
+
+        if (names.FirstOrDefault(n => n.Length is 0 or > 128 || (n.Contains('?', StringComparison.Ordinal) && n.Length < 3)) is { } badName)
+        {
+            throw Ec2Errors.InvalidParameterValue($"Invalid image name '{badName}': 1 to 128 characters, at least 3 with '?'.");
+        }
+
+        return new Ec2ImageCriterion
+        {
+            ImageProviders = [.. criterion.GetList("ImageProvider")],
+            ImageNames = names,
+            MarketplaceProductCodes = codes,
+            MaximumDaysSinceCreated = Days(criterion, "CreationDateCondition.MaximumDaysSinceCreated"),
+            MaximumDaysSinceDeprecated = Days(criterion, "DeprecationTimeCondition.MaximumDaysSinceDeprecated"),
+        };
+    }
+
+    /// <summary>A day limit: 0 to 2,147,483,647 (botocore MaximumDaysSinceCreatedValue / MaximumDaysSinceDeprecatedValue).</summary>
+    private static int? Days(QueryParameters criterion, string name) =>
+        criterion.GetInt32(name) is < 0
+            ? throw Ec2Errors.InvalidParameterValue($"Value for parameter {name} is invalid. Expecting 0 or more days.")
+            : criterion.GetInt32(name);
+
+    private static XElement?[] CriterionXml(Ec2ImageCriterion criterion) =>
+    [
+        // A string list in EC2's XML is <item>value</item>.
+        criterion.ImageProviders.IsDefaultOrEmpty ? null : new XElement("imageProviderSet", criterion.ImageProviders.Select(p => new XElement("item", p))),
+        criterion.ImageNames.IsDefaultOrEmpty ? null : new XElement("imageNameSet", criterion.ImageNames.Select(p => new XElement("item", p))),
+        criterion.MarketplaceProductCodes.IsDefaultOrEmpty ? null : new XElement("marketplaceProductCodeSet", criterion.MarketplaceProductCodes.Select(p => new XElement("item", p))),
+        criterion.MaximumDaysSinceCreated is { } created ? new XElement("creationDateCondition", new XElement("maximumDaysSinceCreated", created)) : null,
+        criterion.MaximumDaysSinceDeprecated is { } deprecated ? new XElement("deprecationTimeCondition", new XElement("maximumDaysSinceDeprecated", deprecated)) : null,
+    ];
 
     private void Change(OperationRequest request, Func<Ec2Guardrails, Ec2Guardrails> change) =>
         settings.Put(request.Caller.AccountId, request.Region, s => s with { Guardrails = change(s.Guardrails) });

@@ -47,7 +47,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
         var includeDeprecated = (p.GetBoolean("IncludeDeprecated") ?? false);
         var now = request.Time.GetUtcNow();
         var all = cloud.State.Read(view => view.List(Ec2EntityKinds.Image, null, request.Region))
-            .Where(i => lookup.CanSee(request, i) && (i.State != "disabled" || includeDisabled || ids.Contains(i.ImageId)) && !guardrails.Hides(i, caller))
+            .Where(i => lookup.CanSee(request, i) && (i.State != "disabled" || includeDisabled || ids.Contains(i.ImageId)) && !guardrails.Hides(i, caller, now))
             .Where(i => i.OwnerId == caller || includeDeprecated || ids.Contains(i.ImageId) || !Ec2ImageLifecycle.IsDeprecated(i, now))
             .ToList();
 
@@ -70,7 +70,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
             .ToList();
         var (page, next) = Paginate(request, selected, 6, 1000, ids.Count > 0);
         return Respond(
-            Items("imagesSet", page.Select(i => ImageXml(request, i).Append(Optional("imageAllowed", guardrails.ImageAllowed(i, caller))))),
+            Items("imagesSet", page.Select(i => ImageXml(request, i).Append(Optional("imageAllowed", guardrails.ImageAllowed(i, caller, now))))),
             Optional("nextToken", next));
     }
 

@@ -60,7 +60,7 @@ internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2Resource
             throw Ec2Errors.ImageUnavailable($"The image id '[{imageId}]' is not available (it is {image.State}).");
         }
 
-        if (settings.Get(account, region).Guardrails.Hides(image, account))
+        if (settings.Get(account, region).Guardrails.Hides(image, account, request.Time.GetUtcNow()))
         {
             // Allowed AMIs enabled: the launch is refused; audit-mode only reports the image as not allowed.
             throw Ec2Errors.ImageUnavailable($"The image id '[{imageId}]' is not allowed in account {account} in {region}: it is outside the criteria of the Allowed AMIs setting (state enabled). Add its owner {image.OwnerId} to the image providers (ReplaceImageCriteriaInAllowedImagesSettings) or use an allowed image.");

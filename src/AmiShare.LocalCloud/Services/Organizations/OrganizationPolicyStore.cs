@@ -123,6 +123,12 @@ public sealed class OrganizationPolicyStore : IOrganizationPolicySource
                 OrganizationPolicyRules.ServiceControlPolicyType, scp.Document.GetRawText(), AwsManaged: false, scp.Targets);
         }
 
+        foreach (var declarative in org.DeclarativePolicies)
+        {
+            yield return new(SeededPolicyId(Ec2.Ec2DeclarativePolicy.PolicyType, declarative.Name), declarative.Name, string.Empty,
+                Ec2.Ec2DeclarativePolicy.PolicyType, declarative.Document.GetRawText(), AwsManaged: false, declarative.Targets);
+        }
+
         foreach (var rcp in org.ResourceControlPolicies)
         {
             yield return new(SeededPolicyId(OrganizationPolicyRules.ResourceControlPolicyType, rcp.Name), rcp.Name, string.Empty,

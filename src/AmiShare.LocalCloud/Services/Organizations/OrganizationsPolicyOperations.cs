@@ -181,9 +181,12 @@ public sealed class OrganizationsPolicyOperations(LocalCloudContext cloud) : ISe
         try
         {
             using var document = JsonDocument.Parse(content);
-            return type == OrganizationPolicyRules.ServiceControlPolicyType
-                ? OrganizationPolicyRules.ServiceControlPolicyProblem(document.RootElement)
-                : OrganizationPolicyRules.ResourceControlPolicyProblem(document.RootElement);
+            return type switch
+            {
+                OrganizationPolicyRules.ServiceControlPolicyType => OrganizationPolicyRules.ServiceControlPolicyProblem(document.RootElement),
+                Ec2.Ec2DeclarativePolicy.PolicyType => Ec2.Ec2DeclarativePolicy.Problem(document.RootElement),
+                _ => OrganizationPolicyRules.ResourceControlPolicyProblem(document.RootElement),
+            };
         }
         catch (JsonException error)
         {
@@ -192,7 +195,7 @@ public sealed class OrganizationsPolicyOperations(LocalCloudContext cloud) : ISe
     }
 
     private static string PolicyType(string type) =>
-        type is OrganizationPolicyRules.ServiceControlPolicyType or OrganizationPolicyRules.ResourceControlPolicyType
+        type is OrganizationPolicyRules.ServiceControlPolicyType or OrganizationPolicyRules.ResourceControlPolicyType or Ec2.Ec2DeclarativePolicy.PolicyType
             ? type
             : throw OrganizationsErrors.PolicyTypeNotAvailable(type);
 
