@@ -46,14 +46,14 @@ public sealed class RequestAuthenticator(LocalCloudState state, SigV4Verifier ve
             throw new AuthenticationFailureException(AuthenticationFailureKind.UnknownAccessKey, InvalidToken);
         }
 
-        if (key.Session is { } session)
+        if (key.Session is not null || key.SessionToken is not null)
         {
             if (!string.Equals(request.Header("x-amz-security-token"), key.SessionToken, StringComparison.Ordinal))
             {
                 throw new AuthenticationFailureException(AuthenticationFailureKind.InvalidSessionToken, InvalidToken);
             }
 
-            if (time.GetUtcNow() >= session.Expiration)
+            if (time.GetUtcNow() >= (key.Session?.Expiration ?? key.Expiration ?? DateTimeOffset.MaxValue))
             {
                 throw new AuthenticationFailureException(AuthenticationFailureKind.ExpiredToken, "The security token included in the request is expired");
             }

@@ -106,7 +106,14 @@ public sealed record SeedPublicImage
 
     public string? OwnerAlias { get; init; }
 
+    /// <summary>A seeded region, or <see cref="EveryRegion"/>: the same image id in each of the seed's regions.</summary>
     public required string Region { get; init; }
+
+    /// <summary>
+    /// <c>"*"</c>: the image in every seeded region under one id. AWS gives a public image a different id in each
+    /// region; emulators (moto's default catalogue) use one id everywhere, and suites written for them launch it so.
+    /// </summary>
+    public const string EveryRegion = "*";
 
     public string RootDeviceName { get; init; } = "/dev/xvda";
 

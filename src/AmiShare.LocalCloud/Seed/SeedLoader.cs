@@ -197,9 +197,9 @@ public static partial class SeedLoader
                 problems.Add($"publicImages: '{image.ImageId}' must look like 'ami-' followed by 8 or 17 hex digits");
             }
 
-            if (!seed.Regions.Contains(image.Region))
+            if (image.Region != SeedPublicImage.EveryRegion && !seed.Regions.Contains(image.Region))
             {
-                problems.Add($"publicImages: '{image.ImageId}' is in region '{image.Region}', which is not among the seed's regions");
+                problems.Add($"publicImages: '{image.ImageId}' is in region '{image.Region}', which is not among the seed's regions (or \"*\" for all of them)");
             }
 
             if (!AccountIdPattern().IsMatch(image.OwnerId ?? string.Empty))

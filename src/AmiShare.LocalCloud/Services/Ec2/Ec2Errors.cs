@@ -75,5 +75,19 @@ internal static class Ec2Errors
     public static AwsServiceException KmsUnavailable() =>
         new("InternalError", "This LocalCloud runs EC2 without KMS, so encrypted volumes and snapshots are unavailable.", 500);
 
+    public static AwsServiceException InvalidParameterDependency(string parameter, string required) =>
+        Error("InvalidParameterDependency", $"The parameter {parameter} requires the parameter {required} to be set.");
+
+    public static AwsServiceException InvalidId(string message) => Error("InvalidID", message);
+
+    public static AwsServiceException AttachmentNotFound(string volumeId, string instanceId) =>
+        Error("InvalidAttachment.NotFound", $"The volume '{volumeId}' is not attached to instance '{instanceId}'.");
+
+    public static AwsServiceException VolumeZoneMismatch(string volumeId, string instanceId) =>
+        Error("InvalidVolume.ZoneMismatch", $"The volume '{volumeId}' is not in the same availability zone as instance '{instanceId}'");
+
+    public static AwsServiceException VolumeAlreadyAttached(string volumeId, string instanceId) =>
+        Error("VolumeInUse", $"{volumeId} is already attached to an instance ({instanceId}).");
+
     private static AwsServiceException Error(string code, string message) => new(code, message, 400);
 }
