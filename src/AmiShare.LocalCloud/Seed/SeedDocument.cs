@@ -119,6 +119,9 @@ public sealed record SeedPublicImage
 
     public int SizeGiB { get; init; } = 8;
 
+    /// <summary>The EBS volume type of the image's root device mapping (old public AMIs use <c>standard</c>).</summary>
+    public string VolumeType { get; init; } = "gp2";
+
     /// <summary>How much emulated block content backs the image's snapshot.</summary>
     public int ContentMiB { get; init; } = 4;
 }

@@ -207,6 +207,11 @@ public static partial class SeedLoader
                 problems.Add($"publicImages: '{image.ImageId}' ownerId '{image.OwnerId}' is not a 12-digit account id");
             }
 
+            if (image.VolumeType is not ("standard" or "gp2" or "gp3" or "io1" or "io2"))
+            {
+                problems.Add($"publicImages: '{image.ImageId}' volumeType '{image.VolumeType}' must be one of standard, gp2, gp3, io1, io2 (a boot volume type)");
+            }
+
             if (image.SizeGiB <= 0 || image.ContentMiB <= 0 || image.ContentMiB > image.SizeGiB * 1024)
             {
                 problems.Add($"publicImages: '{image.ImageId}' needs sizeGiB > 0 and 0 < contentMiB <= sizeGiB * 1024");

@@ -51,6 +51,9 @@ internal static class Ec2Errors
 
     public static AwsServiceException ImageNotFound(string id) => Error("InvalidAMIID.NotFound", $"The image id '[{id}]' does not exist");
 
+    public static AwsServiceException ImagesNotFound(IReadOnlyList<string> ids) =>
+        Error("InvalidAMIID.NotFound", $"The image ids '[{string.Join(", ", ids)}]' do not exist");
+
     public static AwsServiceException ImageUnavailable(string message) => Error("InvalidAMIID.Unavailable", message);
 
     public static AwsServiceException DuplicateImageName(string name, string existingImageId) =>

@@ -53,6 +53,12 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
             .Where(i => i.OwnerId == caller || includeDeprecated || ids.Contains(i.ImageId) || !Ec2ImageLifecycle.IsDeprecated(i, now))
             .ToList();
 
+        // EC2 names every missing id at once when several are.
+        if (ids.Where(id => !all.Any(i => i.ImageId == id)).Distinct().ToList() is { Count: > 1 } missing)
+        {
+            throw Ec2Errors.ImagesNotFound(missing);
+        }
+
         // Tags are not shared with an image: only its owner sees them, so only the owner can match on them.
         var selected = Requested(all, ids, i => i.ImageId, Ec2Errors.ImageNotFound, filters, (i, name) => ImageFilterValues(i, name, i.OwnerId == caller))
             .Where(i => owners.Count == 0 || owners.Any(o => o switch

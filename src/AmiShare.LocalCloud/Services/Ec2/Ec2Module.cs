@@ -38,6 +38,7 @@ public sealed class Ec2Module : IServiceModule
             new Ec2DescribeTagsOperations(tagged),
             new Ec2VolumeAttachmentOperations(cloud),
             new Ec2MultiVolumeSnapshotOperations(cloud),
+            new Ec2InstanceAttributeOperations(cloud),
         ];
     }
 }

@@ -56,7 +56,7 @@ public static class Ec2PublicImageSeed
                     Description = seed.Name,
                     CreationDate = created,
                     RootDeviceName = seed.RootDeviceName,
-                    BlockDevices = [new Ec2ImageBlockDevice(seed.RootDeviceName, snapshotId, seed.SizeGiB, "gp2", true, false)],
+                    BlockDevices = [new Ec2ImageBlockDevice(seed.RootDeviceName, snapshotId, seed.SizeGiB, seed.VolumeType, true, false)],
                     LaunchPermissions = [new Ec2Permission(Group: "all")],
                 });
             }

@@ -58,7 +58,8 @@ internal sealed class Ec2VolumeOperations(LocalCloudContext cloud, Ec2ResourceLo
             throw Ec2Errors.InvalidParameterValue($"Volume of size {size} is smaller than snapshot '{snapshot.SnapshotId}', expect size >= {snapshot.VolumeSize}");
         }
 
-        var volumeType = p.GetString("VolumeType") ?? "gp3";
+        // CreateVolume's documented default type (EC2 API Reference, CreateVolume: "Default: gp2").
+        var volumeType = p.GetString("VolumeType") ?? "gp2";
         var performance = VolumePerformance.Check(volumeType, size, p.GetInt32("Iops"), p.GetInt32("Throughput"), p.GetBoolean("MultiAttachEnabled") ?? false);
         var tags = SpecifiedTags(p, "volume", "volume");
         request.Authorize(Ec2Actions.CreateVolume, $"arn:aws:ec2:{region}:{account}:volume/*");
