@@ -7,7 +7,10 @@ using AmiShare.LocalCloud.Tests.Support;
 
 namespace AmiShare.LocalCloud.Tests;
 
-/// <summary>GetSessionToken: temporary credentials for the caller's own identity that sign later requests until they expire.</summary>
+/// <summary>
+/// GetSessionToken and GetFederationToken: temporary credentials that sign later requests until they expire, for the
+/// caller's own identity, or for a federated user limited by the session policy passed.
+/// </summary>
 public sealed class StsSessionTokenTests
 {
     private const string Images = DefaultSeed.ImagesAccountId;
@@ -94,5 +97,72 @@ public sealed class StsSessionTokenTests
         var error = await Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => session.GetCallerIdentityAsync(new GetCallerIdentityRequest(), TestCloud.Timeout));
 
         Assert.Equal("ExpiredToken", error.ErrorCode);
+    }
+
+    [Fact]
+    public async Task GetFederationToken_UserWithPolicy_FederatedUserGetsTheIntersection()
+    {
+        await using var server = await TestCloud.StartAsync();
+        var user = await KmsTestKit.UserAsync(server, Images, "broker", KmsTestKit.Allow("sts:GetFederationToken,ec2:DescribeImages,ec2:DescribeVolumes"));
+        using var sts = TestCloud.Sts(server, user);
+
+        var token = await sts.GetFederationTokenAsync(new GetFederationTokenRequest { Name = "Bob", DurationSeconds = 903, Policy = KmsTestKit.Allow("ec2:DescribeImages,ec2:DescribeSnapshots") }, TestCloud.Timeout);
+        using var ec2 = Ec2.Ec2TestKit.Client(server, token.Credentials);
+        var images = await ec2.DescribeImagesAsync(new Amazon.EC2.Model.DescribeImagesRequest { Owners = ["self"] }, TestCloud.Timeout);
+        var onlyInUserPolicy = await Ec2.Ec2TestKit.FailsAsync(() => ec2.DescribeVolumesAsync(new Amazon.EC2.Model.DescribeVolumesRequest(), TestCloud.Timeout));
+        var onlyInSessionPolicy = await Ec2.Ec2TestKit.FailsAsync(() => ec2.DescribeSnapshotsAsync(new Amazon.EC2.Model.DescribeSnapshotsRequest(), TestCloud.Timeout));
+        using var session = TestCloud.Sts(server, token.Credentials);
+        var identity = await session.GetCallerIdentityAsync(new GetCallerIdentityRequest(), TestCloud.Timeout);
+
+        Assert.Equal(($"arn:aws:sts::{Images}:federated-user/Bob", $"{Images}:Bob"), (token.FederatedUser.Arn, token.FederatedUser.FederatedUserId));
+        Assert.Equal((token.FederatedUser.Arn, token.FederatedUser.FederatedUserId), (identity.Arn, identity.UserId));
+        Assert.Empty(images.Images ?? []);
+        Assert.Equal(("UnauthorizedOperation", "UnauthorizedOperation"), (onlyInUserPolicy.ErrorCode, onlyInSessionPolicy.ErrorCode));
+    }
+
+    [Fact]
+    public async Task GetFederationToken_RootWithoutPolicy_SessionHasNoPermissions()
+    {
+        await using var server = await TestCloud.StartAsync();
+        using var sts = TestCloud.Sts(server, Images);
+
+        var token = await sts.GetFederationTokenAsync(new GetFederationTokenRequest { Name = "nobody" }, TestCloud.Timeout);
+        using var ec2 = Ec2.Ec2TestKit.Client(server, token.Credentials);
+        var denied = await Ec2.Ec2TestKit.FailsAsync(() => ec2.DescribeImagesAsync(new Amazon.EC2.Model.DescribeImagesRequest { Owners = ["self"] }, TestCloud.Timeout));
+        using var session = TestCloud.Sts(server, token.Credentials);
+        var chained = await Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => session.GetFederationTokenAsync(new GetFederationTokenRequest { Name = "again" }, TestCloud.Timeout));
+
+        Assert.Equal("UnauthorizedOperation", denied.ErrorCode);
+        Assert.Equal("AccessDenied", chained.ErrorCode);
+    }
+
+    [Fact]
+    public async Task GetFederationToken_UserWithoutPermission_AccessDenied()
+    {
+        await using var server = await TestCloud.StartAsync();
+        var user = await KmsTestKit.UserAsync(server, Images, "plain", KmsTestKit.Allow("ec2:DescribeImages"));
+        using var sts = TestCloud.Sts(server, user);
+
+        var error = await Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => sts.GetFederationTokenAsync(new GetFederationTokenRequest { Name = "Bob" }, TestCloud.Timeout));
+
+        Assert.Equal("AccessDenied", error.ErrorCode);
+        Assert.Contains("sts:GetFederationToken", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("b", 3600, 10, "'name'")]
+    [InlineData("Bob", 3601, 10, "durationSeconds")]
+    [InlineData("Bob", 3600, 2049, "2048")]
+    public async Task GetFederationToken_BadNameDurationOrPolicyLength_ValidationError(string name, int seconds, int policyLength, string expected)
+    {
+        await using var server = await TestCloud.StartAsync();
+        using var sts = TestCloud.Sts(server, Images);
+        var policy = KmsTestKit.Allow("ec2:DescribeImages");
+        policy = policy.Replace("\"Resource\"", new string(' ', Math.Max(0, policyLength - policy.Length)) + "\"Resource\"", StringComparison.Ordinal);
+
+        var error = await Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => sts.GetFederationTokenAsync(new GetFederationTokenRequest { Name = name, DurationSeconds = seconds, Policy = policy }, TestCloud.Timeout));
+
+        Assert.Equal("ValidationError", error.ErrorCode);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 }

@@ -17,7 +17,8 @@ public sealed record AccessKeyRecord(
     RoleSession? Session = null,
     string? SessionToken = null,
     bool IsActive = true,
-    DateTimeOffset? Expiration = null);
+    DateTimeOffset? Expiration = null,
+    FederatedSession? Federation = null);
 
 public static class AccessKeyKinds
 {

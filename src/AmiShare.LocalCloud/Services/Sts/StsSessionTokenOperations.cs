@@ -32,7 +32,7 @@ internal sealed class StsSessionTokenOperations(LocalCloudContext cloud) : IServ
     {
         var caller = request.Caller;
         var key = cloud.State.Read(view => view.Find(AccessKeyKinds.AccessKey, AccessKeyKinds.Key(caller.AccessKeyId)));
-        if (caller.Kind == PrincipalKind.AssumedRole || key?.SessionToken is not null)
+        if (caller.Kind is PrincipalKind.AssumedRole or PrincipalKind.FederatedUser || key?.SessionToken is not null)
         {
             throw StsErrors.AccessDenied("Cannot call GetSessionToken with session credentials");
         }
