@@ -2,10 +2,12 @@
 """Runs moto's own test files against moto_server and against LocalCloud, one fresh server per file and no reset
 between tests (MOTO_CALL_RESET_API=false), and compares: of the tests moto_server passes, how many LocalCloud passes.
 
-usage: run.py MOTO_SRC [FILE ...] [--amishare CMD] [--only moto|localcloud] [--out DIR]
+usage: run.py MOTO_SRC [FILE ...] [--amishare CMD] [--only moto|localcloud] [--out DIR] [--divergences FILE]
 MOTO_SRC is a checkout of getmoto/moto at the tag of the installed moto (5.2.1); this script only runs its tests.
+It prints two figures: of all the tests moto_server passes, and of those whose moto behaviour matches AWS, i.e.
+without the tests listed in divergences.txt (each with the AWS behaviour moto departs from).
 """
-import argparse, json, os, shlex, socket, subprocess, sys, time, urllib.request, xml.etree.ElementTree as ET
+import argparse, fnmatch, json, os, shlex, socket, subprocess, sys, time, urllib.request, xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FILES = ["tests/test_ec2/test_amis.py", "tests/test_ec2/test_elastic_block_store.py", "tests/test_kms/test_kms.py",
@@ -72,6 +74,7 @@ parser.add_argument("files", nargs="*", default=FILES)
 parser.add_argument("--amishare", default="dotnet run --no-build --project src/AmiShare.Cli --")
 parser.add_argument("--only", choices=["moto", "localcloud"])
 parser.add_argument("--out", default=os.path.join(HERE, "out"))
+parser.add_argument("--divergences", default=os.path.join(HERE, "divergences.txt"))
 args = parser.parse_args()
 os.makedirs(args.out, exist_ok=True)
 results_path = os.path.join(args.out, "passed.json")
@@ -86,13 +89,25 @@ json.dump(results, open(results_path, "w"), indent=1)
 
 # The summary covers every file measured so far (passed.json accumulates), so one file can be re-run alone.
 total_moto = total_both = 0
+# Test ids (or patterns ending in *) where moto departs from AWS; text after '#' is the reason.
+patterns = [line.split("#", 1)[0].strip() for line in open(args.divergences)] if os.path.exists(args.divergences) else []
+patterns = [p for p in patterns if p]
+def divergent(test):
+    return any(fnmatch.fnmatchcase(test, p) if p.endswith("*") else test == p for p in patterns)
+faithful_moto = faithful_both = 0
 for f in [f for f in FILES + sorted(set(args.files) - set(FILES)) if f in results.get("moto", {})]:
     moto = set(results.get("moto", {}).get(f, []))
     lc = set(results.get("localcloud", {}).get(f, []))
     total_moto += len(moto)
     total_both += len(moto & lc)
-    print(f"{f}: {len(moto & lc)} of {len(moto)}")
+    faithful = {t for t in moto if not divergent(t)}
+    faithful_moto += len(faithful)
+    faithful_both += len(faithful & lc)
+    print(f"{f}: {len(moto & lc)} of {len(moto)}; without moto-vs-AWS divergences {len(faithful & lc)} of {len(faithful)}")
     with open(os.path.join(args.out, f"missing-{os.path.basename(f)}.txt"), "w") as m:
-        m.write("\n".join(sorted(moto - lc)) + "\n")
+        m.write("\n".join(t + ("  # moto-vs-AWS divergence" if divergent(t) else "") for t in sorted(moto - lc)) + "\n")
 pct = 100.0 * total_both / total_moto if total_moto else 0.0
 print(f"LocalCloud passes {total_both} of the {total_moto} tests moto_server passes ({pct:.0f}%)")
+fpct = 100.0 * faithful_both / faithful_moto if faithful_moto else 0.0
+print(f"LocalCloud passes {faithful_both} of the {faithful_moto} whose moto behaviour matches AWS ({fpct:.0f}%; "
+      f"{total_moto - faithful_moto} tests listed in {os.path.basename(args.divergences)} left out)")

@@ -4,7 +4,8 @@ namespace AmiShare.LocalCloud.Auth;
 
 /// <summary>
 /// A credential LocalCloud accepts. Root and IAM-user keys are long-term; assumed-role keys carry the session
-/// (role, expiry) and must come with their session token.
+/// (role, expiry) and must come with their session token; GetSessionToken keys are the root's or the user's own
+/// identity with a session token and an <see cref="Expiration"/>.
 /// </summary>
 public sealed record AccessKeyRecord(
     string AccessKeyId,
@@ -15,7 +16,9 @@ public sealed record AccessKeyRecord(
     string? UserName = null,
     RoleSession? Session = null,
     string? SessionToken = null,
-    bool IsActive = true);
+    bool IsActive = true,
+    DateTimeOffset? Expiration = null,
+    FederatedSession? Federation = null);
 
 public static class AccessKeyKinds
 {

@@ -11,7 +11,17 @@ public enum PrincipalKind
 
     /// <summary>A role session from <c>sts:AssumeRole</c> (<c>arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION</c>).</summary>
     AssumedRole,
+
+    /// <summary>A federated user from <c>sts:GetFederationToken</c> (<c>arn:aws:sts::ACCOUNT:federated-user/NAME</c>).</summary>
+    FederatedUser,
 }
+
+/// <summary>
+/// A federated user session: who asked for it (the account root or an IAM user, whose permissions it starts from),
+/// its name, and the session policy that limits it. AWS: without a policy the session has no permissions, so
+/// <see cref="SessionPolicy"/> is never null here (an empty statement list when none was passed).
+/// </summary>
+public sealed record FederatedSession(string Name, string SourceArn, string? SourceUserName, DateTimeOffset Expiration, string SessionPolicy);
 
 /// <summary>
 /// The role behind an assumed-role session, which is what identity policies and trust policies name, and the
@@ -38,9 +48,13 @@ public sealed record CallerIdentity(
     string AccessKeyId,
     string UserId,
     string? UserName = null,
-    RoleSession? Session = null)
+    RoleSession? Session = null,
+    FederatedSession? Federation = null)
 {
     public string PolicyPrincipalArn => Session?.RoleArn ?? PrincipalArn;
+
+    /// <summary>The session policy that limits this caller: a role session's or a federated user's; null: none.</summary>
+    public string? SessionPolicyDocument => Session?.SessionPolicy ?? Federation?.SessionPolicy;
 
     public bool IsRoot => Kind == PrincipalKind.AccountRoot;
 

@@ -46,14 +46,14 @@ public sealed class RequestAuthenticator(LocalCloudState state, SigV4Verifier ve
             throw new AuthenticationFailureException(AuthenticationFailureKind.UnknownAccessKey, InvalidToken);
         }
 
-        if (key.Session is { } session)
+        if (key.Session is not null || key.SessionToken is not null)
         {
             if (!string.Equals(request.Header("x-amz-security-token"), key.SessionToken, StringComparison.Ordinal))
             {
                 throw new AuthenticationFailureException(AuthenticationFailureKind.InvalidSessionToken, InvalidToken);
             }
 
-            if (time.GetUtcNow() >= session.Expiration)
+            if (time.GetUtcNow() >= (key.Session?.Expiration ?? key.Expiration ?? DateTimeOffset.MaxValue))
             {
                 throw new AuthenticationFailureException(AuthenticationFailureKind.ExpiredToken, "The security token included in the request is expired");
             }
@@ -65,6 +65,14 @@ public sealed class RequestAuthenticator(LocalCloudState state, SigV4Verifier ve
         {
             PrincipalKind.AccountRoot => new CallerIdentity(key.AccountId, CallerIdentity.RootArn(key.AccountId), PrincipalKind.AccountRoot, key.AccessKeyId, key.AccountId),
             PrincipalKind.IamUser => new CallerIdentity(key.AccountId, user!.Arn, PrincipalKind.IamUser, key.AccessKeyId, user.UserId, user.UserName),
+            PrincipalKind.FederatedUser => new CallerIdentity(
+                key.AccountId,
+                $"arn:aws:sts::{key.AccountId}:federated-user/{key.Federation!.Name}",
+                PrincipalKind.FederatedUser,
+                key.AccessKeyId,
+                $"{key.AccountId}:{key.Federation.Name}",
+                UserName: key.Federation.SourceUserName,
+                Federation: key.Federation),
             _ => new CallerIdentity(
                 key.AccountId,
                 $"arn:aws:sts::{key.AccountId}:assumed-role/{key.Session!.RoleName}/{key.Session.SessionName}",

@@ -77,7 +77,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             ResourcePolicyIsRequired = request.ResourcePolicy?.Kind == ResourcePolicyKind.RoleTrustPolicy,
             IdentityPoliciesOnly = request.IdentityPoliciesOnly && request.ResourcePolicy is null,
             PermissionBoundaries = boundaries,
-            SessionPolicy = caller.Session?.SessionPolicy is { } sessionPolicy ? Compile("session", sessionPolicy) ?? AllowsNothing : null,
+            SessionPolicy = caller.SessionPolicyDocument is { } sessionPolicy ? Compile("session", sessionPolicy) ?? AllowsNothing : null,
             Grants = [.. request.Grants],
             LaunchPermissions = request.LaunchPermissions,
             CreateVolumePermissions = request.CreateVolumePermissions,

@@ -19,7 +19,11 @@ public sealed class IdentifierFactory(IRandomSource random)
 
     public string SecretAccessKey() => Draw(SecretAlphabet, 40);
 
-    public string SessionToken() => "LocalCloudSession/" + Draw(SecretAlphabet, 160);
+    /// <summary>
+    /// A session token shaped like STS's own: base64 text beginning <c>FQoGZXIvYXdzE</c>, 356 characters long, as
+    /// AWS SDK test suites (and moto's) expect of a role session's token. Opaque to clients; LocalCloud compares it whole.
+    /// </summary>
+    public string SessionToken() => "FQoGZXIvYXdzE" + Draw(SecretAlphabet, 343);
 
     /// <summary>IAM unique id, e.g. prefix <c>AIDA</c> (user), <c>AROA</c> (role), <c>ANPA</c> (managed policy).</summary>
     public string UniqueId(string prefix) => prefix + Draw(UpperAlphanumeric, 17);

@@ -118,6 +118,7 @@ public sealed class OperationRequest
             {
                 PrincipalKind.AccountRoot => "Account",
                 PrincipalKind.IamUser => "User",
+                PrincipalKind.FederatedUser => "FederatedUser",
                 _ => "AssumedRole",
             }],
             [ConditionKeys.AwsUserId] = [caller.UserId],

@@ -112,11 +112,21 @@ public sealed record SeedPublicImage
 
     public string? OwnerAlias { get; init; }
 
+    /// <summary>A seeded region, or <see cref="EveryRegion"/>: the same image id in each of the seed's regions.</summary>
     public required string Region { get; init; }
+
+    /// <summary>
+    /// <c>"*"</c>: the image in every seeded region under one id. AWS gives a public image a different id in each
+    /// region; emulators (moto's default catalogue) use one id everywhere, and suites written for them launch it so.
+    /// </summary>
+    public const string EveryRegion = "*";
 
     public string RootDeviceName { get; init; } = "/dev/xvda";
 
     public int SizeGiB { get; init; } = 8;
+
+    /// <summary>The EBS volume type of the image's root device mapping (old public AMIs use <c>standard</c>).</summary>
+    public string VolumeType { get; init; } = "gp2";
 
     /// <summary>How much emulated block content backs the image's snapshot.</summary>
     public int ContentMiB { get; init; } = 4;

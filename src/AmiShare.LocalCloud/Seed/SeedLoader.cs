@@ -197,14 +197,19 @@ public static partial class SeedLoader
                 problems.Add($"publicImages: '{image.ImageId}' must look like 'ami-' followed by 8 or 17 hex digits");
             }
 
-            if (!seed.Regions.Contains(image.Region))
+            if (image.Region != SeedPublicImage.EveryRegion && !seed.Regions.Contains(image.Region))
             {
-                problems.Add($"publicImages: '{image.ImageId}' is in region '{image.Region}', which is not among the seed's regions");
+                problems.Add($"publicImages: '{image.ImageId}' is in region '{image.Region}', which is not among the seed's regions (or \"*\" for all of them)");
             }
 
             if (!AccountIdPattern().IsMatch(image.OwnerId ?? string.Empty))
             {
                 problems.Add($"publicImages: '{image.ImageId}' ownerId '{image.OwnerId}' is not a 12-digit account id");
+            }
+
+            if (image.VolumeType is not ("standard" or "gp2" or "gp3" or "io1" or "io2"))
+            {
+                problems.Add($"publicImages: '{image.ImageId}' volumeType '{image.VolumeType}' must be one of standard, gp2, gp3, io1, io2 (a boot volume type)");
             }
 
             if (image.SizeGiB <= 0 || image.ContentMiB <= 0 || image.ContentMiB > image.SizeGiB * 1024)

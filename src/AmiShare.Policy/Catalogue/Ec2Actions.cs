@@ -59,6 +59,11 @@ public static class Ec2Actions
     public const string GetSnapshotBlockPublicAccessState = "ec2:GetSnapshotBlockPublicAccessState";
     public const string EnableSnapshotBlockPublicAccess = "ec2:EnableSnapshotBlockPublicAccess";
     public const string DisableSnapshotBlockPublicAccess = "ec2:DisableSnapshotBlockPublicAccess";
+    public const string AttachVolume = "ec2:AttachVolume";
+    public const string DetachVolume = "ec2:DetachVolume";
+    public const string CreateSnapshots = "ec2:CreateSnapshots";
+    public const string DescribeTags = "ec2:DescribeTags";
+    public const string ModifyInstanceAttribute = "ec2:ModifyInstanceAttribute";
 
     /// <summary>The actions an image's launch permission authorizes for another account (a launch and a copy).</summary>
     public static readonly IReadOnlyList<string> ImageSharingActions = [RunInstances, CopyImage];

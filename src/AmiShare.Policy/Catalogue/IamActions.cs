@@ -33,4 +33,8 @@ public static class StsActions
     public const string GetCallerIdentity = "sts:GetCallerIdentity";
 
     public const string GetAccessKeyInfo = "sts:GetAccessKeyInfo";
+
+    public const string GetSessionToken = "sts:GetSessionToken";
+
+    public const string GetFederationToken = "sts:GetFederationToken";
 }

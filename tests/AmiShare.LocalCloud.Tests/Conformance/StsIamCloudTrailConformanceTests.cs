@@ -26,6 +26,8 @@ public sealed class StsIamCloudTrailConformanceTests
             ("GetCallerIdentity", await sts.CallAsync("GetCallerIdentity")),
             ("AssumeRole", await sts.CallAsync("AssumeRole", ("RoleArn", $"arn:aws:iam::{Images}:role/Conformance"), ("RoleSessionName", "conformance"))),
             ("GetAccessKeyInfo", await sts.CallAsync("GetAccessKeyInfo", ("AccessKeyId", server.Account(Images).RootAccessKeyId))),
+            ("GetSessionToken", await sts.CallAsync("GetSessionToken", ("DurationSeconds", "900"))),
+            ("GetFederationToken", await sts.CallAsync("GetFederationToken", ("Name", "conformance"), ("Policy", AllowAll))),
         };
 
         AssertQueryConformance(model.RootElement, OperationsOf(server, "sts"), calls);

@@ -59,6 +59,16 @@ public sealed class Ec2ConformanceTests
         await Call("CreateVolume", ("SnapshotId", snapshot), ("AvailabilityZone", Region + "a"));
         var volume = calls[^1].Response.Value("volumeId")!;
         await Call("CreateSnapshot", ("VolumeId", volume));
+        await Call("CreateVolume", ("AvailabilityZone", Region + "a"), ("Size", "10"), ("VolumeType", "gp3"), ("Iops", "4000"), ("Throughput", "200"), ("TagSpecification.1.ResourceType", "volume"), ("TagSpecification.1.Tag.1.Key", "team"), ("TagSpecification.1.Tag.1.Value", "images"));
+        var data = calls[^1].Response.Value("volumeId")!;
+        await Call("AttachVolume", ("VolumeId", data), ("InstanceId", instance), ("Device", "/dev/sdh"));
+        await Call("ModifyInstanceAttribute", ("InstanceId", instance), ("BlockDeviceMapping.1.DeviceName", "/dev/sdh"), ("BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true"));
+        await Call("DescribeVolumes", ("VolumeId.1", data));
+        await Call("CreateSnapshots", ("InstanceSpecification.InstanceId", instance), ("TagSpecification.1.ResourceType", "snapshot"), ("TagSpecification.1.Tag.1.Key", "run"), ("TagSpecification.1.Tag.1.Value", "1"));
+        await Call("CreateTags", ("ResourceId.1", instance), ("Tag.1.Key", "team"), ("Tag.1.Value", "images"));
+        await Call("DescribeTags");
+        await Call("DescribeSnapshots", ("Owner.1", "self"), ("Filter.1.Name", "tag-key"), ("Filter.1.Value.1", "run"));
+        await Call("DetachVolume", ("VolumeId", data));
         await Call("DeleteVolume", ("VolumeId", volume));
         await Call("DescribeInstances");
         await Call("RunInstances", ("ImageId", PublicImageId), ("MinCount", "1"), ("MaxCount", "1"));

@@ -105,12 +105,12 @@ public sealed class Ec2TagTests
         var image = await OwnerImageAsync(owner, "bad-tags");
 
         var reserved = await FailsAsync(() => owner.CreateTagsAsync(new CreateTagsRequest { Resources = [image], Tags = [Tag("aws:owner", "x")] }, TestCloud.Timeout));
-        var notImage = await FailsAsync(() => owner.CreateTagsAsync(new CreateTagsRequest { Resources = ["vol-0123456789abcdef0"], Tags = [Tag("x", "y")] }, TestCloud.Timeout));
+        var notTaggable = await FailsAsync(() => owner.CreateTagsAsync(new CreateTagsRequest { Resources = ["sg-0123456789abcdef0"], Tags = [Tag("x", "y")] }, TestCloud.Timeout));
         var tooMany = await FailsAsync(() => owner.CreateTagsAsync(new CreateTagsRequest { Resources = [image], Tags = [.. Enumerable.Range(0, 51).Select(i => Tag("k" + i, "v"))] }, TestCloud.Timeout));
         var missing = await FailsAsync(() => owner.CreateTagsAsync(new CreateTagsRequest { Resources = ["ami-0123456789abcdef0"], Tags = [Tag("x", "y")] }, TestCloud.Timeout));
 
         Assert.Equal("InvalidParameterValue", reserved.ErrorCode);
-        Assert.Equal("InvalidParameterValue", notImage.ErrorCode);
+        Assert.Equal("InvalidID", notTaggable.ErrorCode);
         Assert.Equal("TagLimitExceeded", tooMany.ErrorCode);
         Assert.Equal("InvalidAMIID.NotFound", missing.ErrorCode);
     }

@@ -265,6 +265,7 @@ public sealed class CloudTrailRecorder
             {
                 PrincipalKind.AccountRoot => "Root",
                 PrincipalKind.IamUser => "IAMUser",
+                PrincipalKind.FederatedUser => "FederatedUser",
                 _ => "AssumedRole",
             },
             ["principalId"] = caller.UserId,

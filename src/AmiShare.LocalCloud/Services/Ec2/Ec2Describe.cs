@@ -29,6 +29,13 @@ internal static class Ec2Describe
         return filters;
     }
 
+    /// <summary>
+    /// What a time filter (create-time, start-time, attachment.attach-time) matches: the timestamp as answered, and
+    /// the same to the whole second (<c>…:05.000Z</c>), the form EC2 answers most times in and clients filter with.
+    /// </summary>
+    public static string?[] TimeFilterValues(DateTimeOffset time) =>
+        [XmlShapes.Timestamp(time), XmlShapes.Timestamp(new DateTimeOffset(time.Ticks - (time.Ticks % TimeSpan.TicksPerSecond), time.Offset))];
+
     public static Regex Wildcard(string pattern) =>
         new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant | RegexOptions.Singleline);
 

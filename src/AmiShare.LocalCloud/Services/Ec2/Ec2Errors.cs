@@ -51,6 +51,9 @@ internal static class Ec2Errors
 
     public static AwsServiceException ImageNotFound(string id) => Error("InvalidAMIID.NotFound", $"The image id '[{id}]' does not exist");
 
+    public static AwsServiceException ImagesNotFound(IReadOnlyList<string> ids) =>
+        Error("InvalidAMIID.NotFound", $"The image ids '[{string.Join(", ", ids)}]' do not exist");
+
     public static AwsServiceException ImageUnavailable(string message) => Error("InvalidAMIID.Unavailable", message);
 
     public static AwsServiceException DuplicateImageName(string name, string existingImageId) =>
@@ -74,6 +77,20 @@ internal static class Ec2Errors
     /// <summary>A LocalCloud built without KMS: an emulator configuration fault, not the caller's, hence 500.</summary>
     public static AwsServiceException KmsUnavailable() =>
         new("InternalError", "This LocalCloud runs EC2 without KMS, so encrypted volumes and snapshots are unavailable.", 500);
+
+    public static AwsServiceException InvalidParameterDependency(string parameter, string required) =>
+        Error("InvalidParameterDependency", $"The parameter {parameter} requires the parameter {required} to be set.");
+
+    public static AwsServiceException InvalidId(string message) => Error("InvalidID", message);
+
+    public static AwsServiceException AttachmentNotFound(string volumeId, string instanceId) =>
+        Error("InvalidAttachment.NotFound", $"The volume '{volumeId}' is not attached to instance '{instanceId}'.");
+
+    public static AwsServiceException VolumeZoneMismatch(string volumeId, string instanceId) =>
+        Error("InvalidVolume.ZoneMismatch", $"The volume '{volumeId}' is not in the same availability zone as instance '{instanceId}'");
+
+    public static AwsServiceException VolumeAlreadyAttached(string volumeId, string instanceId) =>
+        Error("VolumeInUse", $"{volumeId} is already attached to an instance ({instanceId}).");
 
     private static AwsServiceException Error(string code, string message) => new(code, message, 400);
 }

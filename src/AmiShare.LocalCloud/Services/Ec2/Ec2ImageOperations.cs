@@ -3,8 +3,10 @@ using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.State;
 using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2ConditionContext;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Describe;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Ids;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2Tagging;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Xml;
 
 namespace AmiShare.LocalCloud.Services.Ec2;
@@ -50,6 +52,12 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
             .Where(i => lookup.CanSee(request, i) && (i.State != "disabled" || includeDisabled || ids.Contains(i.ImageId)) && !guardrails.Hides(i, caller, now))
             .Where(i => i.OwnerId == caller || includeDeprecated || ids.Contains(i.ImageId) || !Ec2ImageLifecycle.IsDeprecated(i, now))
             .ToList();
+
+        // EC2 names every missing id at once when several are.
+        if (ids.Where(id => !all.Any(i => i.ImageId == id)).Distinct().ToList() is { Count: > 1 } missing)
+        {
+            throw Ec2Errors.ImagesNotFound(missing);
+        }
 
         // Tags are not shared with an image: only its owner sees them, so only the owner can match on them.
         var selected = Requested(all, ids, i => i.ImageId, Ec2Errors.ImageNotFound, filters, (i, name) => ImageFilterValues(i, name, i.OwnerId == caller))
@@ -169,6 +177,14 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
         request.Authorize(Ec2Actions.CreateImage, instance.Arn);
         request.Authorize(Ec2Actions.CreateImage, $"arn:aws:ec2:{request.Region}::image/*");
         request.Authorize(Ec2Actions.CreateImage, $"arn:aws:ec2:{request.Region}::snapshot/*");
+        var imageTags = SpecifiedTags(p, "image", "image", "snapshot");
+        var snapshotTags = SpecifiedTags(p, "snapshot", "image", "snapshot");
+        foreach (var (type, tags) in new[] { ("image", imageTags), ("snapshot", snapshotTags) }.Where(t => t.Item2.Count > 0))
+        {
+            // As on AWS, tagging on create also needs ec2:CreateTags, with ec2:CreateAction naming the creating call.
+            request.Authorize(Ec2Actions.CreateTags, $"arn:aws:ec2:{request.Region}::{type}/*", TagContext(tags, "CreateImage"));
+        }
+
         request.StopIfDryRun();
         lookup.CheckNewImageName(request, name);
         if (instance.State is not ("running" or "stopped"))
@@ -188,7 +204,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
                 continue;
             }
 
-            var snapshot = NewSnapshots.OfVolume(volume, cloud.Ids.ResourceId("snap"), $"Created by CreateImage({instanceId}) for {imageId}", now);
+            var snapshot = NewSnapshots.OfVolume(volume, cloud.Ids.ResourceId("snap"), $"Created by CreateImage({instanceId}) for {imageId}", now) with { Tags = snapshotTags };
             snapshots.Add(snapshot);
             devices.Add(new Ec2ImageBlockDevice(device.DeviceName, snapshot.SnapshotId, volume.Size, volume.VolumeType, device.DeleteOnTermination, volume.Encrypted));
         }
@@ -204,6 +220,7 @@ internal sealed class Ec2ImageOperations(LocalCloudContext cloud, Ec2ResourceLoo
             RootDeviceName = instance.RootDeviceName,
             BlockDevices = devices,
             SourceInstanceId = instanceId,
+            Tags = imageTags,
         };
         cloud.State.Write(tx =>
         {

@@ -335,7 +335,7 @@ internal sealed class Ec2InstanceOperations(LocalCloudContext cloud, Ec2Resource
                 "ebs",
                 new XElement("volumeId", d.VolumeId),
                 new XElement("status", "attached"),
-                new XElement("attachTime", XmlShapes.Timestamp(instance.LaunchTime)),
+                new XElement("attachTime", XmlShapes.Timestamp(d.AttachTime ?? instance.LaunchTime)),
                 new XElement("deleteOnTermination", XmlShapes.Boolean(d.DeleteOnTermination))),
         })),
         new XElement("virtualizationType", "hvm"),

@@ -19,6 +19,7 @@ public sealed class Ec2Module : IServiceModule
         var settings = new Ec2AccountSettingsStore(cloud);
         var ebs = new EbsEncryption(cloud.KmsForEc2, content, settings);
         var contentLifetime = new Ec2ContentLifetime(cloud, content);
+        var tagged = new Ec2TaggedResources(cloud, lookup);
         Ec2PublicImageSeed.Seed(cloud);
         contentLifetime.CollectUnreferenced();
         return
@@ -30,10 +31,14 @@ public sealed class Ec2Module : IServiceModule
             new Ec2SnapshotOperations(cloud, lookup, settings, ebs, contentLifetime),
             new Ec2VolumeOperations(cloud, lookup, settings, ebs, contentLifetime),
             new Ec2InstanceOperations(cloud, lookup, settings, ebs, contentLifetime),
-            new Ec2TagOperations(lookup),
+            new Ec2TagOperations(tagged),
             new Ec2AccountSettingsOperations(cloud, settings, ebs),
             new Ec2GuardrailOperations(settings),
             new Ec2ContentDigest(cloud, content),
+            new Ec2DescribeTagsOperations(tagged),
+            new Ec2VolumeAttachmentOperations(cloud),
+            new Ec2MultiVolumeSnapshotOperations(cloud),
+            new Ec2InstanceAttributeOperations(cloud),
         ];
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using AmiShare.LocalCloud.Seed;
 using AmiShare.LocalCloud.State;
 
 namespace AmiShare.LocalCloud.Services.Ec2;
@@ -12,13 +13,18 @@ public static class Ec2PublicImageSeed
     public static string SeedSnapshotId(string imageId) =>
         "snap-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(imageId)))[..17];
 
-    /// <summary>Puts every public image of the seed, with its snapshot, into the state once (a restart keeps them).</summary>
+    /// <summary>
+    /// Puts every public image of the seed, with its snapshot, into the state once (a restart keeps them); an image
+    /// seeded for every region (<see cref="SeedPublicImage.EveryRegion"/>) is put into each under the same id.
+    /// </summary>
     public static void Seed(LocalCloudContext cloud)
     {
         var created = DateTimeOffset.Parse("2024-01-01T00:00:00Z", CultureInfo.InvariantCulture);
         cloud.State.Write(tx =>
         {
-            foreach (var seed in cloud.Seed.PublicImages)
+            foreach (var seed in cloud.Seed.PublicImages.SelectMany(image => image.Region == SeedPublicImage.EveryRegion
+                ? cloud.Seed.Regions.Select(region => image with { Region = region })
+                : [image]))
             {
                 var imageKey = new EntityKey(seed.OwnerId, seed.Region, seed.ImageId);
                 if (tx.Find(Ec2EntityKinds.Image, imageKey) is not null)
@@ -50,7 +56,7 @@ public static class Ec2PublicImageSeed
                     Description = seed.Name,
                     CreationDate = created,
                     RootDeviceName = seed.RootDeviceName,
-                    BlockDevices = [new Ec2ImageBlockDevice(seed.RootDeviceName, snapshotId, seed.SizeGiB, "gp2", true, false)],
+                    BlockDevices = [new Ec2ImageBlockDevice(seed.RootDeviceName, snapshotId, seed.SizeGiB, seed.VolumeType, true, false)],
                     LaunchPermissions = [new Ec2Permission(Group: "all")],
                 });
             }

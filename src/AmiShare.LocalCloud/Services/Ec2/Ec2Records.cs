@@ -132,6 +132,9 @@ public sealed record Ec2Snapshot
 
     public string? ClientToken { get; init; }
 
+    /// <summary>The owner's tags (key → value); defaulted so records stored before tags existed still load.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     public ResourceSharing Sharing => new(OwnerId, [.. CreateVolumePermissions.Select(p => p.ToSharingEntry())]);
 
     public string Arn => $"arn:aws:ec2:{Region}::snapshot/{SnapshotId}";
@@ -174,10 +177,23 @@ public sealed record Ec2Volume
 
     public Ec2VolumeAttachment? Attachment { get; init; }
 
+    /// <summary>Provisioned IOPS (io1, io2, gp3); null: the type's baseline, not reported for gp2/standard.</summary>
+    public int? Iops { get; init; }
+
+    /// <summary>Provisioned throughput in MiB/s (gp3 only).</summary>
+    public int? Throughput { get; init; }
+
+    /// <summary>Multi-Attach (io1 and io2 only): the volume may be attached to several instances.</summary>
+    public bool MultiAttachEnabled { get; init; }
+
+    /// <summary>The owner's tags (key → value); defaulted so records stored before tags existed still load.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     public string Arn => $"arn:aws:ec2:{Region}:{OwnerId}:volume/{VolumeId}";
 }
 
-public sealed record Ec2InstanceDevice(string DeviceName, string VolumeId, bool DeleteOnTermination);
+/// <summary>A volume attached to an instance; <see cref="AttachTime"/> null: attached at launch.</summary>
+public sealed record Ec2InstanceDevice(string DeviceName, string VolumeId, bool DeleteOnTermination, DateTimeOffset? AttachTime = null);
 
 public sealed record Ec2Instance
 {
@@ -217,6 +233,9 @@ public sealed record Ec2Instance
     public string? ClientTokenRequest { get; init; }
 
     public required string PrivateIpAddress { get; init; }
+
+    /// <summary>The owner's tags (key → value); defaulted so records stored before tags existed still load.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     public string Arn => $"arn:aws:ec2:{Region}:{OwnerId}:instance/{InstanceId}";
 }

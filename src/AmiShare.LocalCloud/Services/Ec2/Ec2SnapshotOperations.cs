@@ -1,12 +1,15 @@
+using System.Globalization;
 using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.State;
 using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2ConditionContext;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Describe;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Ids;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Permissions;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2Tagging;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Xml;
 
 namespace AmiShare.LocalCloud.Services.Ec2;
@@ -27,7 +30,7 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         ["DeleteSnapshot"] = Sync(DeleteSnapshot),
     };
 
-    private static readonly string[] SnapshotFilters = ["snapshot-id", "owner-id", "owner-alias", "status", "volume-id", "encrypted", "description", "kms-key-id"];
+    private static readonly string[] SnapshotFilters = ["snapshot-id", "owner-id", "owner-alias", "status", "volume-id", "encrypted", "description", "kms-key-id", "volume-size", "start-time", "progress", .. TagFilterNames];
 
     private OperationResponse DescribeSnapshots(OperationRequest request)
     {
@@ -45,7 +48,8 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         var filters = Filters(request, SnapshotFilters);
         var caller = request.Caller.AccountId;
         var all = cloud.State.Read(view => view.List(Ec2EntityKinds.Snapshot, null, request.Region)).Where(s => lookup.CanSee(request, s)).ToList();
-        var selected = Requested(all, ids, s => s.SnapshotId, Ec2Errors.SnapshotNotFound, filters, SnapshotFilterValues)
+        // Tags are the owner's: another account's snapshot matches no tag filter.
+        var selected = Requested(all, ids, s => s.SnapshotId, Ec2Errors.SnapshotNotFound, filters, (s, name) => SnapshotFilterValues(s, name, s.OwnerId == caller))
             .Where(s => owners.Count == 0 || owners.Any(o => o switch
             {
                 "self" => s.OwnerId == caller,
@@ -66,7 +70,7 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
             Optional("nextToken", next));
     }
 
-    private static string?[] SnapshotFilterValues(Ec2Snapshot snapshot, string name) => name switch
+    private static string?[] SnapshotFilterValues(Ec2Snapshot snapshot, string name, bool owner) => name switch
     {
         "snapshot-id" => [snapshot.SnapshotId],
         "owner-id" => [snapshot.OwnerId],
@@ -76,7 +80,10 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         "encrypted" => [XmlShapes.Boolean(snapshot.Encrypted)],
         "description" => [snapshot.Description],
         "kms-key-id" => [snapshot.KmsKeyId],
-        _ => [],
+        "volume-size" => [snapshot.VolumeSize.ToString(CultureInfo.InvariantCulture)],
+        "start-time" => TimeFilterValues(snapshot.StartTime),
+        "progress" => [snapshot.State == "completed" ? "100%" : "0%"],
+        _ => (owner ? TagFilterValues(snapshot.Tags, name) : null) ?? [],
     };
 
     private static IEnumerable<XElement?> SnapshotXml(OperationRequest request, Ec2Snapshot snapshot) =>
@@ -95,6 +102,7 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         Optional("kmsKeyId", snapshot.KmsKeyId),
         new XElement("storageTier", "standard"),
         new XElement("fullSnapshotSizeInBytes", snapshot.Content.LengthBytes),
+        snapshot.OwnerId == request.Caller.AccountId ? OptionalTagSetXml(snapshot.Tags) : null,
     ];
 
     private OperationResponse DescribeSnapshotAttribute(OperationRequest request)
@@ -187,8 +195,15 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         var volume = cloud.State.Read(view => view.Find(Ec2EntityKinds.Volume, new EntityKey(account, request.Region, volumeId))) ?? throw Ec2Errors.VolumeNotFound(volumeId);
         request.Authorize(Ec2Actions.CreateSnapshot, volume.Arn);
         request.Authorize(Ec2Actions.CreateSnapshot, $"arn:aws:ec2:{request.Region}::snapshot/*");
+        var tags = SpecifiedTags(p, "snapshot", "snapshot");
+        if (tags.Count > 0)
+        {
+            // As on AWS, tagging on create also needs ec2:CreateTags, with ec2:CreateAction naming the creating call.
+            request.Authorize(Ec2Actions.CreateTags, $"arn:aws:ec2:{request.Region}::snapshot/*", TagContext(tags, "CreateSnapshot"));
+        }
+
         request.StopIfDryRun();
-        var snapshot = NewSnapshots.OfVolume(volume, cloud.Ids.ResourceId("snap"), p.GetString("Description"), request.Time.GetUtcNow());
+        var snapshot = NewSnapshots.OfVolume(volume, cloud.Ids.ResourceId("snap"), p.GetString("Description"), request.Time.GetUtcNow()) with { Tags = tags };
         cloud.State.Write(tx => tx.Put(Ec2EntityKinds.Snapshot, new EntityKey(account, request.Region, snapshot.SnapshotId), snapshot));
         request.Trail.ResponseElements["snapshotId"] = snapshot.SnapshotId;
         return Respond(SnapshotXml(request, snapshot));
@@ -212,6 +227,11 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
         var source = lookup.VisibleSnapshot(request, sourceRegion, sourceId);
         request.Authorize(Ec2Actions.CopySnapshot, source.Arn, createVolumePermissions: source.Sharing);
         request.Authorize(Ec2Actions.CopySnapshot, $"arn:aws:ec2:{region}::snapshot/*");
+        var tags = SpecifiedTags(p, "snapshot", "snapshot");
+        if (tags.Count > 0)
+        {
+            request.Authorize(Ec2Actions.CreateTags, $"arn:aws:ec2:{region}::snapshot/*", TagContext(tags, "CopySnapshot"));
+        }
         if (source.Encrypted && encryptedParameter == false)
         {
             throw Ec2Errors.InvalidParameterCombination("An encrypted snapshot cannot be copied to an unencrypted snapshot.");
@@ -257,11 +277,12 @@ internal sealed class Ec2SnapshotOperations(LocalCloudContext cloud, Ec2Resource
             };
         }
 
+        copy = copy with { Tags = tags };
         cloud.State.Write(tx => tx.Put(Ec2EntityKinds.Snapshot, new EntityKey(account, region, snapshotId), copy));
         cloud.CloudTrail.RecordSharedSnapshotCopyInitiated(source.OwnerId, account, source.Region, source.SnapshotId);
         request.Trail.AddResource("AWS::EC2::Snapshot", source.Arn, source.OwnerId);
         request.Trail.ResponseElements["snapshotId"] = snapshotId;
-        return Respond(new XElement("snapshotId", snapshotId));
+        return Respond(new XElement("snapshotId", snapshotId), OptionalTagSetXml(tags));
     }
 
     private OperationResponse DeleteSnapshot(OperationRequest request)

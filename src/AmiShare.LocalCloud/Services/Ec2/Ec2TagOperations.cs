@@ -7,8 +7,8 @@ using static AmiShare.LocalCloud.Services.Ec2.Ec2Xml;
 
 namespace AmiShare.LocalCloud.Services.Ec2;
 
-/// <summary>CreateTags and DeleteTags; LocalCloud tags images only, and only their owner may.</summary>
-internal sealed class Ec2TagOperations(Ec2ResourceLookup lookup) : IServiceOperations
+/// <summary>CreateTags and DeleteTags on the caller's images, snapshots, volumes and instances; only their owner may.</summary>
+internal sealed class Ec2TagOperations(Ec2TaggedResources resources) : IServiceOperations
 {
     public AwsServiceDescriptor Service => AwsServices.Ec2;
 
@@ -18,8 +18,8 @@ internal sealed class Ec2TagOperations(Ec2ResourceLookup lookup) : IServiceOpera
         ["DeleteTags"] = Sync(DeleteTags),
     };
 
-    /// <summary>The images named by <c>ResourceId.N</c>; LocalCloud tags images only, and only their owner may.</summary>
-    private List<Ec2Image> TaggedImages(OperationRequest request)
+    /// <summary>The resources named by <c>ResourceId.N</c>, each owned by the caller.</summary>
+    private List<Ec2TaggedResource> Tagged(OperationRequest request)
     {
         var ids = request.Parameters.GetList("ResourceId");
         if (ids.Count == 0)
@@ -27,9 +27,7 @@ internal sealed class Ec2TagOperations(Ec2ResourceLookup lookup) : IServiceOpera
             throw Ec2Errors.MissingParameter("resourceIdSet");
         }
 
-        return [.. ids.Select(id => id.StartsWith("ami-", StringComparison.Ordinal)
-            ? lookup.OwnedImage(request, id)
-            : throw Ec2Errors.InvalidParameterValue($"LocalCloud tags images only; '{id}' is not an image id (ami-...)."))];
+        return [.. ids.Select(id => resources.Owned(request, id))];
     }
 
     private OperationResponse CreateTags(OperationRequest request)
@@ -40,26 +38,26 @@ internal sealed class Ec2TagOperations(Ec2ResourceLookup lookup) : IServiceOpera
             throw Ec2Errors.MissingParameter("tagSet");
         }
 
-        var images = TaggedImages(request);
+        var tagged = Tagged(request);
         var context = TagContext(tags.Select(t => KeyValuePair.Create(t.Key, t.Value)));
-        foreach (var image in images)
+        foreach (var resource in tagged)
         {
-            request.Authorize(Ec2Actions.CreateTags, image.Arn, context);
-            request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
+            request.Authorize(Ec2Actions.CreateTags, resource.Arn, context);
+            request.Trail.AddResource(resource.TrailType, resource.Arn, resource.OwnerId);
         }
 
         request.StopIfDryRun();
-        foreach (var image in images)
+        foreach (var resource in tagged)
         {
-            lookup.UpdateImage(image, i =>
+            resources.Change(resource, current =>
             {
-                var merged = new Dictionary<string, string>(i.Tags, StringComparer.Ordinal);
+                var merged = new Dictionary<string, string>(current, StringComparer.Ordinal);
                 foreach (var (key, value) in tags)
                 {
                     merged[key] = value ?? string.Empty;
                 }
 
-                return i with { Tags = CheckTagCount(merged) };
+                return CheckTagCount(merged);
             });
         }
 
@@ -70,23 +68,20 @@ internal sealed class Ec2TagOperations(Ec2ResourceLookup lookup) : IServiceOpera
     private OperationResponse DeleteTags(OperationRequest request)
     {
         var tags = ParseTags(request.Parameters.GetStructureList("Tag"), valueRequired: false);
-        var images = TaggedImages(request);
-        foreach (var image in images)
+        var tagged = Tagged(request);
+        foreach (var resource in tagged)
         {
-            var keys = tags.Count > 0 ? tags.Select(t => t.Key) : image.Tags.Keys;
-            request.Authorize(Ec2Actions.DeleteTags, image.Arn, TagContext(keys.Select(k => KeyValuePair.Create(k, (string?)null))));
-            request.Trail.AddResource("AWS::EC2::Image", image.Arn, image.OwnerId);
+            var keys = tags.Count > 0 ? tags.Select(t => t.Key) : resource.Tags.Keys;
+            request.Authorize(Ec2Actions.DeleteTags, resource.Arn, TagContext(keys.Select(k => KeyValuePair.Create(k, (string?)null))));
+            request.Trail.AddResource(resource.TrailType, resource.Arn, resource.OwnerId);
         }
 
         request.StopIfDryRun();
-        foreach (var image in images)
+        foreach (var resource in tagged)
         {
-            lookup.UpdateImage(image, i => i with
-            {
-                Tags = tags.Count == 0
-                    ? new Dictionary<string, string>(StringComparer.Ordinal)
-                    : i.Tags.Where(t => !tags.Any(d => d.Key == t.Key && (d.Value is null || d.Value == t.Value))).ToDictionary(StringComparer.Ordinal),
-            });
+            resources.Change(resource, current => tags.Count == 0
+                ? new Dictionary<string, string>(StringComparer.Ordinal)
+                : current.Where(t => !tags.Any(d => d.Key == t.Key && (d.Value is null || d.Value == t.Value))).ToDictionary(StringComparer.Ordinal));
         }
 
         return Respond(Return());

@@ -28,6 +28,47 @@ internal static class Ec2Tagging
         return CheckTagCount(tags);
     }
 
+    /// <summary>
+    /// The tags a create call's <c>TagSpecification.N</c> sets on its new resource of <paramref name="resourceType"/>;
+    /// a specification for a type the call does not create is refused, as EC2 does.
+    /// </summary>
+    public static Dictionary<string, string> SpecifiedTags(QueryParameters p, string resourceType, params string[] allowedTypes)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var specification in p.GetStructureList("TagSpecification"))
+        {
+            var type = specification.GetString("ResourceType");
+            if (type is null || !allowedTypes.Contains(type))
+            {
+                throw Ec2Errors.InvalidParameterValue($"'{type}' is not a valid taggable resource type for this operation.");
+            }
+
+            if (type != resourceType)
+            {
+                continue;
+            }
+
+            foreach (var (key, value) in ParseTags(specification.GetStructureList("Tag"), valueRequired: false))
+            {
+                tags[key] = value ?? string.Empty;
+            }
+        }
+
+        return CheckTagCount(tags);
+    }
+
+    /// <summary>The tag filters every Describe* of a taggable resource takes ("tag:" stands for tag:KEY).</summary>
+    public static readonly string[] TagFilterNames = ["tag-key", "tag-value", "tag:"];
+
+    /// <summary>The values a tag filter matches against, or null when <paramref name="name"/> is not a tag filter.</summary>
+    public static string?[]? TagFilterValues(IReadOnlyDictionary<string, string> tags, string name) => name switch
+    {
+        "tag-key" => [.. tags.Keys],
+        "tag-value" => [.. tags.Values],
+        _ when name.StartsWith("tag:", StringComparison.Ordinal) => tags.TryGetValue(name[4..], out var value) ? [value] : [],
+        _ => null,
+    };
+
     public static List<(string Key, string? Value)> ParseTags(IReadOnlyList<QueryParameters> entries, bool valueRequired)
     {
         var tags = new List<(string, string?)>();

@@ -1,11 +1,14 @@
+using System.Globalization;
 using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.LocalCloud.Services.Kms;
 using AmiShare.LocalCloud.State;
 using AmiShare.Policy.Catalogue;
 using static AmiShare.LocalCloud.Protocol.OperationHandlers;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2ConditionContext;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Describe;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Ids;
+using static AmiShare.LocalCloud.Services.Ec2.Ec2Tagging;
 using static AmiShare.LocalCloud.Services.Ec2.Ec2Xml;
 
 namespace AmiShare.LocalCloud.Services.Ec2;
@@ -22,7 +25,12 @@ internal sealed class Ec2VolumeOperations(LocalCloudContext cloud, Ec2ResourceLo
         ["DeleteVolume"] = Sync(DeleteVolume),
     };
 
-    private static readonly string[] VolumeFilters = ["volume-id", "status", "snapshot-id", "encrypted", "availability-zone", "attachment.instance-id", "kms-key-id"];
+    private static readonly string[] VolumeFilters =
+    [
+        "volume-id", "status", "snapshot-id", "encrypted", "availability-zone", "attachment.instance-id", "kms-key-id", "size", "volume-type",
+        "attachment.device", "attachment.status", "attachment.attach-time", "attachment.delete-on-termination", "create-time", "multi-attach-enabled",
+        .. TagFilterNames,
+    ];
 
     private OperationResponse CreateVolume(OperationRequest request)
     {
@@ -40,17 +48,27 @@ internal sealed class Ec2VolumeOperations(LocalCloudContext cloud, Ec2ResourceLo
         var kmsKeyId = p.GetString("KmsKeyId");
         if (kmsKeyId is not null && encryptedParameter != true)
         {
-            throw Ec2Errors.InvalidParameterCombination("KmsKeyId requires Encrypted=true.");
+            throw Ec2Errors.InvalidParameterDependency("KmsKeyId", "Encrypted");
         }
 
         var snapshot = snapshotId is null ? null : lookup.VisibleSnapshot(request, region, snapshotId);
-        var size = p.GetInt32("Size") ?? snapshot?.VolumeSize ?? throw Ec2Errors.MissingParameter("size or snapshotId");
+        var size = p.GetInt32("Size") ?? snapshot?.VolumeSize ?? throw Ec2Errors.MissingParameter("size/snapshot");
         if (snapshot is not null && size < snapshot.VolumeSize)
         {
             throw Ec2Errors.InvalidParameterValue($"Volume of size {size} is smaller than snapshot '{snapshot.SnapshotId}', expect size >= {snapshot.VolumeSize}");
         }
 
+        // CreateVolume's documented default type (EC2 API Reference, CreateVolume: "Default: gp2").
+        var volumeType = p.GetString("VolumeType") ?? "gp2";
+        var performance = VolumePerformance.Check(volumeType, size, p.GetInt32("Iops"), p.GetInt32("Throughput"), p.GetBoolean("MultiAttachEnabled") ?? false);
+        var tags = SpecifiedTags(p, "volume", "volume");
         request.Authorize(Ec2Actions.CreateVolume, $"arn:aws:ec2:{region}:{account}:volume/*");
+        if (tags.Count > 0)
+        {
+            // As on AWS, tagging on create also needs ec2:CreateTags, with ec2:CreateAction naming the creating call.
+            request.Authorize(Ec2Actions.CreateTags, $"arn:aws:ec2:{region}:{account}:volume/*", TagContext(tags, "CreateVolume"));
+        }
+
         if (snapshot is not null)
         {
             request.Authorize(Ec2Actions.CreateVolume, snapshot.Arn, createVolumePermissions: snapshot.Sharing);
@@ -93,7 +111,11 @@ internal sealed class Ec2VolumeOperations(LocalCloudContext cloud, Ec2ResourceLo
             AvailabilityZone = zone,
             Size = size,
             SnapshotId = snapshot?.SnapshotId,
-            VolumeType = p.GetString("VolumeType") ?? "gp3",
+            VolumeType = volumeType,
+            Iops = performance.Iops,
+            Throughput = performance.Throughput,
+            MultiAttachEnabled = performance.MultiAttachEnabled,
+            Tags = tags,
             CreateTime = request.Time.GetUtcNow(),
             Encrypted = result.Encrypted,
             KmsKeyId = result.KmsKeyId,
@@ -139,10 +161,18 @@ internal sealed class Ec2VolumeOperations(LocalCloudContext cloud, Ec2ResourceLo
         "availability-zone" => [volume.AvailabilityZone],
         "attachment.instance-id" => [volume.Attachment?.InstanceId],
         "kms-key-id" => [volume.KmsKeyId],
-        _ => [],
+        "size" => [volume.Size.ToString(CultureInfo.InvariantCulture)],
+        "volume-type" => [volume.VolumeType],
+        "attachment.device" => [volume.Attachment?.Device],
+        "attachment.status" => [volume.Attachment is null ? null : "attached"],
+        "attachment.attach-time" => volume.Attachment is { } a ? TimeFilterValues(a.AttachTime) : [],
+        "attachment.delete-on-termination" => [volume.Attachment is { } d ? XmlShapes.Boolean(d.DeleteOnTermination) : null],
+        "create-time" => TimeFilterValues(volume.CreateTime),
+        "multi-attach-enabled" => [XmlShapes.Boolean(volume.MultiAttachEnabled)],
+        _ => TagFilterValues(volume.Tags, name) ?? [],
     };
 
-    private static IEnumerable<XElement?> VolumeXml(Ec2Volume volume) =>
+    public static IEnumerable<XElement?> VolumeXml(Ec2Volume volume) =>
     [
         new XElement("volumeId", volume.VolumeId),
         new XElement("size", volume.Size),
@@ -163,7 +193,10 @@ internal sealed class Ec2VolumeOperations(LocalCloudContext cloud, Ec2ResourceLo
         new XElement("volumeType", volume.VolumeType),
         new XElement("encrypted", XmlShapes.Boolean(volume.Encrypted)),
         Optional("kmsKeyId", volume.KmsKeyId),
-        new XElement("multiAttachEnabled", "false"),
+        Optional("iops", volume.Iops),
+        Optional("throughput", volume.Throughput),
+        new XElement("multiAttachEnabled", XmlShapes.Boolean(volume.MultiAttachEnabled)),
+        OptionalTagSetXml(volume.Tags),
     ];
 
     private OperationResponse DeleteVolume(OperationRequest request)

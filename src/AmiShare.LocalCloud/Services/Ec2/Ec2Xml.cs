@@ -22,6 +22,9 @@ internal static class Ec2Xml
     public static XElement TagSetXml(IReadOnlyDictionary<string, string> tags) =>
         Items("tagSet", tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new XElement?[] { new XElement("key", t.Key), new XElement("value", t.Value) }));
 
+    /// <summary>A resource's tagSet, absent when it has no tags (as EC2 answers).</summary>
+    public static XElement? OptionalTagSetXml(IReadOnlyDictionary<string, string> tags) => tags.Count == 0 ? null : TagSetXml(tags);
+
     public static XElement BlockDeviceMappingXml(Ec2Image image, Dictionary<string, Ec2Snapshot> snapshots, bool owner) =>
         Items("blockDeviceMapping", image.BlockDevices.Select(d => new XElement?[]
         {

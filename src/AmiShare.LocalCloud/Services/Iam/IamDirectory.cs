@@ -33,6 +33,8 @@ public sealed class IamDirectory(LocalCloudState state) : IIdentityPolicySource
     public IamManagedPolicy? FindPolicy(string policyArn) =>
         state.Read(view => view.Find(IamEntityKinds.Policy, IamEntityKinds.PolicyKey(policyArn)));
 
+    private const string RootPermissions = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""";
+
     public PrincipalPolicies GetPolicies(CallerIdentity caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -40,6 +42,9 @@ public sealed class IamDirectory(LocalCloudState state) : IIdentityPolicySource
         {
             PrincipalKind.IamUser when caller.UserName is { } name => GetPoliciesOf(caller.PrincipalArn, caller.AccountId, name, isRole: false),
             PrincipalKind.AssumedRole when caller.Session is { } session => GetPoliciesOf(session.RoleArn, caller.AccountId, session.RoleName, isRole: true),
+            // A federated user starts from the permissions of whoever asked for it (the root has all of its account's).
+            PrincipalKind.FederatedUser when caller.Federation is { SourceUserName: { } user } federation => GetPoliciesOf(federation.SourceArn, caller.AccountId, user, isRole: false),
+            PrincipalKind.FederatedUser when caller.Federation is { } federation => new PrincipalPolicies([new NamedPolicy("root", federation.SourceArn, RootPermissions)], [], null),
             _ => PrincipalPolicies.None,
         };
     }

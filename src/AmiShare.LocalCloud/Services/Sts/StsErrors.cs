@@ -6,4 +6,6 @@ namespace AmiShare.LocalCloud.Services.Sts;
 internal static class StsErrors
 {
     public static AwsServiceException Validation(string message) => new("ValidationError", message, 400);
+
+    public static AwsServiceException AccessDenied(string message) => new("AccessDenied", message, 403);
 }

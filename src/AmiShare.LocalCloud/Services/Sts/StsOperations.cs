@@ -41,6 +41,12 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
             throw StsErrors.Validation($"Value '{sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64 and match [\\w+=,.@-]*");
         }
 
+        // Federated users may call no STS operation but GetCallerIdentity (IAM User Guide, "Compare AWS STS credentials").
+        if (request.Caller.Kind == PrincipalKind.FederatedUser)
+        {
+            throw StsErrors.AccessDenied("Cannot call AssumeRole with the credentials of a federated user");
+        }
+
         var role = cloud.Iam.FindRoleByArn(roleArn);
         var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
         {
