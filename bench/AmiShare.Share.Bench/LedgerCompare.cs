@@ -46,9 +46,12 @@ internal static class LedgerCompare
             }
 
             string[] args = ["share", .. cloud.ImageIds, "--with", string.Join(',', cloud.Targets), "--endpoint-url", cloud.Endpoint, "--region", ShareCloud.Region, "--ledger", ledger, "--yes", "--output", "json"];
+            var requestsBefore = moto.Requests;
             var watch = Stopwatch.StartNew();
             var (code, output) = runInProcess(args, new ApiCallCounter());
             var seconds = watch.Elapsed.TotalSeconds;
+            await Task.Delay(300, ct); // moto logs each request after answering it
+            var requests = moto.Requests - requestsBefore;
             File.Delete(file);
             if (code != 0)
             {
@@ -58,7 +61,8 @@ internal static class LedgerCompare
             }
 
             var problems = await cloud.VerifySharedAsync(ct);
-            Console.WriteLine(string.Create(inv, $"{backend,-8}: exit {code}, {seconds:0.000} s{(problems.Count == 0 ? ", verified" : ", VERIFICATION FAILED: " + string.Join("; ", problems.Take(3)))}"));
+            var ledgerRequests = backend == "dynamodb" ? string.Create(inv, $", {requests} DynamoDB requests") : string.Empty;
+            Console.WriteLine(string.Create(inv, $"{backend,-8}: exit {code}, {seconds:0.000} s{ledgerRequests}{(problems.Count == 0 ? ", verified" : ", VERIFICATION FAILED: " + string.Join("; ", problems.Take(3)))}"));
             if (code != 0 || problems.Count > 0)
             {
                 Console.WriteLine(output);
@@ -104,11 +108,13 @@ internal static class LedgerCompare
             return null;
         }
 
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var moto = new MotoProcess(process, $"http://127.0.0.1:{port}");
+
+        // moto_server logs one line per request it answers ("POST / HTTP/1.1" 200): the DynamoDB round trips of a run.
+        process.OutputDataReceived += (_, line) => moto.Count(line.Data);
+        process.ErrorDataReceived += (_, line) => moto.Count(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var moto = new MotoProcess(process, $"http://127.0.0.1:{port}");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         for (var i = 0; ; i++)
         {
@@ -126,6 +132,18 @@ internal static class LedgerCompare
 
     private sealed record MotoProcess(Process Process, string Endpoint) : IDisposable
     {
+        private int requests;
+
+        public int Requests => Volatile.Read(ref requests);
+
+        public void Count(string? line)
+        {
+            if (line is not null && line.Contains("\"POST ", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref requests);
+            }
+        }
+
         public void Dispose()
         {
             if (!Process.HasExited)

@@ -17,7 +17,7 @@ namespace AmiShare.Ledger;
 /// Every write of a run is a TransactWriteItems with a ConditionCheck per fence (owner and fence unchanged), so a
 /// stale holder's write fails as a whole. TTL deletes lazily, so a lease's expiry is read from its attribute.
 /// </summary>
-public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, TimeProvider time) : IShareLedger, IDisposable
+public sealed partial class DynamoDbShareLedger(IAmazonDynamoDB client, string table, TimeProvider time) : IShareLedger, IDisposable
 {
     /// <summary>TransactWriteItems takes at most 100 actions (aws-facts §12).</summary>
     private const int MaxTransactionActions = 100;
@@ -28,6 +28,12 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
 
     /// <summary>A lease item outlives its expiry by a day before TTL removes it: long enough that no fence is forgotten while it matters.</summary>
     private static readonly TimeSpan LeaseRetention = TimeSpan.FromDays(1);
+
+    /// <summary>The value of a run lease's <c>openRun</c> when no run is open under it.</summary>
+    private const string NoRun = "-";
+
+    /// <summary>What each run lease this client took said about its open run, at the fence of the take.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, OpenRun> openRuns = new(StringComparer.Ordinal);
 
     /// <summary>The fingerprint of each run this client began or resumed, so finishing it needs no read first.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> fingerprints = new(StringComparer.Ordinal);
@@ -46,39 +52,64 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
         return new LedgerRun(open, true, await StepsAsync(open, cancellationToken).ConfigureAwait(false));
     }
 
-    public async Task<LedgerRun> BeginOrResumeAsync(string fingerprint, string command, CancellationToken cancellationToken)
+    public async Task<LedgerRun> BeginOrResumeAsync(string fingerprint, string command, CancellationToken cancellationToken) =>
+        await FindUnfinishedAsync(fingerprint, cancellationToken).ConfigureAwait(false) ?? await BeginAsync(fingerprint, command, runLease: null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The run lease's item holds the open run (<c>openRun</c>, set by the fenced begin, cleared by the finish), so the
+    /// take that returned the item's old state already said what to resume: no Query for the open run. A lease item
+    /// from before (no <c>openRun</c>) falls back to the Query.
+    /// </summary>
+    public async Task<LedgerRun> BeginOrResumeAsync(string fingerprint, string command, Lease runLease, CancellationToken cancellationToken)
     {
-        if (await FindUnfinishedAsync(fingerprint, cancellationToken).ConfigureAwait(false) is { } resumed)
+        ArgumentNullException.ThrowIfNull(runLease);
+        if (openRuns.TryGetValue(runLease.Name, out var known) && known.Fence == runLease.Fence)
+        {
+            if (known.RunId is { } open)
+            {
+                fingerprints[open] = fingerprint;
+                return new LedgerRun(open, true, await StepsAsync(open, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        else if (await FindUnfinishedAsync(fingerprint, cancellationToken).ConfigureAwait(false) is { } resumed)
         {
             return resumed;
         }
 
+        return await BeginAsync(fingerprint, command, runLease, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<LedgerRun> BeginAsync(string fingerprint, string command, Lease? runLease, CancellationToken cancellationToken)
+    {
         var id = LedgerRunIds.New(time);
         var now = Now();
-        await CallAsync(
-            () => client.TransactWriteItemsAsync(
-                new TransactWriteItemsRequest
+        TransactWriteItem[] writes =
+        [
+            new TransactWriteItem
+            {
+                Put = new Put
                 {
-                    TransactItems =
-                    [
-                        new TransactWriteItem
-                        {
-                            Put = new Put
-                            {
-                                TableName = table,
-                                Item = new() { ["pk"] = S("RUN#" + id), ["sk"] = S(RunSort), ["kind"] = S("run"), ["id"] = S(id), ["fingerprint"] = S(fingerprint), ["command"] = S(command), ["started"] = S(now) },
-                                ConditionExpression = "attribute_not_exists(pk)",
-                            },
-                        },
-                        new TransactWriteItem
-                        {
-                            Put = new Put { TableName = table, Item = new() { ["pk"] = S("FP#" + fingerprint), ["sk"] = S("RUN#" + id), ["kind"] = S("open"), ["started"] = S(now) } },
-                        },
-                    ],
+                    TableName = table,
+                    Item = new() { ["pk"] = S("RUN#" + id), ["sk"] = S(RunSort), ["kind"] = S("run"), ["id"] = S(id), ["fingerprint"] = S(fingerprint), ["command"] = S(command), ["started"] = S(now) },
+                    ConditionExpression = "attribute_not_exists(pk)",
                 },
-                cancellationToken),
+            },
+            new TransactWriteItem
+            {
+                Put = new Put { TableName = table, Item = new() { ["pk"] = S("FP#" + fingerprint), ["sk"] = S("RUN#" + id), ["kind"] = S("open"), ["started"] = S(now) } },
+            },
+        ];
+        await FencedWriteAsync(
+            runLease is null ? [] : [runLease],
+            writes,
+            _ => new LeaseChange("SET #openRun = :run", new() { [":run"] = S(id) }),
             cancellationToken).ConfigureAwait(false);
         fingerprints[id] = fingerprint;
+        if (runLease is not null)
+        {
+            openRuns[runLease.Name] = new OpenRun(runLease.Fence, id);
+        }
+
         return new LedgerRun(id, false, new Dictionary<LedgerStepKey, LedgerStep>());
     }
 
@@ -102,7 +133,7 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
                     ExpressionAttributeValues = new() { [":kind"] = S("step"), [":stepKey"] = S(step.Encode()), [":now"] = now },
                 },
             });
-            await FencedWriteAsync(fences, updates, cancellationToken).ConfigureAwait(false);
+            await FencedWriteAsync(fences, updates, change: null, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -113,8 +144,25 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
         var now = S(Now());
         foreach (var chunk in steps.Chunk(MaxTransactionActions - fences.Count))
         {
-            await FencedWriteAsync(fences, chunk.Select(step => Completion(runId, step.Key, step.Outcome, step.Result, now)), cancellationToken).ConfigureAwait(false);
+            await FencedWriteAsync(fences, chunk.Select(step => Completion(runId, step.Key, step.Outcome, step.Result, now)), change: null, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    public async Task StepsCompletedReleasingAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, Lease release, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(fences);
+        ArgumentNullException.ThrowIfNull(release);
+        if (steps.Count + fences.Count > MaxTransactionActions || !fences.Contains(release))
+        {
+            await StepsCompletedAsync(runId, steps, fences, cancellationToken).ConfigureAwait(false);
+            await ReleaseLeaseAsync(release, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // The lease's condition check becomes the conditional update that releases it: one transaction, one round trip.
+        var now = S(Now());
+        await FencedWriteAsync(fences, steps.Select(step => Completion(runId, step.Key, step.Outcome, step.Result, now)), fence => fence == release ? Expiry(time.GetUtcNow()) : null, cancellationToken).ConfigureAwait(false);
     }
 
     private TransactWriteItem Completion(string runId, LedgerStepKey step, string outcome, string? result, AttributeValue now)
@@ -136,13 +184,33 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
         return new TransactWriteItem { Update = new Update { TableName = table, Key = StepKey(runId, step), UpdateExpression = expression, ExpressionAttributeNames = names, ExpressionAttributeValues = values } };
     }
 
-    public async Task FinishAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
+    public Task FinishAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, CancellationToken cancellationToken) =>
+        FinishAsync(runId, succeeded, fences, release: null, cancellationToken);
+
+    public async Task FinishReleasingAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, Lease release, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(fences);
+        ArgumentNullException.ThrowIfNull(release);
+        if (!fences.Contains(release))
+        {
+            await FinishAsync(runId, succeeded, fences, cancellationToken).ConfigureAwait(false);
+            await ReleaseLeaseAsync(release, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await FinishAsync(runId, succeeded, fences, release, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the run; the run lease (when a fence) no longer names it as open, and <paramref name="release"/> is let go in the same transaction.</summary>
+    private async Task FinishAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, Lease? release, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fences);
         var fingerprint = fingerprints.TryGetValue(runId, out var known)
             ? known
             : (await GetItemAsync(Key("RUN#" + runId, RunSort), cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException($"The ledger has no run {runId}."))["fingerprint"].S;
         var now = S(Now());
         var names = new Dictionary<string, string> { ["#finished"] = "finished" };
+        var runLease = LeaseNames.ForRun(fingerprint);
         await FencedWriteAsync(
             fences,
             [
@@ -162,227 +230,27 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
                     Update = new Update { TableName = table, Key = Key("FP#" + fingerprint, "RUN#" + runId), UpdateExpression = "SET #finished = :now", ExpressionAttributeNames = names, ExpressionAttributeValues = new() { [":now"] = now } },
                 },
             ],
+            fence =>
+            {
+                var expiry = fence == release ? Expiry(time.GetUtcNow()) : null;
+                return fence.Name != runLease ? expiry
+                    : expiry is null ? new LeaseChange("SET #openRun = :run", new() { [":run"] = S(NoRun) })
+                    : new LeaseChange(expiry.Set + ", #openRun = :run", new(expiry.Values) { [":run"] = S(NoRun) });
+            },
             cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<LeaseAttempt> TryAcquireLeaseAsync(LeaseRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-
-        // A read that finds the lease expired can race another taker: ask again a few times before reporting the holder.
-        for (var attempt = 0; ; attempt++)
-        {
-            var now = time.GetUtcNow();
-            var expires = now + request.Duration;
-            try
-            {
-                var response = await CallAsync(
-                    () => client.UpdateItemAsync(
-                        new UpdateItemRequest
-                        {
-                            TableName = table,
-                            Key = Key("LEASE#" + request.Name, LeaseSort),
-                            UpdateExpression = "SET #kind = :kind, #owner = :owner, #purpose = :purpose, #expires = :expires, #ttl = :ttl ADD #fence :one",
-                            ConditionExpression = "attribute_not_exists(pk) OR #expires <= :now OR #owner = :owner",
-                            ExpressionAttributeNames = new() { ["#kind"] = "kind", ["#owner"] = "owner", ["#purpose"] = "purpose", ["#expires"] = "expires", ["#ttl"] = "ttl", ["#fence"] = "fence" },
-                            ExpressionAttributeValues = new()
-                            {
-                                [":kind"] = S("lease"),
-                                [":owner"] = S(request.Owner),
-                                [":purpose"] = S(request.Purpose),
-                                [":expires"] = N(expires.ToUnixTimeMilliseconds()),
-                                [":ttl"] = N((expires + LeaseRetention).ToUnixTimeSeconds()),
-                                [":one"] = N(1),
-                                [":now"] = N(now.ToUnixTimeMilliseconds()),
-                            },
-                            ReturnValues = ReturnValue.ALL_OLD,
-                        },
-                        cancellationToken),
-                    cancellationToken).ConfigureAwait(false);
-                var previous = response.Attributes is { Count: > 0 } old ? ToLease(request.Name, old) : null;
-                return new LeaseAttempt(true, new Lease(request.Name, request.Owner, request.Purpose, (previous?.Fence ?? 0) + 1, expires), previous);
-            }
-            catch (ConditionalCheckFailedException)
-            {
-                var holder = await GetItemAsync(Key("LEASE#" + request.Name, LeaseSort), cancellationToken).ConfigureAwait(false);
-                if (holder is not null && (!ToLease(request.Name, holder).IsExpiredAt(time.GetUtcNow()) || attempt >= 3))
-                {
-                    return new LeaseAttempt(false, ToLease(request.Name, holder));
-                }
-            }
-        }
-    }
-
-    public async Task<bool> RenewLeaseAsync(Lease lease, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        var expires = time.GetUtcNow() + duration;
-        return await SetLeaseExpiryAsync(lease, expires, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task ReleaseLeaseAsync(Lease lease, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        await SetLeaseExpiryAsync(lease, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<IReadOnlyList<LedgerRunSummary>> ListRunsAsync(int limit, CancellationToken cancellationToken)
-    {
-        // Runs are few beside steps; a filtered scan reads them without a second index (list is an operator's command, not the hot path).
-        var runs = new List<Dictionary<string, AttributeValue>>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var page = await CallAsync(
-                () => client.ScanAsync(
-                    new ScanRequest
-                    {
-                        TableName = table,
-                        FilterExpression = "#kind = :run",
-                        ExpressionAttributeNames = new() { ["#kind"] = "kind" },
-                        ExpressionAttributeValues = new() { [":run"] = S("run") },
-                        ExclusiveStartKey = start,
-                    },
-                    cancellationToken),
-                cancellationToken).ConfigureAwait(false);
-            runs.AddRange(page.Items ?? []);
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-
-        var summaries = new List<LedgerRunSummary>();
-        foreach (var run in runs.OrderByDescending(r => r["id"].S, StringComparer.Ordinal).Take(limit))
-        {
-            var steps = await StepsAsync(run["id"].S, cancellationToken).ConfigureAwait(false);
-            summaries.Add(Summary(run, steps.Values));
-        }
-
-        return summaries;
-    }
-
-    public async Task<LedgerRunDetail?> GetRunAsync(string runId, CancellationToken cancellationToken)
-    {
-        var run = await GetItemAsync(Key("RUN#" + runId, RunSort), cancellationToken).ConfigureAwait(false);
-        if (run is null)
-        {
-            return null;
-        }
-
-        var steps = await StepsAsync(runId, cancellationToken).ConfigureAwait(false);
-        return new LedgerRunDetail(Summary(run, steps.Values), [.. steps.Values.OrderBy(s => s.Key.Encode(), StringComparer.Ordinal)]);
+        openRuns.TryRemove(runLease, out _);
     }
 
     public void Dispose() => client.Dispose();
 
-    private static LedgerRunSummary Summary(Dictionary<string, AttributeValue> run, IEnumerable<LedgerStep> steps)
+    /// <summary>
+    /// The writes, each in a transaction with a ConditionCheck per fence; a failed check becomes <see cref="LeaseLostException"/>.
+    /// A fence that <paramref name="change"/> also changes (released, or naming the open run) is one conditional Update
+    /// instead: a transaction may touch an item only once, and the update carries the same condition.
+    /// </summary>
+    private async Task FencedWriteAsync(IReadOnlyList<Lease> fences, IEnumerable<TransactWriteItem> writes, Func<Lease, LeaseChange?>? change, CancellationToken cancellationToken)
     {
-        var list = steps.ToList();
-        return new LedgerRunSummary(
-            run["id"].S,
-            run["fingerprint"].S,
-            run["command"].S,
-            DateTimeOffset.Parse(run["started"].S, CultureInfo.InvariantCulture),
-            run.TryGetValue("finished", out var finished) ? DateTimeOffset.Parse(finished.S, CultureInfo.InvariantCulture) : null,
-            run.TryGetValue("succeeded", out var succeeded) ? succeeded.BOOL : null,
-            list.Count,
-            list.Count(s => s.Completed));
-    }
-
-    private async Task<bool> SetLeaseExpiryAsync(Lease lease, DateTimeOffset expires, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await CallAsync(
-                () => client.UpdateItemAsync(
-                    new UpdateItemRequest
-                    {
-                        TableName = table,
-                        Key = Key("LEASE#" + lease.Name, LeaseSort),
-                        UpdateExpression = "SET #expires = :expires, #ttl = :ttl",
-                        ConditionExpression = "#owner = :owner AND #fence = :fence",
-                        ExpressionAttributeNames = new() { ["#expires"] = "expires", ["#ttl"] = "ttl", ["#owner"] = "owner", ["#fence"] = "fence" },
-                        ExpressionAttributeValues = new()
-                        {
-                            [":expires"] = N(expires.ToUnixTimeMilliseconds()),
-                            [":ttl"] = N((expires + LeaseRetention).ToUnixTimeSeconds()),
-                            [":owner"] = S(lease.Owner),
-                            [":fence"] = N(lease.Fence),
-                        },
-                    },
-                    cancellationToken),
-                cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
-    }
-
-    private async Task<string?> OpenRunAsync(string fingerprint, CancellationToken cancellationToken)
-    {
-        var response = await CallAsync(
-            () => client.QueryAsync(
-                new QueryRequest
-                {
-                    TableName = table,
-                    ConsistentRead = true,
-                    KeyConditionExpression = "pk = :pk",
-                    FilterExpression = "attribute_not_exists(#finished)",
-                    ExpressionAttributeNames = new() { ["#finished"] = "finished" },
-                    ExpressionAttributeValues = new() { [":pk"] = S("FP#" + fingerprint) },
-                    ScanIndexForward = false,
-                },
-                cancellationToken),
-            cancellationToken).ConfigureAwait(false);
-        return response.Items?.Select(i => i["sk"].S["RUN#".Length..]).FirstOrDefault();
-    }
-
-    private async Task<IReadOnlyDictionary<LedgerStepKey, LedgerStep>> StepsAsync(string runId, CancellationToken cancellationToken)
-    {
-        var steps = new Dictionary<LedgerStepKey, LedgerStep>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var page = await CallAsync(
-                () => client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = table,
-                        ConsistentRead = true,
-                        KeyConditionExpression = "pk = :pk AND begins_with(sk, :step)",
-                        ExpressionAttributeValues = new() { [":pk"] = S("RUN#" + runId), [":step"] = S(StepPrefix) },
-                        ExclusiveStartKey = start,
-                    },
-                    cancellationToken),
-                cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Items ?? [])
-            {
-                var key = LedgerStepKey.Parse(item["stepKey"].S);
-                steps[key] = new LedgerStep(key, item.ContainsKey("completed"), item.TryGetValue("outcome", out var o) ? o.S : null, item.TryGetValue("result", out var r) ? r.S : null);
-            }
-
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-
-        return steps;
-    }
-
-    /// <summary>The writes, each in a transaction with a ConditionCheck per fence; a failed check becomes <see cref="LeaseLostException"/>.</summary>
-    private async Task FencedWriteAsync(IReadOnlyList<Lease> fences, IEnumerable<TransactWriteItem> writes, CancellationToken cancellationToken)
-    {
-        var items = fences.Select(fence => new TransactWriteItem
-        {
-            ConditionCheck = new ConditionCheck
-            {
-                TableName = table,
-                Key = Key("LEASE#" + fence.Name, LeaseSort),
-                ConditionExpression = "#owner = :owner AND #fence = :fence",
-                ExpressionAttributeNames = new() { ["#owner"] = "owner", ["#fence"] = "fence" },
-                ExpressionAttributeValues = new() { [":owner"] = S(fence.Owner), [":fence"] = N(fence.Fence) },
-            },
-        }).Concat(writes).ToList();
+        var items = fences.Select(fence => FenceItem(fence, change?.Invoke(fence))).Concat(writes).ToList();
         try
         {
             await CallAsync(() => client.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -404,12 +272,6 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
 
             throw;
         }
-    }
-
-    private async Task<Dictionary<string, AttributeValue>?> GetItemAsync(Dictionary<string, AttributeValue> key, CancellationToken cancellationToken)
-    {
-        var response = await CallAsync(() => client.GetItemAsync(new GetItemRequest { TableName = table, Key = key, ConsistentRead = true }, cancellationToken), cancellationToken).ConfigureAwait(false);
-        return response.Item is { Count: > 0 } item ? item : null;
     }
 
     /// <summary>A missing table becomes one clear error whose fix is <c>amishare ledger init</c>.</summary>
@@ -443,4 +305,10 @@ public sealed class DynamoDbShareLedger(IAmazonDynamoDB client, string table, Ti
     private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 
     private string Now() => time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+
+    /// <param name="RunId">Null: no run is open under the lease.</param>
+    private sealed record OpenRun(long Fence, string? RunId);
+
+    /// <summary>An update of a lease item made in a fenced transaction (its condition is the fence's).</summary>
+    private sealed record LeaseChange(string Set, Dictionary<string, AttributeValue> Values);
 }

@@ -162,6 +162,57 @@ public sealed class LedgerContractTests(MotoDynamoDb moto) : IClassFixture<MotoD
         Assert.Null(await fresh.FindUnfinishedAsync("fp", Token));
     }
 
+    /// <summary>
+    /// The run as a runner drives it: begun under the run lease, killed (the lease left to expire), taken over and
+    /// resumed by another client, finished releasing the lease in the same write; the next take begins a new run.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task BeginOrResumeUnderTheRunLease_TakenOverAfterAKill_ResumesTheSameRunAndFinishReleases(string backend)
+    {
+        var (dead, next) = await TwoClientsAsync(backend);
+        var step = new LedgerStepKey(PlanAction.PutKeyPolicy, "arn:aws:kms:us-east-1:111111111111:key/k", "222222222222");
+        var first = (await dead.TryAcquireLeaseAsync(new LeaseRequest("run/fp", "runner-a", "share", LeaseTime), Token)).Lease;
+        var run = await dead.BeginOrResumeAsync("fp", "share", first, Token);
+        await dead.StepsStartedAsync(run.Id, [step], [first], Token);
+
+        time.Advance(LeaseTime * 2);
+        var second = (await next.TryAcquireLeaseAsync(new LeaseRequest("run/fp", "runner-b", "share", LeaseTime), Token)).Lease;
+        var resumed = await next.BeginOrResumeAsync("fp", "share", second, Token);
+        await next.FinishReleasingAsync(resumed.Id, succeeded: true, [second], second, Token);
+        var third = await dead.TryAcquireLeaseAsync(new LeaseRequest("run/fp", "runner-c", "share", LeaseTime), Token);
+        var fresh = await dead.BeginOrResumeAsync("fp", "share", third.Lease, Token);
+
+        Assert.True(resumed.Resumed);
+        Assert.Equal(run.Id, resumed.Id);
+        Assert.Equal([step], resumed.Steps.Keys);
+        Assert.True(third.Acquired, "the finish did not release the run lease");
+        Assert.False(fresh.Resumed);
+        Assert.NotEqual(run.Id, fresh.Id);
+        Assert.True((await next.GetRunAsync(run.Id, Token))!.Run.Succeeded);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task StepsCompletedReleasing_KeyLeaseHeld_JournalsTheStepAndLetsTheLeaseGo(string backend)
+    {
+        var (first, second) = await TwoClientsAsync(backend);
+        var runLease = (await first.TryAcquireLeaseAsync(new LeaseRequest("run/fp", "runner-a", "share", LeaseTime), Token)).Lease;
+        var run = await first.BeginOrResumeAsync("fp", "share", runLease, Token);
+        var keyLease = (await first.TryAcquireLeaseAsync(new LeaseRequest("key/a/r/k", "runner-a", "run 1", LeaseTime), Token)).Lease;
+        var step = new LedgerStepKey(PlanAction.PutKeyPolicy, "arn:aws:kms:us-east-1:111111111111:key/k", "222222222222");
+        await first.StepsStartedAsync(run.Id, [step], [runLease], Token);
+
+        await first.StepsCompletedReleasingAsync(run.Id, [new LedgerStepCompletion(step, "Applied", null)], [runLease, keyLease], keyLease, Token);
+        var taken = await second.TryAcquireLeaseAsync(new LeaseRequest("key/a/r/k", "runner-b", "run 2", LeaseTime), Token);
+        var stale = second.StepsCompletedReleasingAsync(run.Id, [new LedgerStepCompletion(step, "Applied", null)], [runLease, keyLease], keyLease, Token);
+
+        Assert.True(taken.Acquired, "the key lease was not released");
+        Assert.Equal(keyLease.Fence + 1, taken.Lease.Fence);
+        Assert.True((await second.GetRunAsync(run.Id, Token))!.Steps.Single().Completed);
+        await Assert.ThrowsAsync<LeaseLostException>(() => stale);
+    }
+
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task ReleaseLease_Held_NextOwnerTakesItAtOnceWithAHigherFence(string backend)

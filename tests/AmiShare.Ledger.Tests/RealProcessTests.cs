@@ -95,6 +95,33 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
     }
 
     /// <summary>
+    /// Eight runners re-encrypt the same aws/ebs images under the same key at once, each for its own targets (so
+    /// eight different runs): the copy's client token is the image's, the key's and the Region's, so EC2 makes one
+    /// copy per image and every runner shares that one.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Share_EightRunnersReencryptingTheSameImagesUnderOneKey_OneCopyPerImageHoldingTheUnion(string backend)
+    {
+        await using var fleet = await ShareFleet.StartAsync(images: 3, targets: 16, keys: 0);
+        var ledger = await LedgerAsync(backend);
+        var reencrypt = await fleet.CreateKeyAsync("re-encryption key");
+        var runners = Enumerable.Range(0, 8).Select(i => new[] { fleet.Targets[2 * i], fleet.Targets[(2 * i) + 1] }).ToList();
+
+        var results = await Task.WhenAll(runners.Select(targets => AmishareProcess.RunAsync(fleet, ["share", .. fleet.ImageIds, "--with", string.Join(',', targets), "--reencrypt-key", reencrypt, "--yes", "--ledger", ledger, "--lease-seconds", "30"])));
+
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Output));
+        var copies = await fleet.CopiesAsync();
+        foreach (var image in fleet.ImageIds)
+        {
+            var copy = Assert.Single(copies[image]);
+            Assert.Equal(fleet.Targets.Order(), (await fleet.LaunchPermissionsAsync(copy)).Order());
+        }
+
+        Assert.Empty(await fleet.KeyPolicyProblemsAsync(reencrypt, fleet.Targets, []));
+    }
+
+    /// <summary>
     /// An editor outside AmiShare keeps changing the key policy while a run writes it. What AmiShare guarantees:
     /// its statements are in place at the end (a foreign write that removed them before its read-back is merged
     /// again), nothing is duplicated, and what the foreign editor had written before AmiShare read is kept.

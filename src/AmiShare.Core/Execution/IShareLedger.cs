@@ -41,6 +41,34 @@ public interface IShareLedger
     /// <summary>Lets the lease go (expires it now, keeping its fencing version); a lease no longer held is left alone.</summary>
     Task ReleaseLeaseAsync(Lease lease, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Resumes or begins the run under its run lease (taken with <see cref="LeaseNames.ForRun"/>). A backend may keep
+    /// the open run on the lease, so that the take already said whether there is one to resume (one read fewer), and
+    /// fences the begin. Runs of one fingerprint are begun either always under the run lease or never.
+    /// </summary>
+    /// <exception cref="LeaseLostException">The run lease is no longer held.</exception>
+    Task<LedgerRun> BeginOrResumeAsync(string fingerprint, string command, Lease runLease, CancellationToken cancellationToken) =>
+        BeginOrResumeAsync(fingerprint, command, cancellationToken);
+
+    /// <summary>
+    /// <see cref="StepsCompletedAsync"/> and then <see cref="ReleaseLeaseAsync"/> of <paramref name="release"/> (one of the
+    /// fences): a backend may make them one write. The caller has stopped renewing <paramref name="release"/>.
+    /// </summary>
+    /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
+    async Task StepsCompletedReleasingAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, Lease release, CancellationToken cancellationToken)
+    {
+        await StepsCompletedAsync(runId, steps, fences, cancellationToken).ConfigureAwait(false);
+        await ReleaseLeaseAsync(release, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="FinishAsync"/> and then <see cref="ReleaseLeaseAsync"/> of <paramref name="release"/> (one of the fences), as one write where the backend allows.</summary>
+    /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
+    async Task FinishReleasingAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, Lease release, CancellationToken cancellationToken)
+    {
+        await FinishAsync(runId, succeeded, fences, cancellationToken).ConfigureAwait(false);
+        await ReleaseLeaseAsync(release, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The newest runs first, for <c>amishare ledger list</c>.</summary>
     Task<IReadOnlyList<LedgerRunSummary>> ListRunsAsync(int limit, CancellationToken cancellationToken);
 

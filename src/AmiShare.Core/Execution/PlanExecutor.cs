@@ -194,7 +194,8 @@ public sealed class PlanExecutor(ApplyContext context)
         var completion = new LedgerStepCompletion(stepKey, outcome.Kind.ToString(), outcome.Step.Action == PlanAction.CopyImageUnderCustomerKey ? outcome.Resource : null);
         if (keyLease is not null)
         {
-            await context.Ledger.StepsCompletedAsync(run.Id, [completion], Fences(keyLease), cancellationToken).ConfigureAwait(false);
+            // Journalled under the key's lease and letting it go in the same write: one round trip, not two.
+            await keyLease.ReleaseWithAsync(lease => context.Ledger.StepsCompletedReleasingAsync(run.Id, [completion], Fences(keyLease), lease, cancellationToken)).ConfigureAwait(false);
         }
         else
         {
@@ -272,23 +273,38 @@ public sealed class PlanExecutor(ApplyContext context)
 
     private async Task<StepOutcome> CopyAsync(int index, PlanStep step, CopyImageDetails copy, LedgerRun run, CancellationToken cancellationToken)
     {
-        // The token is the run's and the image's: a resumed run asks for the same copy and gets the one already made.
-        // A copy into another Region is called in the destination with the home Region as source (docs/aws-facts.md §9).
-        var token = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(run.Id + "|" + copy.SourceImageId + "|" + copy.KeyArn + (copy.IsCrossRegion ? "|" + copy.Region : string.Empty))))[..32];
+        // The token is the image's, the key's and the Region's, not the run's: runners that re-encrypt one image under one
+        // key at the same time (with different targets, so different runs) get the one copy EC2 made for the first of
+        // them, and a resumed run gets the copy its killed attempt started. A copy into another Region is called in the
+        // destination with the home Region as source (docs/aws-facts.md §9).
         var tags = ImmutableDictionary<string, string>.Empty.Add(ImageDescription.CopyTag, copy.SourceImageId);
         if (copy.IsCrossRegion)
         {
             tags = tags.Add(ImageDescription.SourceRegionTag, copy.SourceRegion!);
         }
 
-        var imageId = await context.Source.CopyImageAsync(new CopyImageCommand(copy.Region, copy.SourceRegion ?? copy.Region, copy.SourceImageId, copy.CopyName, copy.KeyArn, token, tags), cancellationToken).ConfigureAwait(false);
+        var command = new CopyImageCommand(copy.Region, copy.SourceRegion ?? copy.Region, copy.SourceImageId, copy.CopyName, copy.KeyArn, CopyToken(copy, scope: string.Empty), tags);
+        var imageId = await context.Source.CopyImageAsync(command, cancellationToken).ConfigureAwait(false);
+        var image = await WaitForImageAsync(index, step, copy.Region, imageId, deregisteredIsNull: true, cancellationToken).ConfigureAwait(false);
+        if (image is null)
+        {
+            // The token's copy was deregistered since (its owner deleted it): EC2 may keep answering the token with it,
+            // so this run copies afresh under a token of its own (still stable when the run is resumed).
+            imageId = await context.Source.CopyImageAsync(command with { ClientToken = CopyToken(copy, scope: run.Id) }, cancellationToken).ConfigureAwait(false);
+            image = await WaitForImageAsync(index, step, copy.Region, imageId, deregisteredIsNull: false, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"{imageId} was reported deregistered where that is refused.");
+        }
+
         copies[copy.Symbol] = imageId;
-        var image = await WaitForImageAsync(index, step, copy.Region, imageId, cancellationToken).ConfigureAwait(false);
         copySnapshots[imageId] = [.. image.BlockDevices.Select(d => d.SnapshotId).OfType<string>()];
         return new StepOutcome(step, imageId, StepOutcomeKind.Applied, $"{copy.SourceImageId} copied to {imageId} under {copy.KeyArn}");
     }
 
-    private async Task<ImageDescription> WaitForImageAsync(int index, PlanStep step, string region, string imageId, CancellationToken cancellationToken)
+    private static string CopyToken(CopyImageDetails copy, string scope) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scope + "|" + copy.SourceImageId + "|" + copy.KeyArn + (copy.IsCrossRegion ? "|" + copy.Region : string.Empty))))[..32];
+
+    /// <param name="deregisteredIsNull">Null instead of a refusal when the image was deregistered (a copy its owner deleted).</param>
+    private async Task<ImageDescription?> WaitForImageAsync(int index, PlanStep step, string region, string imageId, bool deregisteredIsNull, CancellationToken cancellationToken)
     {
         var deadline = context.Time.GetUtcNow() + context.CopyTimeout;
         while (true)
@@ -299,6 +315,8 @@ public sealed class PlanExecutor(ApplyContext context)
             {
                 case Ec2ImageState.Available:
                     return image;
+                case Ec2ImageState.Deregistered when deregisteredIsNull:
+                    return null;
                 case Ec2ImageState.Failed or Ec2ImageState.Deregistered or Ec2ImageState.Disabled:
                     throw new ShareRefusedException(
                         RefusalReason.CopyFailed,
@@ -379,7 +397,7 @@ public sealed class PlanExecutor(ApplyContext context)
         var region = RegionOf(step);
         if (context.PendingImages?.Contains(imageId) == true)
         {
-            await WaitForImageAsync(index, step, region, imageId, cancellationToken).ConfigureAwait(false);
+            await WaitForImageAsync(index, step, region, imageId, deregisteredIsNull: false, cancellationToken).ConfigureAwait(false);
         }
 
         return region;

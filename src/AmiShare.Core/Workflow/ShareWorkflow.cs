@@ -85,7 +85,9 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
         await using var runLease = options.Leases is { } leases
             ? await leases.AcquireAsync(LeaseNames.ForRun(planned.Fingerprint), $"{planned.Command} of {planned.Plan.Pending.Count()} step(s)", cancellationToken).ConfigureAwait(false)
             : null;
-        var run = await options.Ledger.BeginOrResumeAsync(planned.Fingerprint, planned.Command, cancellationToken).ConfigureAwait(false);
+        var run = runLease is null
+            ? await options.Ledger.BeginOrResumeAsync(planned.Fingerprint, planned.Command, cancellationToken).ConfigureAwait(false)
+            : await options.Ledger.BeginOrResumeAsync(planned.Fingerprint, planned.Command, runLease.Lease, cancellationToken).ConfigureAwait(false);
         var pending = planned.State.Images.Where(i => i.State == ImageAvailability.Pending).Select(i => i.Id).ToImmutableHashSet(StringComparer.Ordinal);
         var context = new ApplyContext(source, options.Ledger, options.Time, options.Target, planned.State.Organization, pending, options.Checkpoint, options.Progress)
         {
@@ -95,7 +97,15 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
         };
         var executor = new PlanExecutor(context);
         var outcomes = await executor.ApplyAsync(planned.Plan, run, cancellationToken).ConfigureAwait(false);
-        await options.Ledger.FinishAsync(run.Id, succeeded: true, runLease is null ? [] : [runLease.Lease], cancellationToken).ConfigureAwait(false);
+        if (runLease is null)
+        {
+            await options.Ledger.FinishAsync(run.Id, succeeded: true, [], cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await runLease.ReleaseWithAsync(lease => options.Ledger.FinishReleasingAsync(run.Id, succeeded: true, [lease], lease, cancellationToken)).ConfigureAwait(false);
+        }
+
         return new AppliedChange(planned, run, outcomes, CheckKeys(planned, executor.KeyPolicies));
     }
 

@@ -129,15 +129,32 @@ internal sealed class Ec2ImageCopyOperations(LocalCloudContext cloud, Ec2Resourc
             StateReasonCode = failure is null ? null : "Client.InvalidKMSKey.InvalidState",
             StateReasonMessage = failure is null ? null : "Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state (" + failure + ")",
         };
-        cloud.State.Write(tx =>
+        // The token and the name are checked again where the copy is written: two calls with one token at the same
+        // time make one copy on AWS, and two images never share a name.
+        var raced = cloud.State.Write(tx =>
         {
+            var first = tx.List(Ec2EntityKinds.Image, account, region).FirstOrDefault(i => (clientToken is not null && i.ClientToken == clientToken) || i.Name == name);
+            if (first is not null)
+            {
+                return first;
+            }
+
             foreach (var snapshot in snapshots)
             {
                 tx.Put(Ec2EntityKinds.Snapshot, new EntityKey(account, region, snapshot.SnapshotId), snapshot);
             }
 
             tx.Put(Ec2EntityKinds.Image, new EntityKey(account, region, imageId), image);
+            return null;
         });
+        if (raced is not null)
+        {
+            contentLifetime.Release(snapshots.Select(s => s.Content));
+            return clientToken is not null && raced.ClientToken == clientToken
+                ? raced.ClientTokenRequest == fingerprint ? Respond(new XElement("imageId", raced.ImageId)) : throw Ec2Errors.IdempotentParameterMismatch(clientToken)
+                : throw Ec2Errors.DuplicateImageName(name, raced.ImageId);
+        }
+
         foreach (var snapshot in sourceSnapshots)
         {
             cloud.CloudTrail.RecordSharedSnapshotCopyInitiated(snapshot!.OwnerId, account, snapshot.Region, snapshot.SnapshotId);
