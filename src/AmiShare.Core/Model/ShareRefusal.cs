@@ -23,6 +23,9 @@ public enum RefusalReason
 
     /// <summary>A copy AmiShare waited for did not become available in time.</summary>
     CopyTimedOut,
+
+    /// <summary>An SSM parameter to publish to exists and is not AmiShare's.</summary>
+    ParameterNotOwned,
 }
 
 /// <summary>

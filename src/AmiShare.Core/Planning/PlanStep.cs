@@ -17,6 +17,12 @@ public enum PlanAction
     RemoveLaunchPermission,
     RemoveCreateVolumePermission,
     RevokeAsgGrant,
+    PublishImageParameter,
+    DeprecateImage,
+    ProtectImageFromDeregistration,
+    UnprotectImage,
+    DeregisterCopy,
+    DeleteCopySnapshot,
 }
 
 public enum StepStatus

@@ -119,6 +119,9 @@ public static class SharePlanJson
                 writer.WriteString("terraform", iam.Policy.Terraform);
                 writer.WriteString("cloudFormation", iam.Policy.CloudFormation);
                 break;
+            case LifecycleDetails lifecycle:
+                lifecycle.WriteJson(writer);
+                break;
             default:
                 break;
         }
