@@ -83,6 +83,10 @@ public static class CliApp
                 .WithDescription("Take shares back: launch and volume permissions, AmiShare's key-policy principals and grants for those targets (kept where another shared image still needs them). Other statements are never touched.")
                 .WithExample("unshare", "ami-0123456789abcdef0", "--from", "222222222222", "--dry-run")
                 .WithExample("unshare", "golden-2026-11", "--from", "222222222222", "--yes");
+            config.AddCommand<Commands.Retire.RetireCommand>("retire")
+                .WithDescription("End an image's life everywhere: deprecate it, unshare it and AmiShare's copies in every Region, delete the copies and their snapshots. Refused (exit 1) while it still runs in a target, unless --force.")
+                .WithExample("retire", "ami-0123456789abcdef0", "--to-region", "eu-west-1", "--target-role-arn", "arn:aws:iam::{account}:role/ImageLauncher", "--dry-run")
+                .WithExample("retire", "golden-2026-11", "--to-region", "eu-west-1,ap-southeast-2", "--force", "--yes");
             config.AddCommand<DoctorCommand>("doctor")
                 .WithDescription("Why would a launch fail? Every requirement for a principal of the target to launch the image (and copy it with --copy, launch through Auto Scaling with --asg): launch permission, Allowed AMIs, IAM, each KMS action on each key, the target's default EBS key. PASS/FAIL/UNKNOWN with the deciding statements and the fix; exits 1 when one fails.")
                 .WithExample("doctor", "ami-0123456789abcdef0", "--target", "222222222222")

@@ -77,6 +77,7 @@ internal static class PlanRendering
         PermissionDetails permission => permission.Region,
         KeyPolicyDetails key => key.Region,
         AsgGrantDetails grant => Arns.RegionOf(grant.KeyArn),
+        LifecycleDetails lifecycle => lifecycle.Region,
         _ => null,
     };
 

@@ -9,7 +9,7 @@ using Spectre.Console.Cli;
 
 namespace AmiShare.Cli.Commands.Share;
 
-public sealed class ShareSettings : PlanApplySettings
+public sealed partial class ShareSettings : PlanApplySettings
 {
     [CommandArgument(0, "<IMAGE>")]
     [Description("AMI ids or exact image names owned by the source account.")]
@@ -48,7 +48,8 @@ public sealed class ShareSettings : PlanApplySettings
     {
         var problem = (Region is { } region && !RegionNames.IsValid(region) ? RegionNames.Problem(region, "--region") : null)
             ?? RegionKeyMap.ParseRegions(ToRegions).Problem
-            ?? (RegionKeyMap.IsMap(ReencryptKey) ? RegionKeyMap.Parse(ReencryptKey!).Problem : null);
+            ?? (RegionKeyMap.IsMap(ReencryptKey) ? RegionKeyMap.Parse(ReencryptKey!).Problem : null)
+            ?? PublishingProblem;
         return problem is not null ? ValidationResult.Error(problem) : ValidateImagesAndTargets(Images, With, "--with");
     }
 
@@ -97,6 +98,15 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
             RegionKeyMap.IsMap(settings.ReencryptKey) ? RegionKeyMap.Parse(settings.ReencryptKey!).Map : null);
         var workflow = new ShareWorkflow(source.Account, source.Region);
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanShareAsync(request, cancellationToken)).ConfigureAwait(false);
-        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac), cancellationToken).ConfigureAwait(false);
+
+        // Publishing and lifecycle (--ssm-parameter, --deprecate-at, --deregistration-protection): steps after the share's.
+        var targetAccounts = TargetAccounts.For(settings, connector);
+        var publishing = settings.Publishing(targetAccounts is not null);
+        if (!publishing.IsEmpty)
+        {
+            planned = await WithProgressAsync(settings, "Reading parameters and image lifecycle", _ => new PublishingWorkflow(source.Account, targetAccounts).ExtendAsync(planned, publishing, request.Targets, cancellationToken)).ConfigureAwait(false);
+        }
+
+        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac) { TargetAccounts = targetAccounts }, cancellationToken).ConfigureAwait(false);
     }
 }
