@@ -41,6 +41,10 @@ public sealed class PublishAndRetireTests
         Assert.Contains("DeprecateImage", dryRun.Console, StringComparison.Ordinal);
         await Assert.ThrowsAsync<ParameterNotFoundException>(() => Ssm(cloud, Prod, Home).GetParameterAsync(new GetParameterRequest { Name = Parameter }, Deadline));
 
+        // Without target credentials: the RAM route is printed for someone to run, and nothing is written.
+        var (_, ram) = cloud.RunJson(Images, [.. share.Where(a => a is not ("--target-role-arn" or RoleTemplate or "--yes")), "--dry-run"]);
+        Assert.Contains(Steps(ram), s => (string?)s["target"] == "RAM" && ((string?)s["reason"])!.Contains("aws ram create-resource-share", StringComparison.Ordinal));
+
         var (applied, json) = cloud.RunJson(Images, share);
         Assert.True(applied.ExitCode == ExitCodes.Success, applied.Console);
         Assert.Equal(2, Steps(json).Count(s => (string?)s["action"] == "PublishImageParameter" && (string?)s["status"] == "Applied"));
