@@ -26,6 +26,9 @@ public enum RefusalReason
 
     /// <summary>An SSM parameter to publish to exists and is not AmiShare's.</summary>
     ParameterNotOwned,
+
+    /// <summary>--expand-targets could not read an organization's or OU's member accounts.</summary>
+    OrganizationsUnreadable,
 }
 
 /// <summary>

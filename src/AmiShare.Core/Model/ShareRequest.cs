@@ -30,6 +30,9 @@ public sealed record ShareRequest(
     public string? KeyFor(string region) => RegionKeys is not null && RegionKeys.TryGetValue(region, out var key) ? key : null;
 
     public ImmutableArray<string> PrincipalsOrEmpty => Principals.IsDefault ? [] : Principals;
+
+    /// <summary><c>--expand-targets</c>: organization/OU targets get per-account createVolumePermission through their members.</summary>
+    public bool ExpandTargets { get; init; }
 }
 
 /// <summary>What the user asked to take back: <c>amishare unshare IMAGE… --from TARGET…</c>.</summary>
