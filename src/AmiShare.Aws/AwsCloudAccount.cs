@@ -178,6 +178,7 @@ public sealed partial class AwsCloudAccount : ICloudAccount, IAsyncDisposable, I
         }
 
         DisposeAuditClients();
+        DisposeParameterStoreClients();
 
         ownedCredentials?.Dispose();
     }

@@ -20,6 +20,7 @@ internal static class AwsEndpoints
     public const string Iam = "IAM";
     public const string CloudTrail = "CLOUDTRAIL";
     public const string Organizations = "ORGANIZATIONS";
+    public const string Ssm = "SSM";
 
     public static Uri? Configured(string serviceEnvId, Uri? explicitEndpoint)
     {

@@ -71,7 +71,8 @@ public static class CliApp
                 .WithExample("share", "ami-0123456789abcdef0", "--with", "222222222222", "--dry-run")
                 .WithExample("share", "golden-2026-11", "--with", "222222222222,333333333333", "--allow-copy", "--yes")
                 .WithExample("share", "ami-0123456789abcdef0", "--with", "arn:aws:organizations::100000000000:ou/o-amishare01/ou-ams1-prodacct", "--reencrypt-key", "alias/golden", "--yes")
-                .WithExample("share", "ami-0123456789abcdef0", "--with", "222222222222", "--iac", "terraform", "--output", "json");
+                .WithExample("share", "ami-0123456789abcdef0", "--with", "222222222222", "--iac", "terraform", "--output", "json")
+                .WithExample("share", "golden-2026-11", "--with", "222222222222", "--target-role-arn", "arn:aws:iam::{account}:role/ImageLauncher", "--ssm-parameter", "/golden/al2023/ami-id", "--deprecate-at", "2027-06-30T00:00:00Z", "--yes");
             config.AddCommand<VerifyCommand>("verify")
                 .WithDescription("From the target's own credentials: is the image visible, may it launch, do the key policy and the target's IAM admit the KMS use EC2 makes, is the target's default EBS key usable? PASS/FAIL with fixes; exits 1 on a failure.")
                 .WithExample("verify", "ami-0123456789abcdef0", "--target-profile", "prod")
@@ -83,6 +84,10 @@ public static class CliApp
                 .WithDescription("Take shares back: launch and volume permissions, AmiShare's key-policy principals and grants for those targets (kept where another shared image still needs them). Other statements are never touched.")
                 .WithExample("unshare", "ami-0123456789abcdef0", "--from", "222222222222", "--dry-run")
                 .WithExample("unshare", "golden-2026-11", "--from", "222222222222", "--yes");
+            config.AddCommand<Commands.Retire.RetireCommand>("retire")
+                .WithDescription("End an image's life everywhere: deprecate it now, unshare it and AmiShare's copies in every Region, deregister the copies (turning their deregistration protection off) and delete their snapshots; the image itself is kept. Refused (exit 1, nothing changed) while it still runs in a target: with --target-role-arn arn:aws:iam::{account}:role/NAME each target is asked (DescribeInstances), otherwise a launch within --idle-days (LastLaunchedTime) counts. --force retires anyway.")
+                .WithExample("retire", "ami-0123456789abcdef0", "--to-region", "eu-west-1", "--target-role-arn", "arn:aws:iam::{account}:role/ImageLauncher", "--dry-run")
+                .WithExample("retire", "golden-2026-11", "--to-region", "eu-west-1,ap-southeast-2", "--force", "--yes");
             config.AddCommand<DoctorCommand>("doctor")
                 .WithDescription("Why would a launch fail? Every requirement for a principal of the target to launch the image (and copy it with --copy, launch through Auto Scaling with --asg): launch permission, Allowed AMIs, IAM, each KMS action on each key, the target's default EBS key. PASS/FAIL/UNKNOWN with the deciding statements and the fix; exits 1 when one fails.")
                 .WithExample("doctor", "ami-0123456789abcdef0", "--target", "222222222222")

@@ -109,6 +109,7 @@ public sealed class PolicyEvalCommandTests
     [InlineData("root-help.txt", "--help")]
     [InlineData("share-help.txt", "share", "--help")]
     [InlineData("unshare-help.txt", "unshare", "--help")]
+    [InlineData("retire-help.txt", "retire", "--help")]
     [InlineData("verify-help.txt", "verify", "--help")]
     [InlineData("adopt-help.txt", "adopt", "--help")]
     [InlineData("demo-help.txt", "demo", "--help")]

@@ -79,6 +79,7 @@ internal static class PlanRendering
         AsgGrantDetails grant => Arns.RegionOf(grant.KeyArn),
         ReplicateKeyDetails replica => replica.Region,
         DeregisterCopyDetails copyRemoval => copyRemoval.Region,
+        LifecycleDetails lifecycle => lifecycle.Region,
         _ => null,
     };
 

@@ -67,6 +67,9 @@ public sealed record ApplyContext(
 
     /// <summary>The lease on the run itself: every journal write is conditional on it.</summary>
     public HeldLease? RunLease { get; init; }
+
+    /// <summary>Credentials in each target account, for the SSM parameters published there; null without a target role template.</summary>
+    public TargetAccountConnector? TargetAccounts { get; init; }
 }
 
 /// <summary>
@@ -83,6 +86,7 @@ public sealed class PlanExecutor(ApplyContext context)
     private readonly ConcurrentDictionary<string, string> copies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ImmutableArray<string>> copySnapshots = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> keyPolicies = new(StringComparer.Ordinal);
+    private readonly LifecycleStepRunner lifecycle = new(context);
 
     /// <summary>Each key policy this executor wrote or found current, as KMS last returned it, by key ARN.</summary>
     public IReadOnlyDictionary<string, string> KeyPolicies => keyPolicies;
@@ -266,6 +270,8 @@ public sealed class PlanExecutor(ApplyContext context)
             case AsgGrantDetails grant:
                 await context.Source.RevokeGrantAsync(grant.KeyArn, grant.GrantId!, cancellationToken).ConfigureAwait(false);
                 return new StepOutcome(step, grant.KeyArn, StepOutcomeKind.Applied, $"revoked grant {grant.GrantId}");
+            case LifecycleDetails details:
+                return await lifecycle.ApplyAsync(step, Resolve(step.Resource), details, cancellationToken).ConfigureAwait(false);
             default:
                 throw new InvalidOperationException($"Step {step.Action} on {step.Resource} has no executor.");
         }

@@ -26,6 +26,12 @@ public enum RefusalReason
 
     /// <summary>A key policy must be folded into organization conditions, and the caller may not read the organization.</summary>
     OrganizationUnreadable,
+
+    /// <summary>An SSM parameter to publish to exists and is not AmiShare's.</summary>
+    ParameterNotOwned,
+
+    /// <summary>--expand-targets could not read an organization's or OU's member accounts.</summary>
+    OrganizationsUnreadable,
 }
 
 /// <summary>

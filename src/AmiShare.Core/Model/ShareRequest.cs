@@ -39,6 +39,9 @@ public sealed record ShareRequest(
 
     /// <summary><c>--fold-wider</c>: accept a key-policy fold into organization conditions that also admits accounts not asked for.</summary>
     public bool FoldWider { get; init; }
+
+    /// <summary><c>--expand-targets</c>: organization/OU targets get per-account createVolumePermission through their members.</summary>
+    public bool ExpandTargets { get; init; }
 }
 
 /// <summary>What the user asked to take back: <c>amishare unshare IMAGE… --from TARGET…</c>.</summary>

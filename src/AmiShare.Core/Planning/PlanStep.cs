@@ -19,6 +19,11 @@ public enum PlanAction
     RevokeAsgGrant,
     ReplicateKey,
     DeregisterCopy,
+    PublishImageParameter,
+    DeprecateImage,
+    ProtectImageFromDeregistration,
+    UnprotectImage,
+    DeleteCopySnapshot,
 }
 
 public enum StepStatus

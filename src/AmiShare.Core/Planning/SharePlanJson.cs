@@ -131,6 +131,9 @@ public static class SharePlanJson
                 writer.WriteString("sourceImageId", copyRemoval.SourceImageId);
                 WriteStrings(writer, "snapshots", copyRemoval.Snapshots);
                 break;
+            case LifecycleDetails lifecycle:
+                lifecycle.WriteJson(writer);
+                break;
             default:
                 break;
         }

@@ -101,7 +101,7 @@ public static class SharePlanner
             return;
         }
 
-        if (request.AllowCopy && request.Targets.Any(t => !t.IsAccount))
+        if (request.AllowCopy && !request.ExpandTargets && request.Targets.Any(t => !t.IsAccount))
         {
             var orgTargets = string.Join(", ", request.Targets.Where(t => !t.IsAccount).Select(t => t.Value));
             findings.Add(PlanFinding.Blocking(

@@ -94,6 +94,7 @@ public sealed class ShareWorkflow(ICloudAccount source, string defaultRegion)
             PollInterval = options.PollInterval,
             Leases = options.Leases,
             RunLease = runLease,
+            TargetAccounts = options.TargetAccounts,
         };
         var executor = new PlanExecutor(context);
         var outcomes = await executor.ApplyAsync(planned.Plan, run, cancellationToken).ConfigureAwait(false);
@@ -147,4 +148,7 @@ public sealed record ApplyOptions(
 
     /// <summary>Leases on the run and on each key edited; null only where one runner is certain.</summary>
     public LeaseKeeper? Leases { get; init; }
+
+    /// <summary>Credentials in each target account (SSM publishing); null without a target role template.</summary>
+    public TargetAccountConnector? TargetAccounts { get; init; }
 }

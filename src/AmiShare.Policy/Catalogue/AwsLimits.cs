@@ -11,4 +11,10 @@ public static class AwsLimits
 
     /// <summary>Grants on one KMS key.</summary>
     public const int GrantsPerKey = 50_000;
+
+    /// <summary>Longest SSM parameter name PutParameter accepts (the full ARN may be up to 2,048 characters).</summary>
+    public const int SsmParameterNameMaxLength = 1_011;
+
+    /// <summary>Levels in an SSM parameter hierarchy (<c>/a/b/c</c> has 3).</summary>
+    public const int SsmParameterHierarchyMaxDepth = 15;
 }

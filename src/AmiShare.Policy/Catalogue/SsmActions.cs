@@ -22,4 +22,10 @@ public static class SsmActions
     /// <summary>The ARN of a parameter: a leading <c>/</c> of a hierarchical name is not doubled.</summary>
     public static string ParameterArn(string region, string accountId, string name) =>
         $"arn:aws:ssm:{region}:{accountId}:parameter/{name.TrimStart('/')}";
+
+    /// <summary>The data type of a parameter holding an AMI id: SSM checks the id exists, and RunInstances takes <c>resolve:ssm:NAME</c>.</summary>
+    public const string ImageDataType = "aws:ec2:image";
+
+    /// <summary>The tier a parameter must have to be shared with other accounts through AWS RAM.</summary>
+    public const string AdvancedTier = "Advanced";
 }

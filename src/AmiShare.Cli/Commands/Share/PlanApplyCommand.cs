@@ -5,7 +5,11 @@ using Spectre.Console;
 
 namespace AmiShare.Cli.Commands.Share;
 
-internal sealed record ApplyChoices(bool DryRun, bool Yes, IacFormat Iac);
+internal sealed record ApplyChoices(bool DryRun, bool Yes, IacFormat Iac)
+{
+    /// <summary>Credentials in each target account (SSM publishing, retire's instance check); null without target credentials.</summary>
+    public Core.Ports.TargetAccountConnector? TargetAccounts { get; init; }
+}
 
 /// <summary>The part share and unshare have in common: show the plan, stop or confirm, apply, show what happened.</summary>
 public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io, CliServices services) : CloudCommand<TSettings>(console, io, services)
@@ -64,7 +68,8 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
 
         var ledger = OpenLedger(settings, Services.Clock);
         using var closeLedger = ledger as IDisposable;
-        var target = settings.HasTarget ? await connector.ConnectTargetAsync(settings, cancellationToken).ConfigureAwait(false) : null;
+        // A role template ({account}) names no single account: per-account work connects through choices.TargetAccounts.
+        var target = settings.HasTarget && !TargetAccounts.IsTemplate(settings) ? await connector.ConnectTargetAsync(settings, cancellationToken).ConfigureAwait(false) : null;
         var applied = await WithProgressAsync(settings, "Applying", progress =>
             workflow.ApplyAsync(
                 planned,
@@ -72,6 +77,7 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
                 {
                     PollInterval = Services.PollInterval ?? TimeSpan.FromSeconds(15),
                     Leases = Leases(settings, ledger, Services.Clock, progress),
+                    TargetAccounts = choices.TargetAccounts,
                 },
                 cancellationToken)).ConfigureAwait(false);
 

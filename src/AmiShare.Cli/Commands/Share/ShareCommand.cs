@@ -3,13 +3,15 @@ using System.ComponentModel;
 using AmiShare.Cli.Infrastructure;
 using AmiShare.Cli.Rendering;
 using AmiShare.Core.Model;
+using AmiShare.Core.Planning;
+using AmiShare.Core.Ports;
 using AmiShare.Core.Workflow;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace AmiShare.Cli.Commands.Share;
 
-public sealed class ShareSettings : PlanApplySettings
+public sealed partial class ShareSettings : PlanApplySettings
 {
     [CommandArgument(0, "<IMAGE>")]
     [Description("AMI ids or exact image names owned by the source account.")]
@@ -57,7 +59,8 @@ public sealed class ShareSettings : PlanApplySettings
     {
         var problem = (Region is { } region && !RegionNames.IsValid(region) ? RegionNames.Problem(region, "--region") : null)
             ?? RegionKeyMap.ParseRegions(ToRegions).Problem
-            ?? (RegionKeyMap.IsMap(ReencryptKey) ? RegionKeyMap.Parse(ReencryptKey!).Problem : null);
+            ?? (RegionKeyMap.IsMap(ReencryptKey) ? RegionKeyMap.Parse(ReencryptKey!).Problem : null)
+            ?? PublishingProblem;
         return problem is not null ? ValidationResult.Error(problem) : ValidateImagesAndTargets(Images, With, "--with");
     }
 
@@ -104,9 +107,28 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
             RegionKeyMap.IsMap(settings.ReencryptKey) ? null : settings.ReencryptKey,
             RegionKeyMap.ParseRegions(settings.ToRegions).Regions,
             RegionKeyMap.IsMap(settings.ReencryptKey) ? RegionKeyMap.Parse(settings.ReencryptKey!).Map : null);
-        request = request with { ReplicateKey = settings.ReplicateKey, AllEnabledRegions = RegionKeyMap.IsAllEnabled(settings.ToRegions), FoldWider = settings.FoldWider };
+        request = request with { ReplicateKey = settings.ReplicateKey, AllEnabledRegions = RegionKeyMap.IsAllEnabled(settings.ToRegions), FoldWider = settings.FoldWider, ExpandTargets = settings.ExpandTargets };
         var workflow = new ShareWorkflow(source.Account, source.Region);
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanShareAsync(request, cancellationToken)).ConfigureAwait(false);
-        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac), cancellationToken).ConfigureAwait(false);
+
+        // --expand-targets: organization/OU members get the per-account createVolumePermission and SSM parameters.
+        var perAccountTargets = request.Targets;
+        if (settings.ExpandTargets && request.Targets.Any(t => !t.IsAccount))
+        {
+            var organizations = source.Account as IOrganizationMembers ?? throw new CliException("--expand-targets needs Organizations reads, which this connection does not offer.", ExitCodes.InvalidInput);
+            var expansions = await WithProgressAsync(settings, "Reading organization members", _ => new TargetExpansionWorkflow(organizations).ResolveAsync(request.Targets, cancellationToken)).ConfigureAwait(false);
+            planned = TargetExpansionWorkflow.Extend(planned, request, expansions, []);
+            perAccountTargets = [.. request.Targets.Where(t => t.IsAccount), .. TargetExpansionPlanner.Members(expansions, request.Targets, planned.State.SourceAccount).Select(ShareTarget.Account)];
+        }
+
+        // Publishing and lifecycle (--ssm-parameter, --deprecate-at, --deregistration-protection): steps after the share's.
+        var targetAccounts = TargetAccounts.For(settings, connector);
+        var publishing = settings.Publishing(targetAccounts is not null);
+        if (!publishing.IsEmpty)
+        {
+            planned = await WithProgressAsync(settings, "Reading parameters and image lifecycle", _ => new PublishingWorkflow(source.Account, targetAccounts).ExtendAsync(planned, publishing, perAccountTargets, cancellationToken)).ConfigureAwait(false);
+        }
+
+        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac) { TargetAccounts = targetAccounts }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,0 +1,12 @@
+using System.ComponentModel;
+using Spectre.Console.Cli;
+
+namespace AmiShare.Cli.Commands.Share;
+
+/// <summary>share's <c>--expand-targets</c> (issue 12 part 4), kept apart from the sharing options.</summary>
+public sealed partial class ShareSettings
+{
+    [CommandOption("--expand-targets")]
+    [Description("Resolve organization/OU targets to their member accounts through Organizations where a per-account action is needed: createVolumePermission (--allow-copy) and SSM parameters (--ssm-parameter). Launch permissions and key policies keep the organization/OU form. Needs the management account or a delegated administrator.")]
+    public bool ExpandTargets { get; init; }
+}
