@@ -31,7 +31,7 @@ internal sealed class TargetAccounts(ConnectionSettings settings, ICloudConnecto
         var one = new ConnectionSettings
         {
             Profile = settings.Profile,
-            Region = settings.Region,
+            Regions = settings.Regions,
             EndpointUrl = settings.EndpointUrl,
             RoleArn = settings.RoleArn,
             TargetProfile = settings.TargetProfile,
