@@ -24,14 +24,12 @@ public enum RefusalReason
     /// <summary>A copy AmiShare waited for did not become available in time.</summary>
     CopyTimedOut,
 
-    /// <summary>A key policy must be folded into organization conditions, and the caller may not read the organization.</summary>
+    /// <summary>The share needs the organization's structure (a key-policy fold, or --expand-targets), and the caller may not read it.</summary>
     OrganizationUnreadable,
 
     /// <summary>An SSM parameter to publish to exists and is not AmiShare's.</summary>
     ParameterNotOwned,
 
-    /// <summary>--expand-targets could not read an organization's or OU's member accounts.</summary>
-    OrganizationsUnreadable,
 }
 
 /// <summary>

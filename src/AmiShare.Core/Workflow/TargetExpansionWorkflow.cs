@@ -25,7 +25,7 @@ public sealed class TargetExpansionWorkflow(IOrganizationMembers organizations)
             catch (CloudOperationException e) when (e.Kind == CloudErrorKind.AccessDenied)
             {
                 throw new ShareRefusedException(
-                    RefusalReason.OrganizationsUnreadable,
+                    RefusalReason.OrganizationUnreadable,
                     $"--expand-targets needs the member accounts of {target.Value}, and Organizations refused {e.Operation} ({e.Code}).",
                     "Run from the organization's management account or a delegated administrator, or name the accounts with --with instead of expanding.");
             }
