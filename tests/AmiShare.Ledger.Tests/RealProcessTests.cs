@@ -60,25 +60,6 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
         Assert.Equal(0, losses);
     }
 
-    /// <summary>
-    /// Every step as a kill point within one run: each process is killed right after it prints one step line and
-    /// the next process resumes, until a process finishes (about 103 processes, minutes; AMISHARE_CRASH_ALL=1).
-    /// </summary>
-    [CrashAllTheory]
-    [MemberData(nameof(Backends))]
-    public async Task Share_KilledAtEveryStepBySuccessiveProcesses_OneRunEndsWithoutLoss(string backend)
-    {
-        // A bound, not a goal: each process completes at least one step before its kill, so a run of 102 steps
-        // ends well within it; reaching it would mean resumes stopped making progress.
-        var figures = await KillAndResumeAsync(backend, images: 50, targets: 20, kills: [.. Enumerable.Repeat(1, 400)]);
-
-        File.AppendAllText(
-            Path.Combine(Path.GetTempPath(), "amishare-crash-all.txt"),
-            string.Create(CultureInfo.InvariantCulture, $"{backend} successive processes each killed after one step line: {figures.Processes} processes, {figures.Kills} kills, {figures.Kills} resumes, {figures.Losses} losses\n"));
-        Assert.True(figures.Kills < 400, "the run did not end within 400 killed processes");
-        Assert.Equal(0, figures.Losses);
-    }
-
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task Share_EightRunnersOnOverlappingImagesUnderTheSameKeys_KeyPoliciesHoldTheUnion(string backend)
