@@ -138,7 +138,8 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
                 var current = await ReadLeaseAsync(transaction, request.Name, cancellationToken).ConfigureAwait(false);
 
                 // Expiry is judged by the stored time, as on DynamoDB: a lease row is never deleted, so its fence only rises.
-                if (current is not null && current.Owner != request.Owner && !current.IsExpiredAt(now))
+                // A released lease has no owner (''): free at once, and taking it is no takeover.
+                if (current is { Owner.Length: > 0 } && current.Owner != request.Owner && !current.IsExpiredAt(now))
                 {
                     return new LeaseAttempt(false, current);
                 }
@@ -153,7 +154,7 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
                     ("$p", taken.Purpose),
                     ("$f", taken.Fence),
                     ("$e", taken.Expires.ToUnixTimeMilliseconds())).ConfigureAwait(false);
-                return new LeaseAttempt(true, taken, current);
+                return new LeaseAttempt(true, taken, current is { Owner.Length: > 0 } && current.Owner != request.Owner ? current : null);
             },
             cancellationToken);
     }
@@ -173,13 +174,14 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
             cancellationToken);
     }
 
+    /// <summary>Expires the lease and clears its owner, so the next take is no takeover; the row (and so its fence) stays.</summary>
     public Task ReleaseLeaseAsync(Lease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         return InTransactionAsync(
             transaction => ExecuteAsync(
                 transaction,
-                "UPDATE leases SET expires_ms = $e WHERE name = $n AND owner = $o AND fence = $f",
+                "UPDATE leases SET expires_ms = $e, owner = '' WHERE name = $n AND owner = $o AND fence = $f",
                 cancellationToken,
                 ("$n", lease.Name),
                 ("$o", lease.Owner),

@@ -17,7 +17,10 @@ public sealed record Lease(string Name, string Owner, string Purpose, long Fence
 public sealed record LeaseRequest(string Name, string Owner, string Purpose, TimeSpan Duration);
 
 /// <param name="Lease">The lease taken, or (not <paramref name="Acquired"/>) the holder's.</param>
-/// <param name="TakenOverFrom">The previous holder whose lease had expired (a runner that died or stalled).</param>
+/// <param name="TakenOverFrom">
+/// The previous holder whose lease had expired (a runner that died or stalled); null when the lease was free, released
+/// by its holder (a release clears the owner), or already this owner's.
+/// </param>
 public sealed record LeaseAttempt(bool Acquired, Lease Lease, Lease? TakenOverFrom = null);
 
 /// <summary>The names of the leases: one per run fingerprint, one per key whose policy is edited.</summary>
