@@ -96,6 +96,20 @@ public sealed class LeaseKeeper(IShareLedger ledger, LeaseSettings settings, Tim
             await Task.Delay(settings.RetryInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Marks the steps started and, in the same ledger write, takes these leases when every one is free or released:
+    /// all at once (so no deadlock), instead of one round trip each. Null when any is held, or expired under another
+    /// owner: the steps are journalled all the same, and the caller takes each with <see cref="AcquireAsync"/>, which
+    /// waits for the holder or reports the takeover.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, HeldLease>?> StartStepsTakingAsync(string runId, IReadOnlyList<LedgerStepKey> steps, IReadOnlyList<Lease> fences, IReadOnlyList<string> names, string purpose, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var requests = names.Select(name => new LeaseRequest(name, settings.Owner, purpose, settings.Duration)).ToList();
+        var taken = await ledger.StepsStartedTakingLeasesAsync(runId, steps, fences, requests, cancellationToken).ConfigureAwait(false);
+        return taken?.ToDictionary(lease => lease.Name, lease => HeldLease.Start(ledger, lease, settings.Duration, time), StringComparer.Ordinal);
+    }
 }
 
 /// <summary>A lease held and renewed in the background at a third of its duration until disposed, then released.</summary>

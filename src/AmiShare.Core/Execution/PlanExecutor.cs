@@ -121,11 +121,18 @@ public sealed class PlanExecutor(ApplyContext context)
                 end++;
             }
 
-            // One journal write marks the whole group started: the backend batches it (DynamoDB: one transaction per 99 steps).
-            var started = plan.Steps.Skip(index).Take(end - index).Where(s => s.Status == StepStatus.Pending).Select(LedgerStepKey.Of).ToList();
-            if (started.Count > 0)
+            // One journal write marks the whole group started: the backend batches it (DynamoDB: one journal item). A group
+            // of key policies that all run at once (so no lease waits on its step) also takes their leases in it when all are free.
+            var pending = plan.Steps.Skip(index).Take(end - index).Where(s => s.Status == StepStatus.Pending).ToList();
+            var names = pending.Select(s => s.Details is KeyPolicyDetails k ? KeyLeaseName(k) : null).ToList();
+            var keyLeases = new ConcurrentDictionary<string, HeldLease>(StringComparer.Ordinal);
+            if (pending.Count > 0 && context.Leases is { } keeper && names.Count <= context.MaxConcurrentSteps && names.All(n => n is not null))
             {
-                await context.Ledger.StepsStartedAsync(run.Id, started, Fences(), cancellationToken).ConfigureAwait(false);
+                keyLeases = new(await keeper.StartStepsTakingAsync(run.Id, [.. pending.Select(LedgerStepKey.Of)], Fences(), [.. names.OfType<string>()], $"run {run.Id}", cancellationToken).ConfigureAwait(false) ?? new Dictionary<string, HeldLease>(), StringComparer.Ordinal);
+            }
+            else if (pending.Count > 0)
+            {
+                await context.Ledger.StepsStartedAsync(run.Id, [.. pending.Select(LedgerStepKey.Of)], Fences(), cancellationToken).ConfigureAwait(false);
             }
 
             // Completions are journalled for the whole group at once (a key's policy alone is journalled at once, under
@@ -137,13 +144,21 @@ public sealed class PlanExecutor(ApplyContext context)
                 await Parallel.ForEachAsync(
                     Enumerable.Range(index, end - index),
                     new ParallelOptions { MaxDegreeOfParallelism = context.MaxConcurrentSteps, CancellationToken = cancellationToken },
-                    async (i, token) => outcomes[i] = await RunStepAsync(plan, i, run, completed, token).ConfigureAwait(false)).ConfigureAwait(false);
+                    async (i, token) => outcomes[i] = await RunStepAsync(plan, i, run, completed, keyLeases, token).ConfigureAwait(false)).ConfigureAwait(false);
             }
             catch (Exception) when (!completed.IsEmpty)
             {
                 // What did finish before the failure is still journalled; the failure is what the caller sees.
                 await TryJournalAsync(run, completed).ConfigureAwait(false);
                 throw;
+            }
+            finally
+            {
+                // Leases taken with the group whose step never ran (a failure or cancellation first) are let go.
+                foreach (var unused in keyLeases.Values)
+                {
+                    await unused.DisposeAsync().ConfigureAwait(false);
+                }
             }
 
             if (!completed.IsEmpty)
@@ -156,6 +171,8 @@ public sealed class PlanExecutor(ApplyContext context)
 
         return [.. outcomes];
     }
+
+    private static string KeyLeaseName(KeyPolicyDetails keyPolicy) => LeaseNames.ForKey(AccountOf(keyPolicy.KeyArn), keyPolicy.Region, keyPolicy.KeyArn);
 
     private async Task TryJournalAsync(LedgerRun run, ConcurrentQueue<LedgerStepCompletion> completed)
     {
@@ -171,7 +188,8 @@ public sealed class PlanExecutor(ApplyContext context)
         }
     }
 
-    private async Task<StepOutcome> RunStepAsync(SharePlan plan, int index, LedgerRun run, ConcurrentQueue<LedgerStepCompletion> completed, CancellationToken cancellationToken)
+    /// <param name="keyLeases">Key leases taken with the group's start, by name: a step takes its own out (and so lets it go).</param>
+    private async Task<StepOutcome> RunStepAsync(SharePlan plan, int index, LedgerRun run, ConcurrentQueue<LedgerStepCompletion> completed, ConcurrentDictionary<string, HeldLease> keyLeases, CancellationToken cancellationToken)
     {
         var step = plan.Steps[index];
         switch (step.Status)
@@ -188,7 +206,7 @@ public sealed class PlanExecutor(ApplyContext context)
         // A key policy is read, merged and written under the lease of its (account, Region, key): runners that share
         // images under one key take turns, so neither writes over the other's statements.
         await using var keyLease = step.Details is KeyPolicyDetails keyPolicy && context.Leases is { } leases
-            ? await leases.AcquireAsync(LeaseNames.ForKey(AccountOf(keyPolicy.KeyArn), keyPolicy.Region, keyPolicy.KeyArn), $"run {run.Id}", cancellationToken).ConfigureAwait(false)
+            ? keyLeases.TryRemove(KeyLeaseName(keyPolicy), out var taken) ? taken : await leases.AcquireAsync(KeyLeaseName(keyPolicy), $"run {run.Id}", cancellationToken).ConfigureAwait(false)
             : null;
         await CheckpointAsync(index, step, CheckpointPhase.BeforeCall, cancellationToken).ConfigureAwait(false);
         context.RunLease?.EnsureHeld();
