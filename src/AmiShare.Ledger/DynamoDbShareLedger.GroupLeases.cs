@@ -6,6 +6,28 @@ namespace AmiShare.Ledger;
 /// <summary>The DynamoDB ledger's start of a group of key-policy steps that takes the keys' leases in the same transaction.</summary>
 public sealed partial class DynamoDbShareLedger
 {
+    /// <summary>The completions in a journal item and each lease of <paramref name="releases"/> released by its fence's conditional update: one transaction.</summary>
+    public async Task StepsCompletedReleasingAllAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, IReadOnlyList<Lease> releases, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(fences);
+        ArgumentNullException.ThrowIfNull(releases);
+        var puts = JournalPuts(runId, [], steps);
+        if (puts.Count > MaxJournalItemsPerTransaction || fences.Count + puts.Count > MaxTransactionActions || !releases.All(fences.Contains))
+        {
+            await StepsCompletedAsync(runId, steps, fences, cancellationToken).ConfigureAwait(false);
+            foreach (var release in releases)
+            {
+                await ReleaseLeaseAsync(release, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        await FencedWriteAsync(fences, puts, fence => releases.Contains(fence) ? Released(now) : null, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// One transaction: the fences' checks, a conditional take of each lease, the journal item. A take's condition
     /// admits only a lease never taken or released (no owner) whose fence is below the new one, which is the take's

@@ -83,5 +83,24 @@ public sealed partial class LedgerContractTests
         Assert.Empty((await fresh.GetRunAsync(run.Id, Token))!.Steps);
     }
 
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task StepsCompletedReleasingAll_GroupTakenLeases_JournalsAndLetsEveryOneGoUnlessOneWasLost(string backend)
+    {
+        var (first, second) = await TwoClientsAsync(backend);
+        var runLease = (await first.TryAcquireLeaseAsync(new LeaseRequest("run/fp", "runner-a", "share", LeaseTime), Token)).Lease;
+        var run = await first.BeginOrResumeAsync("fp", "share", runLease, Token);
+        var taken = (await first.StepsStartedTakingLeasesAsync(run.Id, [KeyStepA, KeyStepB], [runLease], [Request("key/a"), Request("key/b")], Token))!;
+        IReadOnlyList<LedgerStepCompletion> done = [new(KeyStepA, "Applied", null), new(KeyStepB, "AlreadyDone", null)];
+
+        await first.StepsCompletedReleasingAllAsync(run.Id, done, [runLease, .. taken], taken, Token);
+        var next = await Task.WhenAll(taken.Select(l => second.TryAcquireLeaseAsync(new LeaseRequest(l.Name, "runner-b", "run 2", LeaseTime), Token)));
+        var stale = first.StepsCompletedReleasingAllAsync(run.Id, done, [runLease, .. taken], taken, Token);
+
+        Assert.All(next, n => Assert.True(n.Acquired && n.TakenOverFrom is null));
+        Assert.All((await second.GetRunAsync(run.Id, Token))!.Steps, s => Assert.True(s.Completed));
+        await Assert.ThrowsAsync<LeaseLostException>(() => stale);
+    }
+
     private static LeaseRequest Request(string name) => new(name, "runner-a", "run 1", LeaseTime);
 }

@@ -70,6 +70,21 @@ public interface IShareLedger
     }
 
     /// <summary>
+    /// <see cref="StepsCompletedAsync"/> and then <see cref="ReleaseLeaseAsync"/> of each of <paramref name="releases"/> (all
+    /// of them fences), as one write where the backend allows. The caller has stopped renewing them.
+    /// </summary>
+    /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
+    async Task StepsCompletedReleasingAllAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, IReadOnlyList<Lease> releases, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(releases);
+        await StepsCompletedAsync(runId, steps, fences, cancellationToken).ConfigureAwait(false);
+        foreach (var release in releases)
+        {
+            await ReleaseLeaseAsync(release, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// <see cref="StepsStartedAsync"/>, and in the same write takes every lease of <paramref name="leases"/> when each is
     /// free or released (all or none): one round trip where taking each would cost one more. Returns the leases taken, or
     /// null when one is held or expired under another owner (or the backend does not fold them): the steps are journalled

@@ -31,6 +31,10 @@ public static class LeaseNames
 
     /// <summary>Held while a key's policy is read, merged and written: one writer per (source account, Region, key).</summary>
     public static string ForKey(string account, string region, string keyArn) => $"key/{account}/{region}/{keyArn}";
+
+    /// <summary><see cref="ForKey"/> of a key policy edited in <paramref name="region"/>: the account is the key ARN's (arn:aws:kms:REGION:ACCOUNT:key/ID).</summary>
+    public static string ForKeyPolicy(string keyArn, string region) =>
+        ForKey(keyArn.Split(':') is { Length: > 4 } parts ? parts[4] : string.Empty, region, keyArn);
 }
 
 /// <summary>How this runner takes leases.</summary>
@@ -159,6 +163,24 @@ public sealed class HeldLease : IAsyncDisposable
         EnsureHeld();
         await lastWrite(Lease).ConfigureAwait(false);
         released = true;
+    }
+
+    /// <summary><see cref="ReleaseWithAsync"/> for leases let go together: one last write that releases them all.</summary>
+    public static async Task ReleaseAllWithAsync(IReadOnlyList<HeldLease> held, Func<IReadOnlyList<Lease>, Task> lastWrite)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(lastWrite);
+        foreach (var lease in held)
+        {
+            await lease.StopRenewalAsync().ConfigureAwait(false);
+            lease.EnsureHeld();
+        }
+
+        await lastWrite([.. held.Select(h => h.Lease)]).ConfigureAwait(false);
+        foreach (var lease in held)
+        {
+            lease.released = true;
+        }
     }
 
     public async ValueTask DisposeAsync()
