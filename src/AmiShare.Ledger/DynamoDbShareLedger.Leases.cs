@@ -25,7 +25,7 @@ public sealed partial class DynamoDbShareLedger
                             TableName = table,
                             Key = Key("LEASE#" + request.Name, LeaseSort),
                             UpdateExpression = "SET #kind = :kind, #owner = :owner, #purpose = :purpose, #expires = :expires, #ttl = :ttl ADD #fence :one",
-                            ConditionExpression = "attribute_not_exists(pk) OR #expires <= :now OR #owner = :owner",
+                            ConditionExpression = "attribute_not_exists(pk) OR attribute_not_exists(#owner) OR #expires <= :now OR #owner = :owner",
                             ExpressionAttributeNames = new() { ["#kind"] = "kind", ["#owner"] = "owner", ["#purpose"] = "purpose", ["#expires"] = "expires", ["#ttl"] = "ttl", ["#fence"] = "fence" },
                             ExpressionAttributeValues = new()
                             {
@@ -55,7 +55,9 @@ public sealed partial class DynamoDbShareLedger
                     openRuns.TryRemove(request.Name, out _);
                 }
 
-                return new LeaseAttempt(true, new Lease(request.Name, request.Owner, request.Purpose, fence, expires), previous);
+                // A released lease has no owner: taking it is no takeover. Only another owner's expired lease is.
+                var takenOver = previous is { Owner.Length: > 0 } holder && holder.Owner != request.Owner ? previous : null;
+                return new LeaseAttempt(true, new Lease(request.Name, request.Owner, request.Purpose, fence, expires), takenOver);
             }
             catch (ConditionalCheckFailedException)
             {
@@ -78,10 +80,11 @@ public sealed partial class DynamoDbShareLedger
     public async Task ReleaseLeaseAsync(Lease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        await SetLeaseExpiryAsync(lease, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await SetLeaseExpiryAsync(lease, time.GetUtcNow(), cancellationToken, release: true).ConfigureAwait(false);
     }
 
-    private async Task<bool> SetLeaseExpiryAsync(Lease lease, DateTimeOffset expires, CancellationToken cancellationToken)
+    /// <param name="release">Also clear the owner: the lease is let go, so the next take is no takeover (and no fenced write of this holder passes any more).</param>
+    private async Task<bool> SetLeaseExpiryAsync(Lease lease, DateTimeOffset expires, CancellationToken cancellationToken, bool release = false)
     {
         try
         {
@@ -91,7 +94,7 @@ public sealed partial class DynamoDbShareLedger
                     {
                         TableName = table,
                         Key = Key("LEASE#" + lease.Name, LeaseSort),
-                        UpdateExpression = "SET #expires = :expires, #ttl = :ttl",
+                        UpdateExpression = "SET #expires = :expires, #ttl = :ttl" + (release ? " REMOVE #owner" : string.Empty),
                         ConditionExpression = "#owner = :owner AND #fence = :fence",
                         ExpressionAttributeNames = new() { ["#expires"] = "expires", ["#ttl"] = "ttl", ["#owner"] = "owner", ["#fence"] = "fence" },
                         ExpressionAttributeValues = new()
@@ -132,10 +135,11 @@ public sealed partial class DynamoDbShareLedger
             values[name] = value;
         }
 
-        return new TransactWriteItem { Update = new Update { TableName = table, Key = Key("LEASE#" + fence.Name, LeaseSort), UpdateExpression = change.Set, ConditionExpression = condition, ExpressionAttributeNames = names, ExpressionAttributeValues = values } };
+        var update = "SET " + change.Set + (change.Release ? " REMOVE #owner" : string.Empty);
+        return new TransactWriteItem { Update = new Update { TableName = table, Key = Key("LEASE#" + fence.Name, LeaseSort), UpdateExpression = update, ConditionExpression = condition, ExpressionAttributeNames = names, ExpressionAttributeValues = values } };
     }
 
-    /// <summary>A lease's expiry set to <paramref name="expires"/> (now, to release it), its TTL a retention later.</summary>
-    private static LeaseChange Expiry(DateTimeOffset expires) =>
-        new("SET #expires = :expires, #ttl = :ttl", new() { [":expires"] = N(expires.ToUnixTimeMilliseconds()), [":ttl"] = N((expires + LeaseRetention).ToUnixTimeSeconds()) });
+    /// <summary>The lease let go at <paramref name="now"/>: expired, its owner cleared (so the next take is no takeover), its TTL a retention later.</summary>
+    private static LeaseChange Released(DateTimeOffset now) =>
+        new("#expires = :expires, #ttl = :ttl", new() { [":expires"] = N(now.ToUnixTimeMilliseconds()), [":ttl"] = N((now + LeaseRetention).ToUnixTimeSeconds()) }, Release: true);
 }

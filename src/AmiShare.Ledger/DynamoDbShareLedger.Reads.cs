@@ -88,7 +88,8 @@ public sealed partial class DynamoDbShareLedger
 
     private async Task<IReadOnlyDictionary<LedgerStepKey, LedgerStep>> StepsAsync(string runId, CancellationToken cancellationToken)
     {
-        var steps = new Dictionary<LedgerStepKey, LedgerStep>();
+        // The run's partition after its own item (#RUN sorts first): the journal items, and any one-item-per-step items of older runs.
+        var items = new List<Dictionary<string, AttributeValue>>();
         Dictionary<string, AttributeValue>? start = null;
         do
         {
@@ -98,23 +99,18 @@ public sealed partial class DynamoDbShareLedger
                     {
                         TableName = table,
                         ConsistentRead = true,
-                        KeyConditionExpression = "pk = :pk AND begins_with(sk, :step)",
-                        ExpressionAttributeValues = new() { [":pk"] = S("RUN#" + runId), [":step"] = S(StepPrefix) },
+                        KeyConditionExpression = "pk = :pk AND sk > :run",
+                        ExpressionAttributeValues = new() { [":pk"] = S("RUN#" + runId), [":run"] = S(RunSort) },
                         ExclusiveStartKey = start,
                     },
                     cancellationToken),
                 cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Items ?? [])
-            {
-                var key = LedgerStepKey.Parse(item["stepKey"].S);
-                steps[key] = new LedgerStep(key, item.ContainsKey("completed"), item.TryGetValue("outcome", out var o) ? o.S : null, item.TryGetValue("result", out var r) ? r.S : null);
-            }
-
+            items.AddRange(page.Items ?? []);
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (start is not null);
 
-        return steps;
+        return FoldSteps(items);
     }
 
     private async Task<Dictionary<string, AttributeValue>?> GetItemAsync(Dictionary<string, AttributeValue> key, CancellationToken cancellationToken)

@@ -9,8 +9,8 @@ namespace AmiShare.Ledger;
 /// The ledger in one DynamoDB table, for runners on many machines (CI runners). Items, by partition (pk) and sort (sk) key:
 /// <list type="bullet">
 /// <item>run: pk <c>RUN#id</c>, sk <c>#RUN</c>: fingerprint, command, started, finished, succeeded;</item>
-/// <item>its steps — one per image, key and action — pk <c>RUN#id</c>, sk <c>STEP#</c> and the SHA-256 of the step key (a sort key
-/// holds at most 1,024 bytes, and a target list of a hundred accounts is longer), the key itself in <c>stepKey</c>: one Query reads a run whole;</item>
+/// <item>its journal — one item per journal write (a group of steps started, completed, or both) — pk <c>RUN#id</c>, sk <c>LOG#</c>time
+/// and a random part, the step keys in the item: one Query reads a run whole (DynamoDbShareLedger.Journal.cs);</item>
 /// <item>an index of runs by fingerprint: pk <c>FP#fingerprint</c>, sk <c>RUN#id</c>, with finished, to find an open run;</item>
 /// <item>a lease: pk <c>LEASE#name</c>, sk <c>#LEASE</c>: owner, purpose, fence, expires (ms), ttl (s, the table's TTL attribute).</item>
 /// </list>
@@ -102,7 +102,7 @@ public sealed partial class DynamoDbShareLedger(IAmazonDynamoDB client, string t
         await FencedWriteAsync(
             runLease is null ? [] : [runLease],
             writes,
-            _ => new LeaseChange("SET #openRun = :run", new() { [":run"] = S(id) }),
+            _ => new LeaseChange("#openRun = :run", new() { [":run"] = S(id) }),
             cancellationToken).ConfigureAwait(false);
         fingerprints[id] = fingerprint;
         if (runLease is not null)
@@ -113,39 +113,16 @@ public sealed partial class DynamoDbShareLedger(IAmazonDynamoDB client, string t
         return new LedgerRun(id, false, new Dictionary<LedgerStepKey, LedgerStep>());
     }
 
-    public async Task StepsStartedAsync(string runId, IReadOnlyList<LedgerStepKey> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
+    public Task StepsStartedAsync(string runId, IReadOnlyList<LedgerStepKey> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(steps);
-        ArgumentNullException.ThrowIfNull(fences);
-        var now = S(Now());
-
-        // Batched: as many steps per transaction as the limit leaves beside the fences' condition checks.
-        foreach (var chunk in steps.Chunk(MaxTransactionActions - fences.Count))
-        {
-            var updates = chunk.Select(step => new TransactWriteItem
-            {
-                Update = new Update
-                {
-                    TableName = table,
-                    Key = StepKey(runId, step),
-                    UpdateExpression = "SET #kind = :kind, #stepKey = :stepKey, #started = if_not_exists(#started, :now)",
-                    ExpressionAttributeNames = new() { ["#kind"] = "kind", ["#stepKey"] = "stepKey", ["#started"] = "started" },
-                    ExpressionAttributeValues = new() { [":kind"] = S("step"), [":stepKey"] = S(step.Encode()), [":now"] = now },
-                },
-            });
-            await FencedWriteAsync(fences, updates, change: null, cancellationToken).ConfigureAwait(false);
-        }
+        return JournalAsync(runId, steps, [], fences, cancellationToken);
     }
 
-    public async Task StepsCompletedAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
+    public Task StepsCompletedAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(steps);
-        ArgumentNullException.ThrowIfNull(fences);
-        var now = S(Now());
-        foreach (var chunk in steps.Chunk(MaxTransactionActions - fences.Count))
-        {
-            await FencedWriteAsync(fences, chunk.Select(step => Completion(runId, step.Key, step.Outcome, step.Result, now)), change: null, cancellationToken).ConfigureAwait(false);
-        }
+        return JournalAsync(runId, [], steps, fences, cancellationToken);
     }
 
     public async Task StepsCompletedReleasingAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, Lease release, CancellationToken cancellationToken)
@@ -153,7 +130,8 @@ public sealed partial class DynamoDbShareLedger(IAmazonDynamoDB client, string t
         ArgumentNullException.ThrowIfNull(steps);
         ArgumentNullException.ThrowIfNull(fences);
         ArgumentNullException.ThrowIfNull(release);
-        if (steps.Count + fences.Count > MaxTransactionActions || !fences.Contains(release))
+        var puts = JournalPuts(runId, [], steps);
+        if (puts.Count > MaxJournalItemsPerTransaction || !fences.Contains(release))
         {
             await StepsCompletedAsync(runId, steps, fences, cancellationToken).ConfigureAwait(false);
             await ReleaseLeaseAsync(release, cancellationToken).ConfigureAwait(false);
@@ -161,27 +139,7 @@ public sealed partial class DynamoDbShareLedger(IAmazonDynamoDB client, string t
         }
 
         // The lease's condition check becomes the conditional update that releases it: one transaction, one round trip.
-        var now = S(Now());
-        await FencedWriteAsync(fences, steps.Select(step => Completion(runId, step.Key, step.Outcome, step.Result, now)), fence => fence == release ? Expiry(time.GetUtcNow()) : null, cancellationToken).ConfigureAwait(false);
-    }
-
-    private TransactWriteItem Completion(string runId, LedgerStepKey step, string outcome, string? result, AttributeValue now)
-    {
-        var values = new Dictionary<string, AttributeValue> { [":kind"] = S("step"), [":stepKey"] = S(step.Encode()), [":now"] = now, [":outcome"] = S(outcome) };
-        var expression = "SET #kind = :kind, #stepKey = :stepKey, #started = if_not_exists(#started, :now), #completed = :now, #outcome = :outcome";
-        if (result is not null)
-        {
-            values[":result"] = S(result);
-            expression += ", #result = :result";
-        }
-
-        var names = new Dictionary<string, string> { ["#kind"] = "kind", ["#stepKey"] = "stepKey", ["#started"] = "started", ["#completed"] = "completed", ["#outcome"] = "outcome" };
-        if (result is not null)
-        {
-            names["#result"] = "result";
-        }
-
-        return new TransactWriteItem { Update = new Update { TableName = table, Key = StepKey(runId, step), UpdateExpression = expression, ExpressionAttributeNames = names, ExpressionAttributeValues = values } };
+        await FencedWriteAsync(fences, puts, fence => fence == release ? Released(time.GetUtcNow()) : null, cancellationToken).ConfigureAwait(false);
     }
 
     public Task FinishAsync(string runId, bool succeeded, IReadOnlyList<Lease> fences, CancellationToken cancellationToken) =>
@@ -232,10 +190,10 @@ public sealed partial class DynamoDbShareLedger(IAmazonDynamoDB client, string t
             ],
             fence =>
             {
-                var expiry = fence == release ? Expiry(time.GetUtcNow()) : null;
+                var expiry = fence == release ? Released(time.GetUtcNow()) : null;
                 return fence.Name != runLease ? expiry
-                    : expiry is null ? new LeaseChange("SET #openRun = :run", new() { [":run"] = S(NoRun) })
-                    : new LeaseChange(expiry.Set + ", #openRun = :run", new(expiry.Values) { [":run"] = S(NoRun) });
+                    : expiry is null ? new LeaseChange("#openRun = :run", new() { [":run"] = S(NoRun) })
+                    : expiry with { Set = expiry.Set + ", #openRun = :run", Values = new(expiry.Values) { [":run"] = S(NoRun) } };
             },
             cancellationToken).ConfigureAwait(false);
         openRuns.TryRemove(runLease, out _);
@@ -295,9 +253,6 @@ public sealed partial class DynamoDbShareLedger(IAmazonDynamoDB client, string t
         item.TryGetValue("fence", out var fence) ? long.Parse(fence.N, CultureInfo.InvariantCulture) : 0,
         DateTimeOffset.FromUnixTimeMilliseconds(item.TryGetValue("expires", out var expires) ? long.Parse(expires.N, CultureInfo.InvariantCulture) : 0));
 
-    private static Dictionary<string, AttributeValue> StepKey(string runId, LedgerStepKey step) =>
-        Key("RUN#" + runId, StepPrefix + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(step.Encode()))));
-
     private static Dictionary<string, AttributeValue> Key(string pk, string sk) => new() { ["pk"] = S(pk), ["sk"] = S(sk) };
 
     private static AttributeValue S(string value) => new() { S = value };
@@ -309,6 +264,6 @@ public sealed partial class DynamoDbShareLedger(IAmazonDynamoDB client, string t
     /// <param name="RunId">Null: no run is open under the lease.</param>
     private sealed record OpenRun(long Fence, string? RunId);
 
-    /// <summary>An update of a lease item made in a fenced transaction (its condition is the fence's).</summary>
-    private sealed record LeaseChange(string Set, Dictionary<string, AttributeValue> Values);
+    /// <summary>An update of a lease item made in a fenced transaction (its condition is the fence's): the SET clauses, and whether it releases the lease.</summary>
+    private sealed record LeaseChange(string Set, Dictionary<string, AttributeValue> Values, bool Release = false);
 }

@@ -87,15 +87,17 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
         ArgumentNullException.ThrowIfNull(steps);
         return FencedAsync(
             fences,
-            async transaction =>
-            {
-                var now = Now();
-                foreach (var step in steps)
-                {
-                    await ExecuteAsync(transaction, "INSERT INTO steps (run_id, step_key, started) VALUES ($r, $k, $t) ON CONFLICT (run_id, step_key) DO NOTHING", cancellationToken, ("$r", runId), ("$k", step.Encode()), ("$t", now)).ConfigureAwait(false);
-                }
-            },
+            transaction => InsertStartedAsync(transaction, runId, steps, cancellationToken),
             cancellationToken);
+    }
+
+    private async Task InsertStartedAsync(SqliteTransaction transaction, string runId, IReadOnlyList<LedgerStepKey> steps, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        foreach (var step in steps)
+        {
+            await ExecuteAsync(transaction, "INSERT INTO steps (run_id, step_key, started) VALUES ($r, $k, $t) ON CONFLICT (run_id, step_key) DO NOTHING", cancellationToken, ("$r", runId), ("$k", step.Encode()), ("$t", now)).ConfigureAwait(false);
+        }
     }
 
     public Task StepsCompletedAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, CancellationToken cancellationToken)
@@ -138,7 +140,8 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
                 var current = await ReadLeaseAsync(transaction, request.Name, cancellationToken).ConfigureAwait(false);
 
                 // Expiry is judged by the stored time, as on DynamoDB: a lease row is never deleted, so its fence only rises.
-                if (current is not null && current.Owner != request.Owner && !current.IsExpiredAt(now))
+                // A released lease has no owner (''): free at once, and taking it is no takeover.
+                if (current is { Owner.Length: > 0 } && current.Owner != request.Owner && !current.IsExpiredAt(now))
                 {
                     return new LeaseAttempt(false, current);
                 }
@@ -153,7 +156,7 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
                     ("$p", taken.Purpose),
                     ("$f", taken.Fence),
                     ("$e", taken.Expires.ToUnixTimeMilliseconds())).ConfigureAwait(false);
-                return new LeaseAttempt(true, taken, current);
+                return new LeaseAttempt(true, taken, current is { Owner.Length: > 0 } && current.Owner != request.Owner ? current : null);
             },
             cancellationToken);
     }
@@ -173,19 +176,66 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
             cancellationToken);
     }
 
+    /// <summary>Expires the lease and clears its owner, so the next take is no takeover; the row (and so its fence) stays.</summary>
     public Task ReleaseLeaseAsync(Lease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         return InTransactionAsync(
             transaction => ExecuteAsync(
                 transaction,
-                "UPDATE leases SET expires_ms = $e WHERE name = $n AND owner = $o AND fence = $f",
+                "UPDATE leases SET expires_ms = $e, owner = '' WHERE name = $n AND owner = $o AND fence = $f",
                 cancellationToken,
                 ("$n", lease.Name),
                 ("$o", lease.Owner),
                 ("$f", lease.Fence),
                 ("$e", time.GetUtcNow().ToUnixTimeMilliseconds())),
             cancellationToken);
+    }
+
+    /// <summary>
+    /// One IMMEDIATE transaction: the fences checked, the steps journalled, and each lease taken (its fence plus one)
+    /// when every one is free or released; when one is held or expired under another owner, none is taken (null).
+    /// </summary>
+    public async Task<IReadOnlyList<Lease>?> StepsStartedTakingLeasesAsync(string runId, IReadOnlyList<LedgerStepKey> steps, IReadOnlyList<Lease> fences, IReadOnlyList<LeaseRequest> leases, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(leases);
+        IReadOnlyList<Lease>? taken = null;
+        await FencedAsync(
+            fences,
+            async transaction =>
+            {
+                await InsertStartedAsync(transaction, runId, steps, cancellationToken).ConfigureAwait(false);
+                var now = time.GetUtcNow();
+                var current = new List<Lease?>();
+                foreach (var request in leases)
+                {
+                    current.Add(await ReadLeaseAsync(transaction, request.Name, cancellationToken).ConfigureAwait(false));
+                }
+
+                if (leases.Count == 0 || leases.Select(l => l.Name).Distinct(StringComparer.Ordinal).Count() != leases.Count || current.Any(c => c is { Owner.Length: > 0 }))
+                {
+                    return;
+                }
+
+                var leasesTaken = leases.Select((r, i) => new Lease(r.Name, r.Owner, r.Purpose, (current[i]?.Fence ?? 0) + 1, now + r.Duration)).ToList();
+                foreach (var lease in leasesTaken)
+                {
+                    await ExecuteAsync(
+                        transaction,
+                        "INSERT INTO leases (name, owner, purpose, fence, expires_ms) VALUES ($n, $o, $p, $f, $e) ON CONFLICT (name) DO UPDATE SET owner = $o, purpose = $p, fence = $f, expires_ms = $e",
+                        cancellationToken,
+                        ("$n", lease.Name),
+                        ("$o", lease.Owner),
+                        ("$p", lease.Purpose),
+                        ("$f", lease.Fence),
+                        ("$e", lease.Expires.ToUnixTimeMilliseconds())).ConfigureAwait(false);
+                }
+
+                taken = leasesTaken;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return taken;
     }
 
     public Task<IReadOnlyList<LedgerRunSummary>> ListRunsAsync(int limit, CancellationToken cancellationToken) =>

@@ -69,6 +69,35 @@ public interface IShareLedger
         await ReleaseLeaseAsync(release, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <see cref="StepsCompletedAsync"/> and then <see cref="ReleaseLeaseAsync"/> of each of <paramref name="releases"/> (all
+    /// of them fences), as one write where the backend allows. The caller has stopped renewing them.
+    /// </summary>
+    /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
+    async Task StepsCompletedReleasingAllAsync(string runId, IReadOnlyList<LedgerStepCompletion> steps, IReadOnlyList<Lease> fences, IReadOnlyList<Lease> releases, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(releases);
+        await StepsCompletedAsync(runId, steps, fences, cancellationToken).ConfigureAwait(false);
+        foreach (var release in releases)
+        {
+            await ReleaseLeaseAsync(release, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="StepsStartedAsync"/>, and in the same write takes every lease of <paramref name="leases"/> when each is
+    /// free or released (all or none): one round trip where taking each would cost one more. Returns the leases taken, or
+    /// null when one is held or expired under another owner (or the backend does not fold them): the steps are journalled
+    /// started all the same, and the caller takes each lease with <see cref="TryAcquireLeaseAsync"/>, which waits for a
+    /// holder and reports a takeover. A fence taken so rises as at every take, though not necessarily by one.
+    /// </summary>
+    /// <exception cref="LeaseLostException">A fence is no longer held.</exception>
+    async Task<IReadOnlyList<Lease>?> StepsStartedTakingLeasesAsync(string runId, IReadOnlyList<LedgerStepKey> steps, IReadOnlyList<Lease> fences, IReadOnlyList<LeaseRequest> leases, CancellationToken cancellationToken)
+    {
+        await StepsStartedAsync(runId, steps, fences, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
     /// <summary>The newest runs first, for <c>amishare ledger list</c>.</summary>
     Task<IReadOnlyList<LedgerRunSummary>> ListRunsAsync(int limit, CancellationToken cancellationToken);
 

@@ -17,7 +17,10 @@ public sealed record Lease(string Name, string Owner, string Purpose, long Fence
 public sealed record LeaseRequest(string Name, string Owner, string Purpose, TimeSpan Duration);
 
 /// <param name="Lease">The lease taken, or (not <paramref name="Acquired"/>) the holder's.</param>
-/// <param name="TakenOverFrom">The previous holder whose lease had expired (a runner that died or stalled).</param>
+/// <param name="TakenOverFrom">
+/// The previous holder whose lease had expired (a runner that died or stalled); null when the lease was free, released
+/// by its holder (a release clears the owner), or already this owner's.
+/// </param>
 public sealed record LeaseAttempt(bool Acquired, Lease Lease, Lease? TakenOverFrom = null);
 
 /// <summary>The names of the leases: one per run fingerprint, one per key whose policy is edited.</summary>
@@ -28,6 +31,10 @@ public static class LeaseNames
 
     /// <summary>Held while a key's policy is read, merged and written: one writer per (source account, Region, key).</summary>
     public static string ForKey(string account, string region, string keyArn) => $"key/{account}/{region}/{keyArn}";
+
+    /// <summary><see cref="ForKey"/> of a key policy edited in <paramref name="region"/>: the account is the key ARN's (arn:aws:kms:REGION:ACCOUNT:key/ID).</summary>
+    public static string ForKeyPolicy(string keyArn, string region) =>
+        ForKey(keyArn.Split(':') is { Length: > 4 } parts ? parts[4] : string.Empty, region, keyArn);
 }
 
 /// <summary>How this runner takes leases.</summary>
@@ -93,6 +100,20 @@ public sealed class LeaseKeeper(IShareLedger ledger, LeaseSettings settings, Tim
             await Task.Delay(settings.RetryInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Marks the steps started and, in the same ledger write, takes these leases when every one is free or released:
+    /// all at once (so no deadlock), instead of one round trip each. Null when any is held, or expired under another
+    /// owner: the steps are journalled all the same, and the caller takes each with <see cref="AcquireAsync"/>, which
+    /// waits for the holder or reports the takeover.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, HeldLease>?> StartStepsTakingAsync(string runId, IReadOnlyList<LedgerStepKey> steps, IReadOnlyList<Lease> fences, IReadOnlyList<string> names, string purpose, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var requests = names.Select(name => new LeaseRequest(name, settings.Owner, purpose, settings.Duration)).ToList();
+        var taken = await ledger.StepsStartedTakingLeasesAsync(runId, steps, fences, requests, cancellationToken).ConfigureAwait(false);
+        return taken?.ToDictionary(lease => lease.Name, lease => HeldLease.Start(ledger, lease, settings.Duration, time), StringComparer.Ordinal);
+    }
 }
 
 /// <summary>A lease held and renewed in the background at a third of its duration until disposed, then released.</summary>
@@ -142,6 +163,24 @@ public sealed class HeldLease : IAsyncDisposable
         EnsureHeld();
         await lastWrite(Lease).ConfigureAwait(false);
         released = true;
+    }
+
+    /// <summary><see cref="ReleaseWithAsync"/> for leases let go together: one last write that releases them all.</summary>
+    public static async Task ReleaseAllWithAsync(IReadOnlyList<HeldLease> held, Func<IReadOnlyList<Lease>, Task> lastWrite)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(lastWrite);
+        foreach (var lease in held)
+        {
+            await lease.StopRenewalAsync().ConfigureAwait(false);
+            lease.EnsureHeld();
+        }
+
+        await lastWrite([.. held.Select(h => h.Lease)]).ConfigureAwait(false);
+        foreach (var lease in held)
+        {
+            lease.released = true;
+        }
     }
 
     public async ValueTask DisposeAsync()

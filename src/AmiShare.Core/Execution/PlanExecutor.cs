@@ -121,34 +121,56 @@ public sealed class PlanExecutor(ApplyContext context)
                 end++;
             }
 
-            // One journal write marks the whole group started: the backend batches it (DynamoDB: one transaction per 99 steps).
-            var started = plan.Steps.Skip(index).Take(end - index).Where(s => s.Status == StepStatus.Pending).Select(LedgerStepKey.Of).ToList();
-            if (started.Count > 0)
+            // One journal write marks the whole group started: the backend batches it (DynamoDB: one journal item). A group
+            // of key policies that all run at once (so no lease waits on its step) also takes their leases in it when all are free.
+            var pending = plan.Steps.Skip(index).Take(end - index).Where(s => s.Status == StepStatus.Pending).ToList();
+            var names = pending.Select(s => s.Details is KeyPolicyDetails k ? LeaseNames.ForKeyPolicy(k.KeyArn, k.Region) : null).ToList();
+            var keyLeases = new ConcurrentDictionary<string, HeldLease>(StringComparer.Ordinal);
+            if (pending.Count > 0 && context.Leases is { } keeper && names.Count <= context.MaxConcurrentSteps && names.All(n => n is not null))
             {
-                await context.Ledger.StepsStartedAsync(run.Id, started, Fences(), cancellationToken).ConfigureAwait(false);
+                keyLeases = new(await keeper.StartStepsTakingAsync(run.Id, [.. pending.Select(LedgerStepKey.Of)], Fences(), [.. names.OfType<string>()], $"run {run.Id}", cancellationToken).ConfigureAwait(false) ?? new Dictionary<string, HeldLease>(), StringComparer.Ordinal);
+            }
+            else if (pending.Count > 0)
+            {
+                await context.Ledger.StepsStartedAsync(run.Id, [.. pending.Select(LedgerStepKey.Of)], Fences(), cancellationToken).ConfigureAwait(false);
             }
 
-            // Completions are journalled for the whole group at once (a key's policy alone is journalled at once, under
-            // its lease). A kill before the flush loses only "done" marks of idempotent steps: the next run redoes or
-            // finds them done, and a copy is found again by its client token.
+            // Completions are journalled for the whole group at once, and key leases taken together are let go together in
+            // that write, fenced by each (a key taken alone is journalled and let go at once). A kill before the flush loses
+            // only "done" marks of idempotent steps: the next run redoes or finds them done, a copy found by its token.
             var completed = new ConcurrentQueue<LedgerStepCompletion>();
             try
             {
-                await Parallel.ForEachAsync(
-                    Enumerable.Range(index, end - index),
-                    new ParallelOptions { MaxDegreeOfParallelism = context.MaxConcurrentSteps, CancellationToken = cancellationToken },
-                    async (i, token) => outcomes[i] = await RunStepAsync(plan, i, run, completed, token).ConfigureAwait(false)).ConfigureAwait(false);
-            }
-            catch (Exception) when (!completed.IsEmpty)
-            {
-                // What did finish before the failure is still journalled; the failure is what the caller sees.
-                await TryJournalAsync(run, completed).ConfigureAwait(false);
-                throw;
-            }
+                try
+                {
+                    await Parallel.ForEachAsync(
+                        Enumerable.Range(index, end - index),
+                        new ParallelOptions { MaxDegreeOfParallelism = context.MaxConcurrentSteps, CancellationToken = cancellationToken },
+                        async (i, token) => outcomes[i] = await RunStepAsync(plan, i, run, completed, keyLeases, token).ConfigureAwait(false)).ConfigureAwait(false);
+                }
+                catch (Exception) when (!completed.IsEmpty)
+                {
+                    // What did finish before the failure is still journalled; the failure is what the caller sees.
+                    await TryJournalAsync(run, completed).ConfigureAwait(false);
+                    throw;
+                }
 
-            if (!completed.IsEmpty)
+                if (!keyLeases.IsEmpty)
+                {
+                    await HeldLease.ReleaseAllWithAsync([.. keyLeases.Values], leases => context.Ledger.StepsCompletedReleasingAllAsync(run.Id, [.. completed], [.. Fences(), .. leases], leases, cancellationToken)).ConfigureAwait(false);
+                }
+                else if (!completed.IsEmpty)
+                {
+                    await context.Ledger.StepsCompletedAsync(run.Id, [.. completed], Fences(), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
             {
-                await context.Ledger.StepsCompletedAsync(run.Id, [.. completed], Fences(), cancellationToken).ConfigureAwait(false);
+                // Leases taken with the group and not let go by its write (a failure first) are let go now.
+                foreach (var unreleased in keyLeases.Values)
+                {
+                    await unreleased.DisposeAsync().ConfigureAwait(false);
+                }
             }
 
             index = end;
@@ -171,7 +193,8 @@ public sealed class PlanExecutor(ApplyContext context)
         }
     }
 
-    private async Task<StepOutcome> RunStepAsync(SharePlan plan, int index, LedgerRun run, ConcurrentQueue<LedgerStepCompletion> completed, CancellationToken cancellationToken)
+    /// <param name="keyLeases">Key leases taken with the group's start, by name: let go with the group's completions.</param>
+    private async Task<StepOutcome> RunStepAsync(SharePlan plan, int index, LedgerRun run, ConcurrentQueue<LedgerStepCompletion> completed, ConcurrentDictionary<string, HeldLease> keyLeases, CancellationToken cancellationToken)
     {
         var step = plan.Steps[index];
         switch (step.Status)
@@ -187,19 +210,21 @@ public sealed class PlanExecutor(ApplyContext context)
 
         // A key policy is read, merged and written under the lease of its (account, Region, key): runners that share
         // images under one key take turns, so neither writes over the other's statements.
-        await using var keyLease = step.Details is KeyPolicyDetails keyPolicy && context.Leases is { } leases
-            ? await leases.AcquireAsync(LeaseNames.ForKey(AccountOf(keyPolicy.KeyArn), keyPolicy.Region, keyPolicy.KeyArn), $"run {run.Id}", cancellationToken).ConfigureAwait(false)
+        var groupLease = step.Details is KeyPolicyDetails k && keyLeases.TryGetValue(LeaseNames.ForKeyPolicy(k.KeyArn, k.Region), out var taken) ? taken : null;
+        await using var ownLease = groupLease is null && step.Details is KeyPolicyDetails keyPolicy && context.Leases is { } leases
+            ? await leases.AcquireAsync(LeaseNames.ForKeyPolicy(keyPolicy.KeyArn, keyPolicy.Region), $"run {run.Id}", cancellationToken).ConfigureAwait(false)
             : null;
+        var keyLease = groupLease ?? ownLease;
         await CheckpointAsync(index, step, CheckpointPhase.BeforeCall, cancellationToken).ConfigureAwait(false);
         context.RunLease?.EnsureHeld();
         keyLease?.EnsureHeld();
         var outcome = await ApplyStepAsync(index, step, run, cancellationToken).ConfigureAwait(false);
         await CheckpointAsync(index, step, CheckpointPhase.AfterCall, cancellationToken).ConfigureAwait(false);
         var completion = new LedgerStepCompletion(stepKey, outcome.Kind.ToString(), outcome.Step.Action == PlanAction.CopyImageUnderCustomerKey ? outcome.Resource : null);
-        if (keyLease is not null)
+        if (ownLease is not null)
         {
             // Journalled under the key's lease and letting it go in the same write: one round trip, not two.
-            await keyLease.ReleaseWithAsync(lease => context.Ledger.StepsCompletedReleasingAsync(run.Id, [completion], Fences(keyLease), lease, cancellationToken)).ConfigureAwait(false);
+            await ownLease.ReleaseWithAsync(lease => context.Ledger.StepsCompletedReleasingAsync(run.Id, [completion], Fences(ownLease), lease, cancellationToken)).ConfigureAwait(false);
         }
         else
         {
@@ -212,9 +237,6 @@ public sealed class PlanExecutor(ApplyContext context)
     /// <summary>The leases a journal write is conditional on: the run's, and the key's while its policy is edited.</summary>
     private List<Lease> Fences(HeldLease? keyLease = null) =>
         [.. new[] { context.RunLease, keyLease }.OfType<HeldLease>().Select(l => l.Lease)];
-
-    /// <summary>The account of a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): the source account whose policy is edited.</summary>
-    private static string AccountOf(string keyArn) => keyArn.Split(':') is { Length: > 4 } parts ? parts[4] : string.Empty;
 
     /// <summary>A run's fingerprint: the same command, arguments and source account resume the same run.</summary>
     public static string Fingerprint(string command, string sourceAccount, IEnumerable<string> arguments)
