@@ -99,14 +99,33 @@ internal sealed class KmsAliasOperations(LocalCloudContext cloud, KmsKeyAccess a
     private static string AliasName(OperationRequest request)
     {
         var name = KmsJson.RequiredString(request, "AliasName");
-        if (!name.StartsWith("alias/", StringComparison.Ordinal) || name.Length > 256 || !KmsNames.AliasNamePattern().IsMatch(name))
+
+        // Request validation comes first and speaks AWS's generic form: the AliasNameType length and pattern.
+        if (name.Length > 256)
         {
-            throw KmsErrors.Validation($"Alias must start with the prefix \"alias/\" and contain only alphanumeric characters, '/', '_', '-' or ':'; got '{name}'.");
+            throw KmsErrors.Validation($"1 validation error detected: Value '{name}' at 'aliasName' failed to satisfy constraint: Member must have length less than or equal to 256");
+        }
+
+        if (!KmsNames.AliasNamePattern().IsMatch(name))
+        {
+            throw KmsErrors.Validation($"1 validation error detected: Value '{name}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: {KmsNames.AliasNamePattern()}");
+        }
+
+        if (!name.StartsWith("alias/", StringComparison.Ordinal))
+        {
+            throw KmsErrors.Validation("Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
+        }
+
+        // The pattern lets ':' through, but an alias name is letters, digits, '/', '_' and '-' only (CreateAlias reference).
+        if (name.Contains(':', StringComparison.Ordinal))
+        {
+            throw KmsErrors.Validation($"{name} contains invalid characters for an alias");
         }
 
         if (name.StartsWith(KmsKeyStore.AwsManagedAliasPrefix, StringComparison.Ordinal))
         {
-            throw KmsErrors.NotAuthorized($"The alias {name} is reserved: names beginning with {KmsKeyStore.AwsManagedAliasPrefix} belong to AWS managed keys.");
+            // KMS answers a reserved name with the bare code and no message.
+            throw KmsErrors.NotAuthorized(string.Empty);
         }
 
         return name;

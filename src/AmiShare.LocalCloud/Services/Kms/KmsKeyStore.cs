@@ -194,8 +194,21 @@ public sealed class KmsKeyStore(LocalCloudContext cloud)
 
         if (keyIdOrAlias.StartsWith("alias/", StringComparison.Ordinal))
         {
+            if (!allowAlias)
+            {
+                notFoundMessage = $"Invalid keyId {keyIdOrAlias}";
+                return null;
+            }
+
             notFoundMessage = $"Alias {AliasArn(region, callerAccountId, keyIdOrAlias)} is not found.";
-            return allowAlias ? ResolveAlias(callerAccountId, region, keyIdOrAlias) : null;
+            return ResolveAlias(callerAccountId, region, keyIdOrAlias);
+        }
+
+        // A name that cannot be a key id (not a UUID, nor mrk- and 32 hex digits) is refused as such, before any lookup.
+        if (!KmsMultiRegionKeys.IsWellFormedKeyId(keyIdOrAlias))
+        {
+            notFoundMessage = $"Invalid keyId {keyIdOrAlias}";
+            return null;
         }
 
         notFoundMessage = $"Key '{KeyArn(region, callerAccountId, keyIdOrAlias)}' does not exist";

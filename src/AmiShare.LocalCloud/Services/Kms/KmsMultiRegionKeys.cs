@@ -10,6 +10,15 @@ internal static class KmsMultiRegionKeys
 {
     public const string MultiRegionKeyIdPrefix = "mrk-";
 
+    /// <summary>
+    /// Whether <paramref name="keyId"/> has the form of a KMS key id: a UUID, or <c>mrk-</c> and 32 hex digits for a
+    /// multi-Region key. KMS answers anything else with "Invalid keyId", not with "does not exist".
+    /// </summary>
+    public static bool IsWellFormedKeyId(string keyId) =>
+        keyId.StartsWith(MultiRegionKeyIdPrefix, StringComparison.Ordinal)
+            ? keyId.Length == MultiRegionKeyIdPrefix.Length + 32 && keyId[MultiRegionKeyIdPrefix.Length..].All(char.IsAsciiHexDigit)
+            : Guid.TryParseExact(keyId, "D", out _);
+
     /// <summary>Whether a ciphertext naming <paramref name="namedArn"/> may be opened by <paramref name="key"/>: a related multi-Region key.</summary>
     public static bool AreRelated(string namedArn, KmsKeyRecord key) =>
         key.MultiRegion
