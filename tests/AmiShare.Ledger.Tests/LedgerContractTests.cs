@@ -10,7 +10,7 @@ namespace AmiShare.Ledger.Tests;
 /// processes would have) and DynamoDB on moto_server (each client its own SDK client, as two runners would have).
 /// Time is a FakeTimeProvider shared by the clients, so expiry is exact.
 /// </summary>
-public sealed class LedgerContractTests(MotoDynamoDb moto) : IClassFixture<MotoDynamoDb>, IDisposable
+public sealed partial class LedgerContractTests(MotoDynamoDb moto) : IClassFixture<MotoDynamoDb>, IDisposable
 {
     private static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 12, 4, 10, 0, 0, TimeSpan.Zero));
