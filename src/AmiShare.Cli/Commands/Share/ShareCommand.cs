@@ -22,7 +22,7 @@ public sealed partial class ShareSettings : PlanApplySettings
     public string[] With { get; init; } = [];
 
     [CommandOption("--allow-copy")]
-    [Description("Also grant createVolumePermission on the snapshots so account targets can copy the image.")]
+    [Description("Also grant createVolumePermission on the snapshots so account targets can copy the image (organization/OU targets: their member accounts, with --expand-targets).")]
     public bool AllowCopy { get; init; }
 
     [CommandOption("--principal <ARN>")]
