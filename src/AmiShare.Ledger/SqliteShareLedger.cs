@@ -11,7 +11,7 @@ namespace AmiShare.Ledger;
 /// run redoes idempotently. Leases live in the same file: every fenced write begins an IMMEDIATE transaction (SQLite's
 /// file lock orders processes), checks each fence's (owner, fence) and only then writes.
 /// </summary>
-public sealed class SqliteShareLedger : IShareLedger, IDisposable
+public sealed partial class SqliteShareLedger : IShareLedger, IDisposable
 {
     private readonly SqliteConnection connection;
     private readonly TimeProvider time;
@@ -53,7 +53,7 @@ public sealed class SqliteShareLedger : IShareLedger, IDisposable
                 CREATE TABLE IF NOT EXISTS leases (
                     name TEXT PRIMARY KEY, owner TEXT NOT NULL, purpose TEXT NOT NULL,
                     fence INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
-                """;
+                """ + ExpansionsSchema;
             command.ExecuteNonQuery();
         }
 

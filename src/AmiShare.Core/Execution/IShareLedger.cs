@@ -103,6 +103,20 @@ public interface IShareLedger
 
     /// <summary>One run and its steps, for <c>amishare ledger show</c>; null when there is no such run.</summary>
     Task<LedgerRunDetail?> GetRunAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What earlier runs recorded of <c>--expand-targets</c> for these images of the source account: per image and
+    /// organization/OU target, the member accounts AmiShare granted createVolumePermission through the expansion.
+    /// Every target's record of each image, in no particular order; none for an image never expanded.
+    /// </summary>
+    Task<IReadOnlyList<RecordedExpansion>> ReadExpansionsAsync(string sourceAccount, IReadOnlyList<string> imageIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the record of each (image, target) given; other targets' records of the image are kept. Not fenced:
+    /// the caller writes it outside the run (before the apply a widening that forgets nobody, after a successful
+    /// apply the new resolution), and a lost write only means a later run removes less.
+    /// </summary>
+    Task RecordExpansionsAsync(string sourceAccount, IReadOnlyList<RecordedExpansion> expansions, CancellationToken cancellationToken);
 }
 
 /// <param name="Resumed">True when an earlier, unfinished run with the same fingerprint is being continued.</param>

@@ -22,7 +22,7 @@ public sealed partial class ShareSettings : PlanApplySettings
     public string[] With { get; init; } = [];
 
     [CommandOption("--allow-copy")]
-    [Description("Also grant createVolumePermission on the snapshots so account targets can copy the image.")]
+    [Description("Also grant createVolumePermission on the snapshots so account targets can copy the image (organization/OU targets: their member accounts, with --expand-targets).")]
     public bool AllowCopy { get; init; }
 
     [CommandOption("--principal <ARN>")]
@@ -112,12 +112,23 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanShareAsync(request, cancellationToken)).ConfigureAwait(false);
 
         // --expand-targets: organization/OU members get the per-account createVolumePermission and SSM parameters.
+        // The ledger records what each run granted through an expansion, so a later run takes it back from departed members.
         var perAccountTargets = request.Targets;
+        ExpansionBookkeeping? bookkeeping = null;
         if (settings.ExpandTargets && request.Targets.Any(t => !t.IsAccount))
         {
             var organizations = source.Account as IOrganizationMembers ?? throw new CliException("--expand-targets needs Organizations reads, which this connection does not offer.", ExitCodes.InvalidInput);
             var expansions = await WithProgressAsync(settings, "Reading organization members", _ => new TargetExpansionWorkflow(organizations).ResolveAsync(request.Targets, cancellationToken)).ConfigureAwait(false);
-            planned = TargetExpansionWorkflow.Extend(planned, request, expansions, []);
+            var recorded = ImmutableArray<RecordedExpansion>.Empty;
+            if (request.AllowCopy && !planned.Plan.IsBlocked)
+            {
+                var ledger = OpenLedger(settings, Services.Clock);
+                using var closeLedger = ledger as IDisposable;
+                recorded = await TargetExpansionWorkflow.ReadRecordedAsync(ledger, planned, cancellationToken).ConfigureAwait(false);
+                bookkeeping = new ExpansionBookkeeping(expansions, request.Targets, recorded);
+            }
+
+            planned = TargetExpansionWorkflow.Extend(planned, request, expansions, recorded);
             perAccountTargets = [.. request.Targets.Where(t => t.IsAccount), .. TargetExpansionPlanner.Members(expansions, request.Targets, planned.State.SourceAccount).Select(ShareTarget.Account)];
         }
 
@@ -129,6 +140,6 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
             planned = await WithProgressAsync(settings, "Reading parameters and image lifecycle", _ => new PublishingWorkflow(source.Account, targetAccounts).ExtendAsync(planned, publishing, perAccountTargets, cancellationToken)).ConfigureAwait(false);
         }
 
-        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac) { TargetAccounts = targetAccounts }, cancellationToken).ConfigureAwait(false);
+        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac) { TargetAccounts = targetAccounts, Expansions = bookkeeping }, cancellationToken).ConfigureAwait(false);
     }
 }
