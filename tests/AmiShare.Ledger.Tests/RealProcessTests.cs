@@ -75,10 +75,41 @@ public sealed class RealProcessTests(MotoDynamoDb moto) : IClassFixture<MotoDyna
             Images: Enumerable.Range(0, 8).Select(j => fleet.ImageIds[((2 * i) + j) % 16]).ToList(),
             Targets: new[] { fleet.Targets[2 * i], fleet.Targets[(2 * i) + 1] })).ToList();
 
-        var results = await Task.WhenAll(runners.Select(r => AmishareProcess.RunAsync(fleet, ["share", .. r.Images, "--with", string.Join(',', r.Targets), "--yes", "--ledger", ledger, "--lease-seconds", "30"])));
+        // A foreign runner holds both key leases until all eight say they wait for it, so the eight are sure to be
+        // at the keys together when it lets go (how fast each process starts no longer decides whether they meet).
+        var held = OpenLedger(backend, ledger);
+        using var closeHeld = (IDisposable)held;
+        var leases = new List<Lease>();
+        foreach (var key in keys)
+        {
+            leases.Add((await held.TryAcquireLeaseAsync(new LeaseRequest(LeaseNames.ForKey(ShareFleet.Source, ShareFleet.Region, key), "ci-runner-7:4242:abcd", "run 20261204-other", TimeSpan.FromMinutes(5)), ShareFleet.Deadline)).Lease);
+        }
+
+        var waitingRunners = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+        var allWaiting = new TaskCompletionSource();
+        var release = Task.Run(async () =>
+        {
+            // Let go after two minutes in any case, so a runner that never waits fails the assertions, not the run.
+            await Task.WhenAny(allWaiting.Task, Task.Delay(TimeSpan.FromMinutes(2)));
+            foreach (var lease in leases)
+            {
+                await held.ReleaseLeaseAsync(lease, ShareFleet.Deadline);
+            }
+        });
+        var results = await Task.WhenAll(runners.Select((r, i) => AmishareProcess.RunAsync(
+            fleet,
+            ["share", .. r.Images, "--with", string.Join(',', r.Targets), "--yes", "--ledger", ledger, "--lease-seconds", "30"],
+            onLine: line =>
+            {
+                if (line.Contains("waiting for key/", StringComparison.Ordinal) && waitingRunners.TryAdd(i, true) && waitingRunners.Count == runners.Count)
+                {
+                    allWaiting.TrySetResult();
+                }
+            })));
+        await release;
 
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Output));
-        Assert.Contains(results, r => r.Output.Contains("waiting for key/", StringComparison.Ordinal));
+        Assert.All(results, r => Assert.Contains("held by ci-runner-7:4242:abcd", r.Output, StringComparison.Ordinal));
         Assert.Equal(imagesBefore, await fleet.OwnedImageCountAsync());
         foreach (var image in fleet.ImageIds)
         {
