@@ -47,8 +47,9 @@ public sealed class LocalServeCommandTests
 
     [Theory]
     [InlineData("{ \"rules\": [ { \"service\": \"ec2\", \"throttleRate\": 2 } ] }", "rules[0].throttleRate 2 must be between 0 and 1")]
-    [InlineData("{ \"seed\": 1, \"throttle\": 0.2 }", "not a fault plan:")]
-    [InlineData("not json", "not a fault plan:")]
+    [InlineData("{ \"seed\": 1, \"throttle\": 0.2 }", "not a fault plan: unknown property 'throttle' at $.throttle (line 1). Fix it")]
+    [InlineData("{ \"rules\": [ { \"bogus\": 1 } ] }", "not a fault plan: unknown property 'bogus' at $.rules[0].bogus (line 1). Fix it")]
+    [InlineData("not json", "not a fault plan: 'not json' is an invalid JSON literal. Expected the literal 'null' at $ (line 1). Fix it")]
     public void Serve_BadFaultsFile_OneLineErrorExitTwo(string plan, string expected)
     {
         var faults = Path.Combine(Path.GetTempPath(), $"amishare-faults-{Guid.NewGuid():N}.json");

@@ -42,14 +42,18 @@ public sealed class SeedTests
     }
 
     [Theory]
-    [InlineData("{ not json", "not a valid seed document")]
-    [InlineData("""{ "regions": ["us-east-1"], "accounts": [ { "id": "111111111111", "name": "a" } ], "colour": "red" }""", "not a valid seed document")]
+    [InlineData("{ not json", "not a valid seed document: 'n' is an invalid start of a property name. Expected a '\"' at $ (line 1)")]
+    [InlineData("""{ "regions": ["us-east-1"], "accounts": [ { "id": "111111111111", "name": "a" } ], "colour": "red" }""", "not a valid seed document: unknown property 'colour' at $.colour (line 1)")]
+    [InlineData("""{ "regions": ["us-east-1"], "accounts": [ { "id": "111111111111" } ] }""", "not a valid seed document: missing required property 'name' at $.accounts[0] (line 1)")]
+    [InlineData("""{ "regions": "us-east-1", "accounts": [] }""", "not a valid seed document: a value of the wrong type (a string where a number or list belongs, or the other way round) at $.regions (line 1)")]
     [InlineData("""{ "regions": [], "accounts": [] }""", "at least one region")]
     public void Parse_BadDocument_ClearMessage(string json, string expected)
     {
         var error = Assert.Throws<SeedValidationException>(() => SeedLoader.Parse(json));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("AmiShare.", error.Message, StringComparison.Ordinal); // no .NET type names for a file's author
+        Assert.DoesNotContain("..", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

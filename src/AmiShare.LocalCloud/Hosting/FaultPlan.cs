@@ -48,7 +48,7 @@ public sealed record FaultPlan
         }
         catch (JsonException e)
         {
-            throw new FaultPlanException($"not a fault plan: {e.Message.Split('\n')[0].TrimEnd()}");
+            throw new FaultPlanException($"not a fault plan: {AmiShare.LocalCloud.Seed.JsonInputProblem.Describe(e)}");
         }
 
         return (plan ?? throw new FaultPlanException("the plan is empty (null)")).Validated();

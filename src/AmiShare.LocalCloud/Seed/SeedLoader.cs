@@ -51,8 +51,7 @@ public static partial class SeedLoader
         }
         catch (JsonException error)
         {
-            var where = error.Path is null ? string.Empty : $" at {error.Path}";
-            throw new SeedValidationException([$"not a valid seed document{where}: {FirstLine(error.Message)}"]);
+            throw new SeedValidationException([$"not a valid seed document: {JsonInputProblem.Describe(error)}"]);
         }
 
         return Validate(seed ?? throw new SeedValidationException(["the document is empty (null)"]));
@@ -340,8 +339,6 @@ public static partial class SeedLoader
             problems.Add($"{where}: duplicate id '{duplicate.Key}'");
         }
     }
-
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-\d$")]
     private static partial Regex RegionPattern();

@@ -106,7 +106,7 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
         }
         catch (FaultPlanException ex)
         {
-            throw new CliException($"The faults file '{path}' is not valid: {ex.Message}. Fix it (docs/localcloud.md, \"Faults\"), or leave out --faults.");
+            throw new CliException($"The faults file '{path}' is not valid: {ex.Message.TrimEnd('.')}. Fix it (docs/localcloud.md, \"Faults\"), or leave out --faults.");
         }
     }
 
@@ -129,7 +129,7 @@ public sealed class LocalServeCommand(IAnsiConsole console, CliIO io) : AsyncCom
         catch (SeedValidationException ex)
         {
             // One line, every problem in it: scripts and CI logs show the whole reason where the command failed.
-            throw new CliException($"The seed is not valid: {string.Join("; ", ex.Problems)}. Fix the seed file (docs/localcloud.md, \"Seed\"), or leave out --seed for the default cloud.");
+            throw new CliException($"The seed is not valid: {string.Join("; ", ex.Problems).TrimEnd('.')}. Fix the seed file (docs/localcloud.md, \"Seed\"), or leave out --seed for the default cloud.");
         }
         catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
