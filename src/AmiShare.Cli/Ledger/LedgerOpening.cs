@@ -19,6 +19,20 @@ internal static class LedgerOpening
         }
     }
 
+    /// <summary>
+    /// For commands that only read (ledger list, ledger show): a SQLite file that does not exist is refused rather
+    /// than created, so a mistyped --ledger path says so instead of listing an empty ledger it just made.
+    /// </summary>
+    public static IShareLedger OpenExisting(string? ledger, TimeProvider time)
+    {
+        if (Locate(ledger) is SqliteLedgerLocation { Path: var path } && !File.Exists(path))
+        {
+            throw new CliException($"There is no ledger at {path}: no run has been journalled there. Check --ledger (or AMISHARE_LEDGER); without either, runs are journalled in {SqliteShareLedger.DefaultPath}.");
+        }
+
+        return Open(ledger, time);
+    }
+
     public static IShareLedger Open(string? ledger, TimeProvider time)
     {
         var location = Locate(ledger);

@@ -147,7 +147,7 @@ public sealed class LedgerListCommand(IAnsiConsole console, CliIO io, CliService
 {
     protected override async Task<int> RunAsync(LedgerListSettings settings, CancellationToken cancellationToken)
     {
-        var ledger = LedgerOpening.Open(settings.Ledger, Clock);
+        var ledger = LedgerOpening.OpenExisting(settings.Ledger, Clock);
         using var close = ledger as IDisposable;
         var runs = await ledger.ListRunsAsync(settings.Limit, cancellationToken).ConfigureAwait(false);
         if (settings.Output == OutputFormat.Json)
@@ -186,7 +186,7 @@ public sealed class LedgerShowCommand(IAnsiConsole console, CliIO io, CliService
 {
     protected override async Task<int> RunAsync(LedgerShowSettings settings, CancellationToken cancellationToken)
     {
-        var ledger = LedgerOpening.Open(settings.Ledger, Clock);
+        var ledger = LedgerOpening.OpenExisting(settings.Ledger, Clock);
         using var close = ledger as IDisposable;
         var detail = await ledger.GetRunAsync(settings.Run, cancellationToken).ConfigureAwait(false)
             ?? throw new CliException($"The ledger has no run '{settings.Run}'. List the runs with: amishare ledger list");
