@@ -50,10 +50,19 @@ public sealed record AuthorizationRequest(
 /// <summary>The answer, with a reason that ends up in the access-denied message ("… because …").</summary>
 public sealed record AuthorizationDecision(bool IsAllowed, string Reason)
 {
+    /// <summary>Denied by a Deny statement (not for want of an Allow); EC2's encoded failure message reports it.</summary>
+    public bool IsExplicitDeny { get; init; }
+
+    /// <summary>The statements that decided, as far as the authorizer names them; EC2's encoded failure message lists them.</summary>
+    public IReadOnlyList<DecidingStatement> Statements { get; init; } = [];
+
     public static AuthorizationDecision Allow(string reason) => new(true, reason);
 
     public static AuthorizationDecision Deny(string reason) => new(false, reason);
 }
+
+/// <summary>A statement that took part in a decision: its policy's label, its Sid if it has one, and whether it denies.</summary>
+public sealed record DecidingStatement(string Policy, string? Sid, bool IsDeny);
 
 /// <summary>
 /// The authorization seam: every handler asks it once per action it performs (through

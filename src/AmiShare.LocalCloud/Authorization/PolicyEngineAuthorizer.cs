@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using AmiShare.LocalCloud.Seed;
 using AmiShare.Policy.Evaluation;
+using Effect = AmiShare.Policy.Model.Effect;
 using PolicyRequest = AmiShare.Policy.Evaluation.AuthorizationRequest;
 
 namespace AmiShare.LocalCloud.Authorization;
@@ -31,7 +32,17 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
     {
         ArgumentNullException.ThrowIfNull(request);
         var result = Evaluate(request);
-        return result.IsAllowed ? AuthorizationDecision.Allow(result.Explanation) : AuthorizationDecision.Deny(Reason(request.Action, result));
+        if (result.IsAllowed)
+        {
+            return AuthorizationDecision.Allow(result.Explanation);
+        }
+
+        // The deciding statements travel with a denial only, for EC2's encoded failure message; the decision is the engine's.
+        return AuthorizationDecision.Deny(Reason(request.Action, result)) with
+        {
+            IsExplicitDeny = result.Decision == Decision.ExplicitlyDenied,
+            Statements = [.. result.Statements.Select(s => new DecidingStatement(s.Policy, s.IsStatement ? s.Sid : null, s.Effect == Effect.Deny))],
+        };
     }
 
     /// <summary>The engine's full answer, for callers (tests, the admin API) that want the deciding statements.</summary>
