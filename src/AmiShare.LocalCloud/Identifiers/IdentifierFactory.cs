@@ -12,6 +12,7 @@ public sealed class IdentifierFactory(IRandomSource random)
 {
     private const string UpperAlphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     private const string SecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    private const string UrlSafeAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
     public string LongTermAccessKeyId() => "AKIA" + Draw(UpperAlphanumeric, 16);
 
@@ -24,6 +25,12 @@ public sealed class IdentifierFactory(IRandomSource random)
     /// AWS SDK test suites (and moto's) expect of a role session's token. Opaque to clients; LocalCloud compares it whole.
     /// </summary>
     public string SessionToken() => "FQoGZXIvYXdzE" + Draw(SecretAlphabet, 343);
+
+    /// <summary>
+    /// The token of an encoded authorization failure message: URL-safe base64 text, as AWS's messages are, drawn at
+    /// random so it carries nothing of the decision it stands for.
+    /// </summary>
+    public string AuthorizationMessageToken() => Draw(UrlSafeAlphabet, 96);
 
     /// <summary>IAM unique id, e.g. prefix <c>AIDA</c> (user), <c>AROA</c> (role), <c>ANPA</c> (managed policy).</summary>
     public string UniqueId(string prefix) => prefix + Draw(UpperAlphanumeric, 17);

@@ -56,15 +56,7 @@ public sealed class OperationRequest
         ResourceSharing? launchPermissions = null,
         ResourceSharing? createVolumePermissions = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(action);
-        ArgumentException.ThrowIfNullOrWhiteSpace(resourceArn);
-        var request = new AuthorizationRequest(Caller, action, resourceArn, WithGlobalKeys(contextKeys))
-        {
-            ResourcePolicy = resourcePolicy,
-            Grants = grants ?? [],
-            LaunchPermissions = launchPermissions,
-            CreateVolumePermissions = createVolumePermissions,
-        };
+        var request = Question(action, resourceArn, contextKeys, resourcePolicy, grants, launchPermissions, createVolumePermissions);
         return Cloud.Authorizer.Authorize(request);
     }
 
@@ -81,13 +73,44 @@ public sealed class OperationRequest
         ResourceSharing? launchPermissions = null,
         ResourceSharing? createVolumePermissions = null)
     {
-        var decision = Check(action, resourceArn, contextKeys, resourcePolicy, grants, launchPermissions, createVolumePermissions);
+        var request = Question(action, resourceArn, contextKeys, resourcePolicy, grants, launchPermissions, createVolumePermissions);
+        var decision = Cloud.Authorizer.Authorize(request);
         if (!decision.IsAllowed)
         {
             var core = $"User: {Caller.PrincipalArn} is not authorized to perform: {action} on resource: {resourceArn} because {decision.Reason}";
-            var message = Service.Protocol == WireProtocol.Ec2Query ? "You are not authorized to perform this operation. " + core : core;
-            throw new AwsServiceException(Service.AccessDeniedCode, message, Service.AccessDeniedStatus);
+            if (Service.Protocol != WireProtocol.Ec2Query)
+            {
+                throw new AwsServiceException(Service.AccessDeniedCode, core, Service.AccessDeniedStatus);
+            }
+
+            // EC2 alone appends the decision, encoded, for sts:DecodeAuthorizationMessage; the plain text stays as it was.
+            var token = AuthorizationMessages.Encode(Cloud, request, decision);
+            throw new AwsServiceException(
+                Service.AccessDeniedCode,
+                $"You are not authorized to perform this operation. {core} Encoded authorization failure message: {token}",
+                Service.AccessDeniedStatus);
         }
+    }
+
+    // The authorizer's question, with the global keys, so a denial can be encoded with the keys it was decided on.
+    private AuthorizationRequest Question(
+        string action,
+        string resourceArn,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? contextKeys,
+        ResourcePolicy? resourcePolicy,
+        IReadOnlyList<KmsGrant>? grants,
+        ResourceSharing? launchPermissions,
+        ResourceSharing? createVolumePermissions)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(action);
+        ArgumentException.ThrowIfNullOrWhiteSpace(resourceArn);
+        return new AuthorizationRequest(Caller, action, resourceArn, WithGlobalKeys(contextKeys))
+        {
+            ResourcePolicy = resourcePolicy,
+            Grants = grants ?? [],
+            LaunchPermissions = launchPermissions,
+            CreateVolumePermissions = createVolumePermissions,
+        };
     }
 
     /// <summary>Call after all <see cref="Authorize"/> checks: a dry run ends here with the 412 success answer.</summary>

@@ -37,4 +37,7 @@ public static class StsActions
     public const string GetSessionToken = "sts:GetSessionToken";
 
     public const string GetFederationToken = "sts:GetFederationToken";
+
+    /// <summary>Needs an identity-policy Allow on <c>*</c>: the decoded message may hold what the denied caller should not see.</summary>
+    public const string DecodeAuthorizationMessage = "sts:DecodeAuthorizationMessage";
 }

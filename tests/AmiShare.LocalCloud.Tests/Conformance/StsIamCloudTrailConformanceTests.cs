@@ -21,6 +21,7 @@ public sealed class StsIamCloudTrailConformanceTests
         await using var server = await TestCloud.StartAsync();
         await StsTests.CreateRoleAsync(server, Images, "Conformance", StsTests.TrustAccount(Images));
         var sts = TestCloud.Query(server, "sts", "2011-06-15", Images);
+        var encoded = await EncodedDenialAsync(server);
         var calls = new List<(string Operation, QueryResponse Response)>
         {
             ("GetCallerIdentity", await sts.CallAsync("GetCallerIdentity")),
@@ -28,6 +29,7 @@ public sealed class StsIamCloudTrailConformanceTests
             ("GetAccessKeyInfo", await sts.CallAsync("GetAccessKeyInfo", ("AccessKeyId", server.Account(Images).RootAccessKeyId))),
             ("GetSessionToken", await sts.CallAsync("GetSessionToken", ("DurationSeconds", "900"))),
             ("GetFederationToken", await sts.CallAsync("GetFederationToken", ("Name", "conformance"), ("Policy", AllowAll))),
+            ("DecodeAuthorizationMessage", await sts.CallAsync("DecodeAuthorizationMessage", ("EncodedMessage", encoded))),
         };
 
         AssertQueryConformance(model.RootElement, OperationsOf(server, "sts"), calls);
@@ -111,6 +113,15 @@ public sealed class StsIamCloudTrailConformanceTests
         }
 
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    /// <summary>The encoded authorization failure message of an EC2 call refused to a user without policies.</summary>
+    private static async Task<string> EncodedDenialAsync(LocalCloudServer server)
+    {
+        using var ec2 = Ec2.Ec2TestKit.Client(server, await Kms.KmsTestKit.UserAsync(server, Images, "denied", null));
+        var denied = await Ec2.Ec2TestKit.FailsAsync(() => ec2.DescribeVolumesAsync(new Amazon.EC2.Model.DescribeVolumesRequest(), TestCloud.Timeout));
+        const string marker = "Encoded authorization failure message: ";
+        return denied.Message[(denied.Message.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..];
     }
 
     private static List<string> OperationsOf(LocalCloudServer server, string service) =>

@@ -51,7 +51,7 @@ public sealed class CloudTrailRecorder
     {
         "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
         "GenerateDataKeyPairWithoutPlaintext", "GenerateRandom", "GenerateMac", "VerifyMac", "Sign", "Verify",
-        "AssumeRole",
+        "AssumeRole", "DecodeAuthorizationMessage",
     };
 
     private readonly LocalCloudState state;
