@@ -7,5 +7,7 @@ internal static class StsErrors
 {
     public static AwsServiceException Validation(string message) => new("ValidationError", message, 400);
 
+    public static AwsServiceException InvalidParameterValue(string message) => new("InvalidParameterValue", message, 400);
+
     public static AwsServiceException AccessDenied(string message) => new("AccessDenied", message, 403);
 }
