@@ -39,6 +39,38 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task Restart_TaggedSessionWithManagedSessionPolicy_TagsAndLimitsSurvive()
+    {
+        var dataFile = Path.Combine(directory, "cloud.db");
+        const string images = DefaultSeed.ImagesAccountId;
+        Amazon.SecurityToken.Model.Credentials credentials;
+        await using (var first = await TestCloud.StartAsync(dataFile: dataFile))
+        {
+            var kmsForTeam = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"platform"}}}]}""";
+            await StsSessionTagsTests.CreateRoleAsync(first, "Tagged", StsSessionTagsTests.TrustWithTagSession(images), kmsForTeam);
+            var policy = await TestCloud.Iam(first, images).CallAsync("CreatePolicy", ("PolicyName", "ListOnly"), ("PolicyDocument", Kms.KmsTestKit.Allow("kms:ListKeys")));
+            using var sts = TestCloud.Sts(first, images);
+            var assumed = await sts.AssumeRoleAsync(
+                new AssumeRoleRequest
+                {
+                    RoleArn = $"arn:aws:iam::{images}:role/Tagged",
+                    RoleSessionName = "survivor",
+                    Tags = [new Amazon.SecurityToken.Model.Tag { Key = "team", Value = "platform" }],
+                    PolicyArns = [new PolicyDescriptorType { Arn = policy.Value("Arn")! }],
+                },
+                TestCloud.Timeout);
+            credentials = assumed.Credentials;
+        }
+
+        await using var second = await TestCloud.StartAsync(dataFile: dataFile);
+        using var kms = Kms.KmsTestKit.Client(second, credentials);
+        await kms.ListKeysAsync(new Amazon.KeyManagementService.Model.ListKeysRequest(), TestCloud.Timeout);
+        var error = await Assert.ThrowsAsync<Amazon.KeyManagementService.AmazonKeyManagementServiceException>(() => Kms.KmsTestKit.CreateKeyAsync(kms));
+
+        Assert.Contains("no session policy allows the kms:CreateKey action", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Restart_DifferentSeedGiven_StoredSeedWins()
     {
         var dataFile = Path.Combine(directory, "cloud.db");

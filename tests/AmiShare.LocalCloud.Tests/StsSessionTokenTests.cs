@@ -136,6 +136,28 @@ public sealed class StsSessionTokenTests
         Assert.Equal("AccessDenied", chained.ErrorCode);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task GetFederationToken_PolicyArnsOrTags_RefusedNotDropped(bool policyArns)
+    {
+        await using var server = await TestCloud.StartAsync();
+        using var sts = TestCloud.Sts(server, Images);
+        var request = new GetFederationTokenRequest { Name = "Bob", Policy = KmsTestKit.Allow("ec2:DescribeImages") };
+        if (policyArns)
+        {
+            request.PolicyArns = [new PolicyDescriptorType { Arn = "arn:aws:iam::aws:policy/ReadOnlyAccess" }];
+        }
+        else
+        {
+            request.Tags = [new Tag { Key = "team", Value = "platform" }];
+        }
+
+        var error = await Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => sts.GetFederationTokenAsync(request, TestCloud.Timeout));
+
+        Assert.Equal("ValidationError", error.ErrorCode);
+    }
+
     [Fact]
     public async Task GetFederationToken_UserWithoutPermission_AccessDenied()
     {

@@ -24,8 +24,11 @@ public enum PrincipalKind
 public sealed record FederatedSession(string Name, string SourceArn, string? SourceUserName, DateTimeOffset Expiration, string SessionPolicy);
 
 /// <summary>
-/// The role behind an assumed-role session, which is what identity policies and trust policies name, and the
-/// inline session policy passed to AssumeRole (null: none), which limits the session's permissions.
+/// The role behind an assumed-role session, which is what identity policies and trust policies name, and what
+/// AssumeRole passed: the inline session policy (null: none) and the managed session policies (<c>PolicyArns</c>,
+/// their documents as read when the session was made; null: none), which together limit the session's permissions;
+/// the session tags (<c>aws:PrincipalTag/KEY</c> of the session's requests; null: none) and which of them are
+/// transitive, i.e. pass on to a session this one assumes.
 /// </summary>
 public sealed record RoleSession(
     string RoleArn,
@@ -34,7 +37,10 @@ public sealed record RoleSession(
     string SessionName,
     DateTimeOffset Expiration,
     string SourcePrincipalArn,
-    string? SessionPolicy = null);
+    string? SessionPolicy = null,
+    IReadOnlyList<Authorization.NamedPolicy>? ManagedSessionPolicies = null,
+    IReadOnlyDictionary<string, string>? Tags = null,
+    IReadOnlyList<string>? TransitiveTagKeys = null);
 
 /// <summary>
 /// Who signed a request, as every handler and the authorizer see it. <see cref="PrincipalArn"/> is what

@@ -89,6 +89,7 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
             IdentityPoliciesOnly = request.IdentityPoliciesOnly && request.ResourcePolicy is null,
             PermissionBoundaries = boundaries,
             SessionPolicy = caller.SessionPolicyDocument is { } sessionPolicy ? Compile("session", sessionPolicy) ?? AllowsNothing : null,
+            ManagedSessionPolicies = ManagedSessionPolicies(caller),
             Grants = [.. request.Grants],
             LaunchPermissions = request.LaunchPermissions,
             CreateVolumePermissions = request.CreateVolumePermissions,
@@ -102,6 +103,12 @@ public sealed class PolicyEngineAuthorizer(IIdentityPolicySource identityPolicie
         var policyRequest = PolicyRequest.Create(principal, request.Action, request.ResourceArn, context, orgId, orgPath is null ? null : [orgPath]);
         return PolicyEvaluator.Evaluate(policyRequest, inputs);
     }
+
+    /// <summary>A role session's managed session policies (AssumeRole PolicyArns); one that does not parse allows nothing.</summary>
+    private ImmutableArray<CompiledPolicy> ManagedSessionPolicies(Auth.CallerIdentity caller) =>
+        caller.Session?.ManagedSessionPolicies is { Count: > 0 } managed
+            ? [.. managed.Select(p => Compile("session-managed:" + p.Name, p.Document) ?? AllowsNothing)]
+            : [];
 
     private ImmutableArray<ImmutableArray<CompiledPolicy>> ServiceControlPolicies(string accountId)
     {

@@ -155,6 +155,13 @@ public sealed class OperationRequest
             keys[ConditionKeys.AwsUserName] = [userName];
         }
 
+        // A role session's tags are its principal tags (IAM User Guide, "Passing session tags in AWS STS"). LocalCloud
+        // stores no IAM tags on roles or users, so session tags are the only principal tags there are.
+        foreach (var (tagKey, tagValue) in caller.Session?.Tags ?? new Dictionary<string, string>())
+        {
+            keys[ConditionKeys.AwsPrincipalTag(tagKey)] = [tagValue];
+        }
+
         if (cloud.Organization.OrganizationIdOf(caller.AccountId) is { } orgId)
         {
             keys[ConditionKeys.AwsPrincipalOrgId] = [orgId];

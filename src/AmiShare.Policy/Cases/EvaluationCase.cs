@@ -27,7 +27,7 @@ public static partial class EvaluationCaseReader
     private static readonly ImmutableHashSet<string> KnownMembers = ImmutableHashSet.Create(
         StringComparer.Ordinal,
         "name", "description", "source", "request", "identityPolicies", "resourcePolicy", "permissionBoundaries",
-        "sessionPolicy", "serviceControlPolicies", "managementAccountId", "grants", "launchPermissions",
+        "sessionPolicy", "managedSessionPolicies", "serviceControlPolicies", "managementAccountId", "grants", "launchPermissions",
         "createVolumePermissions", "resourceAccount", "expected", "resourceControlPolicies");
 
     private static readonly ImmutableHashSet<string> KnownRequestMembers = ImmutableHashSet.Create(
@@ -98,6 +98,7 @@ public static partial class EvaluationCaseReader
             ResourcePolicy = ReadPolicy(element, "resourcePolicy", "resource", findings),
             PermissionBoundaries = ReadPolicyList(element, "permissionBoundaries", "boundary", findings),
             SessionPolicy = ReadPolicy(element, "sessionPolicy", "session", findings),
+            ManagedSessionPolicies = ReadPolicyList(element, "managedSessionPolicies", "session-managed", findings),
             ServiceControlPolicies = ReadScpLevels(element, findings),
             ManagementAccountId = ReadString(element, "managementAccountId", findings),
             ResourceControlPolicies = ReadPolicyList(element, "resourceControlPolicies", "rcp", findings),

@@ -40,7 +40,7 @@ internal static class ConditionKeyKinds
     [
         "aws:CalledVia", "aws:PrincipalOrgPaths", "aws:PrincipalServiceNamesList", "aws:ResourceOrgPaths",
         "aws:SourceOrgPaths", "aws:TagKeys",
-        "kms:EncryptionContextKeys", "kms:GrantOperations",
+        "kms:EncryptionContextKeys", "kms:GrantOperations", "sts:TransitiveTagKeys",
     ], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>

@@ -82,4 +82,13 @@ public static class ConditionKeys
 
     /// <summary><c>aws:RequestTag/KEY</c> for one tag key.</summary>
     public static string AwsRequestTag(string tagKey) => AwsRequestTagPrefix + tagKey;
+
+    /// <summary>Followed by a tag key: <c>aws:PrincipalTag/team</c>, a tag of the calling principal (session tags included).</summary>
+    public const string AwsPrincipalTagPrefix = "aws:PrincipalTag/";
+
+    /// <summary><c>aws:PrincipalTag/KEY</c> for one tag key.</summary>
+    public static string AwsPrincipalTag(string tagKey) => AwsPrincipalTagPrefix + tagKey;
+
+    /// <summary>The session tag keys an AssumeRole request sets as transitive (a set; IAM User Guide, "Passing session tags in AWS STS").</summary>
+    public const string StsTransitiveTagKeys = "sts:TransitiveTagKeys";
 }

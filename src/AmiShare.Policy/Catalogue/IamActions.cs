@@ -29,6 +29,9 @@ public static class StsActions
 {
     public const string AssumeRole = "sts:AssumeRole";
 
+    /// <summary>A permissions-only action: needed, besides the operation's own, to pass session tags (IAM User Guide, "Passing session tags in AWS STS").</summary>
+    public const string TagSession = "sts:TagSession";
+
     /// <summary>"No permissions are required to perform this operation", not even against an explicit deny (STS API Reference).</summary>
     public const string GetCallerIdentity = "sts:GetCallerIdentity";
 

@@ -102,7 +102,17 @@ public static partial class PolicyEvaluator
             boundaryOk &= Scan(boundary, request, allows, ref denies);
         }
 
-        var sessionOk = inputs.SessionPolicy is not { } session || Scan(session, request, allows, ref denies);
+        // Every session policy is scanned (a Deny in any of them counts); an Allow in any one satisfies the limit.
+        var sessionOk = inputs.SessionPolicy is null && inputs.ManagedSessionPolicies.IsEmpty;
+        if (inputs.SessionPolicy is { } session)
+        {
+            sessionOk |= Scan(session, request, allows, ref denies);
+        }
+
+        foreach (var managed in inputs.ManagedSessionPolicies)
+        {
+            sessionOk |= Scan(managed, request, allows, ref denies);
+        }
 
         var scpGap = -1;
         if (ScpsApply(caller, inputs))

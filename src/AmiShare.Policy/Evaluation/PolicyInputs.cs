@@ -26,7 +26,16 @@ public sealed record PolicyInputs
 
     public ImmutableArray<CompiledPolicy> PermissionBoundaries { get; init; } = [];
 
+    /// <summary>The inline session policy (AssumeRole or GetFederationToken <c>Policy</c>); null: none passed.</summary>
     public CompiledPolicy? SessionPolicy { get; init; }
+
+    /// <summary>
+    /// Managed session policies (<c>PolicyArns</c>). With <see cref="SessionPolicy"/> they are the session policies:
+    /// AWS ORs across multiple policies of one kind, so an Allow in any of them satisfies the session-policy limit,
+    /// and the session's permissions are the intersection of the identity side and that union (IAM User Guide,
+    /// "Policies and permissions in IAM": "Session policies", "Multiple statements and multiple policies").
+    /// </summary>
+    public ImmutableArray<CompiledPolicy> ManagedSessionPolicies { get; init; } = [];
 
     /// <summary>One entry per level of the organization above the caller's account, root first.</summary>
     public ImmutableArray<ImmutableArray<CompiledPolicy>> ServiceControlPolicies { get; init; } = [];

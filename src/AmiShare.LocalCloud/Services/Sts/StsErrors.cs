@@ -7,6 +7,8 @@ internal static class StsErrors
 {
     public static AwsServiceException Validation(string message) => new("ValidationError", message, 400);
 
+    public static AwsServiceException InvalidParameterValue(string message) => new("InvalidParameterValue", message, 400);
+
     public static AwsServiceException AccessDenied(string message) => new("AccessDenied", message, 403);
 
     public static AwsServiceException InvalidAuthorizationMessage(string message) => new("InvalidAuthorizationMessageException", message, 400);

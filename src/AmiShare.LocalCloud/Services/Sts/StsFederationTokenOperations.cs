@@ -13,8 +13,8 @@ namespace AmiShare.LocalCloud.Services.Sts;
 /// permissions are the caller's (an IAM user's policies, or everything for the root) limited by the session policy
 /// passed with <c>Policy</c>; without one the session has no permissions (STS API Reference). The credentials
 /// authenticate later requests with their session token until they expire. Managed session policies
-/// (<c>PolicyArns</c>) and session tags are not modelled: PolicyArns is refused, so a session never gets more than AWS
-/// would give it.
+/// (<c>PolicyArns</c>) and session tags (<c>Tags</c>) are not modelled here: both are refused, so a session never gets
+/// more than AWS would give it.
 /// </summary>
 internal sealed partial class StsFederationTokenOperations(LocalCloudContext cloud) : IServiceOperations
 {
@@ -51,9 +51,16 @@ internal sealed partial class StsFederationTokenOperations(LocalCloudContext clo
             throw StsErrors.Validation($"1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to {MaximumPolicyLength}");
         }
 
-        if (p.GetStructureList("PolicyArns").Count > 0)
+        // STS sends lists as Name.member.N; refused rather than dropped, so a session never misses a limit it asked for.
+        if (p.GetMemberStructureList("PolicyArns").Count > 0)
         {
             throw StsErrors.Validation("LocalCloud does not model managed session policies (PolicyArns); pass the session policy inline with Policy.");
+        }
+
+        // A dropped tag could leave a Deny conditioned on aws:PrincipalTag unmatched, i.e. widen access.
+        if (p.GetMemberStructureList("Tags").Count > 0)
+        {
+            throw StsErrors.Validation("LocalCloud does not model session tags (Tags) on GetFederationToken; AssumeRole supports them.");
         }
 
         var key = cloud.State.Read(view => view.Find(AccessKeyKinds.AccessKey, AccessKeyKinds.Key(caller.AccessKeyId)));

@@ -4,6 +4,7 @@ using System.Xml.Linq;
 using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Authorization;
 using AmiShare.LocalCloud.Protocol;
+using AmiShare.Policy.Catalogue;
 
 namespace AmiShare.LocalCloud.Services.Sts;
 
@@ -47,6 +48,7 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
             throw StsErrors.AccessDenied("Cannot call AssumeRole with the credentials of a federated user");
         }
 
+        var tags = SessionTags.Read(parameters, request.Caller);
         var role = cloud.Iam.FindRoleByArn(roleArn);
         var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
         {
@@ -56,6 +58,8 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
         {
             context["sts:ExternalId"] = [externalId];
         }
+
+        tags.AddConditionKeys(context);
 
         // AWS answers a missing role exactly like a refused one, so callers cannot probe which roles exist.
         var trust = role is null
@@ -68,7 +72,16 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
             request.Trail.AddResource("AWS::IAM::Role", role.Arn, role.AccountId);
         }
 
-        request.Authorize("sts:AssumeRole", roleArn, context, trust);
+        request.Authorize(StsActions.AssumeRole, roleArn, context, trust);
+        if (!tags.IsEmpty)
+        {
+            // Tagging a session is a permission of its own, decided like AssumeRole (the trust policy, and the
+            // caller's identity policies across accounts) with the same tag keys in the request context.
+            request.Authorize(StsActions.TagSession, roleArn, context, trust);
+        }
+
+        // Read after authorizing, so a refused caller learns nothing about the role account's policies.
+        var managedPolicies = ManagedSessionPolicies.Read(parameters, cloud.Iam, roleArn);
 
         var maximum = request.Caller.Kind == PrincipalKind.AssumedRole
             ? Math.Min(ChainedSessionMaximumSeconds, role!.MaxSessionDuration)
@@ -86,7 +99,13 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
 
         var now = request.Time.GetUtcNow();
         var expiration = now.AddSeconds(duration);
-        var session = new RoleSession(role.Arn, role.RoleName, role.RoleId, sessionName, expiration, request.Caller.PrincipalArn, parameters.GetString("Policy"));
+        var inlinePolicy = parameters.GetString("Policy");
+        var session = new RoleSession(role.Arn, role.RoleName, role.RoleId, sessionName, expiration, request.Caller.PrincipalArn, inlinePolicy)
+        {
+            ManagedSessionPolicies = managedPolicies,
+            Tags = tags.IsEmpty ? null : tags.Tags,
+            TransitiveTagKeys = tags.TransitiveKeys.Count == 0 ? null : tags.TransitiveKeys,
+        };
         var credentials = new AccessKeyRecord(
             cloud.Ids.SessionAccessKeyId(),
             cloud.Ids.SecretAccessKey(),
@@ -108,10 +127,12 @@ public sealed partial class StsOperations(LocalCloudContext cloud) : IServiceOpe
                 new XElement("AssumedRoleId", $"{role.RoleId}:{sessionName}"),
                 new XElement("Arn", $"arn:aws:sts::{role.AccountId}:assumed-role/{role.RoleName}/{sessionName}")),
         };
-        if (parameters.GetString("Policy") is { } sessionPolicy)
+        if (inlinePolicy is not null || managedPolicies is not null || !tags.IsEmpty)
         {
-            // The session keeps the policy and the authorizer enforces it; AWS reports its packed size as a percentage.
-            result.Add(new XElement("PackedPolicySize", Math.Min(100, sessionPolicy.Length * 100 / 2048).ToString(CultureInfo.InvariantCulture)));
+            // The session keeps policies and tags and the authorizer enforces them; AWS reports how much of the packed
+            // limit they take as a percentage. LocalCloud approximates it from the plain text against 2048 characters.
+            var plainText = (inlinePolicy?.Length ?? 0) + (managedPolicies?.Sum(p => p.Arn.Length) ?? 0) + tags.PlainTextLength;
+            result.Add(new XElement("PackedPolicySize", Math.Min(100, plainText * 100 / 2048).ToString(CultureInfo.InvariantCulture)));
         }
 
         return Task.FromResult(OperationResponse.Xml(result));
