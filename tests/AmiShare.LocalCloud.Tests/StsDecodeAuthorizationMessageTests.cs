@@ -13,13 +13,13 @@ namespace AmiShare.LocalCloud.Tests;
 
 /// <summary>
 /// EC2's "Encoded authorization failure message" and STS DecodeAuthorizationMessage over the wire: EC2 denials carry
-/// an opaque token after the unchanged plain text, and a principal allowed sts:DecodeAuthorizationMessage reads the
-/// decision back as AWS's JSON.
+/// an opaque token after the unchanged plain text and a period (as AWS writes it), and a principal allowed
+/// sts:DecodeAuthorizationMessage reads the decision back as AWS's JSON.
 /// </summary>
 public sealed partial class StsDecodeAuthorizationMessageTests : IDisposable
 {
     private const string Prod = DefaultSeed.ProdAccountId;
-    private const string Marker = " Encoded authorization failure message: ";
+    private const string Marker = ". Encoded authorization failure message: ";
 
     private readonly string directory = Directory.CreateTempSubdirectory("localcloud-decode-").FullName;
 

@@ -87,7 +87,7 @@ public sealed class OperationRequest
             var token = AuthorizationMessages.Encode(Cloud, request, decision);
             throw new AwsServiceException(
                 Service.AccessDeniedCode,
-                $"You are not authorized to perform this operation. {core} Encoded authorization failure message: {token}",
+                $"You are not authorized to perform this operation. {core}. Encoded authorization failure message: {token}",
                 Service.AccessDeniedStatus);
         }
     }
