@@ -96,9 +96,10 @@ public sealed class ParameterWithdrawalWorkflow(TargetAccountConnector connectTa
                     parameters[(holder.Account, region)] = await store.GetParameterAsync(region, name, ct).ConfigureAwait(false);
                 }
             }
-            catch (CloudOperationException e) when (holder.Departed && e.Kind is CloudErrorKind.AccessDenied or CloudErrorKind.NotFound)
+            catch (CloudOperationException e) when (holder.Departed && e.Kind is CloudErrorKind.AccessDenied or CloudErrorKind.NotFound or CloudErrorKind.Credentials)
             {
-                // An account that left may have left the organization, and its role with it: reported in the plan, not fatal.
+                // An account that left may have left the organization, and its role with it (AssumeRole denied is a
+                // credentials error): reported in the plan with the command to run there, not fatal.
                 unreachable[holder.Account] = $"{e.Operation}: {e.Code}";
             }
         }).ConfigureAwait(false);
