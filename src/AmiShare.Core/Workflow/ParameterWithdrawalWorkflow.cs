@@ -44,7 +44,7 @@ public sealed class ParameterWithdrawalWorkflow(TargetAccountConnector connectTa
         var facts = await ReadAsync(name, images, holders, cancellationToken).ConfigureAwait(false);
         var plan = ParameterWithdrawalPlanner.Prepend(planned.Plan, name, images, holders, facts);
         plan = targets.Any(t => !t.IsAccount)
-            ? plan with { Findings = [.. plan.Findings, .. targets.Where(t => !t.IsAccount).Select(t => PlanFinding.Warning("ParameterInGroupLeft", t.Value, $"The image is shared with {t.Value}, a group: {name} is left in its members' accounts, which AmiShare cannot list here. Delete it in each ({(images.IsEmpty ? string.Empty : $"aws ssm delete-parameter --name {name} --region {images[0].Region}")}) where it holds the retired image."))] }
+            ? plan with { Findings = [.. plan.Findings, .. targets.Where(t => !t.IsAccount).Select(t => PlanFinding.Warning("ParameterInGroupLeft", t.Value, $"The image is shared with {t.Value}, a group: {name} is left in its members' accounts, which AmiShare cannot list here. Where it holds a retired image, delete it there: aws ssm delete-parameter --name {name} --region R, for R in {string.Join(", ", images.Select(i => i.Region).Distinct(StringComparer.Ordinal))}."))] }
             : plan;
         return Named(planned, plan, name);
     }
