@@ -63,6 +63,23 @@ public sealed partial class AwsCloudAccount : IParameterStore
         return response.Version ?? 0;
     }
 
+    async Task<bool> IParameterStore.DeleteParameterAsync(string region, string name, CancellationToken cancellationToken)
+    {
+        return await SsmAsync(region, "DeleteParameter", name, async (c, ct) =>
+        {
+            try
+            {
+                await c.DeleteParameterAsync(new DeleteParameterRequest { Name = name }, ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (ParameterNotFoundException)
+            {
+                // Already gone (a rerun, or someone deleted it first): nothing left to do, not an error.
+                return false;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     private Task<T> SsmAsync<T>(string region, string operation, string? resource, Func<AmazonSimpleSystemsManagementClient, CancellationToken, Task<T>> send, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(disposed != 0, this);

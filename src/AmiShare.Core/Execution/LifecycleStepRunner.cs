@@ -12,8 +12,16 @@ namespace AmiShare.Core.Execution;
 /// </summary>
 internal sealed class LifecycleStepRunner(ApplyContext context)
 {
+    private readonly ParameterDeletionRunner deletions = new(context);
+
     public async Task<StepOutcome> ApplyAsync(PlanStep step, string imageOrSnapshotId, LifecycleDetails details, CancellationToken cancellationToken)
     {
+        if (details is ImageParameterDeletionDetails deletion)
+        {
+            // In a target account, through its role: the source's lifecycle calls are not needed.
+            return await deletions.ApplyAsync(step, deletion, cancellationToken).ConfigureAwait(false);
+        }
+
         var lifecycle = context.Source as IImageLifecycle ?? throw new InvalidOperationException("The source account cannot make image lifecycle calls.");
         var region = details.Region;
         switch (details)

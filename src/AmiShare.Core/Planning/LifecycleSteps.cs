@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 
@@ -68,3 +69,28 @@ public sealed record DeregistrationProtectionDetails(string Region, bool WithCoo
 
 /// <summary>Deregistering one of AmiShare's copies, or deleting one of its snapshots.</summary>
 public sealed record RetirementDetails(string Region) : LifecycleDetails(Region);
+
+/// <summary>
+/// Deleting an SSM parameter that AmiShare published in <paramref name="Account"/> (unshare, retire, a departed member
+/// of an expanded target). It is deleted only while it still carries AmiShare's mark and holds one of
+/// <paramref name="ImageIds"/>, the ids the command withdraws in that Region; anything else is left.
+/// </summary>
+public sealed record ImageParameterDeletionDetails(string Name, string Region, string Account, ImmutableArray<string> ImageIds) : LifecycleDetails(Region)
+{
+    /// <summary>The command that deletes it by hand, for an account AmiShare cannot reach.</summary>
+    public string Command => $"aws ssm delete-parameter --name {Name} --region {Region}";
+
+    internal override void WriteJson(Utf8JsonWriter writer)
+    {
+        base.WriteJson(writer);
+        writer.WriteString("name", Name);
+        writer.WriteString("account", Account);
+        writer.WriteStartArray("imageIds");
+        foreach (var id in ImageIds)
+        {
+            writer.WriteStringValue(id);
+        }
+
+        writer.WriteEndArray();
+    }
+}

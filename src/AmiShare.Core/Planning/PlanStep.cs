@@ -24,6 +24,7 @@ public enum PlanAction
     ProtectImageFromDeregistration,
     UnprotectImage,
     DeleteCopySnapshot,
+    DeleteImageParameter,
 }
 
 public enum StepStatus

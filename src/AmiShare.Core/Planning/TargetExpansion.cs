@@ -79,6 +79,27 @@ public static class TargetExpansionPlanner
     }
 
     /// <summary>
+    /// The accounts an earlier run recorded under a target this run expands that are no longer among its members, nor
+    /// named, nor held through another target's record: departed, so what AmiShare published for them is withdrawn.
+    /// </summary>
+    public static ImmutableArray<string> Departed(ImmutableArray<SharedImageRef> images, ImmutableArray<TargetExpansion> expansions, ImmutableArray<ShareTarget> targets, string sourceAccount, ImmutableArray<RecordedExpansion> recorded)
+    {
+        var members = Members(expansions, targets, sourceAccount);
+        var named = Named(targets);
+        var expanded = expansions.Select(e => e.Target.Value).ToHashSet(StringComparer.Ordinal);
+        var departed = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var image in images.Where(i => !i.IsPlanned))
+        {
+            var records = Of(recorded, image.Resource).ToList();
+            var heldElsewhere = records.Where(r => !expanded.Contains(r.Target)).SelectMany(r => r.Accounts).ToHashSet(StringComparer.Ordinal);
+            departed.UnionWith(records.Where(r => expanded.Contains(r.Target)).SelectMany(r => r.Accounts)
+                .Where(a => a != sourceAccount && !members.Contains(a) && !named.Contains(a) && !heldElsewhere.Contains(a)));
+        }
+
+        return [.. departed];
+    }
+
+    /// <summary>
     /// The resolution to record per image and expanded target once the run's steps succeeded: the target's members
     /// that AmiShare granted — every member on a copy AmiShare made (a planned copy, or one tagged as AmiShare's), else
     /// those it recorded before or that lacked the permission on a snapshot at planning (this run granted them). A

@@ -54,6 +54,9 @@ public interface IParameterStore
 
     /// <summary>PutParameter of a String with DataType <c>aws:ec2:image</c>; returns the new version.</summary>
     Task<long> PutImageParameterAsync(string region, string name, string imageId, string description, bool overwrite, CancellationToken cancellationToken);
+
+    /// <summary>DeleteParameter; false when there was none (already deleted), so a rerun is not an error.</summary>
+    Task<bool> DeleteParameterAsync(string region, string name, CancellationToken cancellationToken);
 }
 
 public sealed record ParameterState(string Name, string Value, string DataType, string? Description, long Version);

@@ -3,11 +3,14 @@ using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using Amazon.SimpleSystemsManagement;
+using Amazon.SimpleSystemsManagement.Model;
 using AmiShare.Aws;
 using AmiShare.Cli.Infrastructure;
 using AmiShare.Ledger;
 using AmiShare.LocalCloud;
 using AmiShare.LocalCloud.Seed;
+using AmiShare.LocalCloud.Services.Iam;
 using AmiShare.LocalCloud.State;
 using static AmiShare.Cli.Tests.Share.ShareScenario;
 
@@ -26,6 +29,7 @@ public sealed class ExpandTargetsTests : IAsyncDisposable
     private const string HandGranted = "777777777777";
     private const string ProdUnit = "ou-ams1-prodacct";
     private const string OutsideUnit = "ou-ams1-outside1";
+    private const string Parameter = "/golden/expand/ami-id";
 
     private readonly string directory = Directory.CreateTempSubdirectory("amishare-expand-").FullName;
     private LocalCloudServer? server;
@@ -70,6 +74,50 @@ public sealed class ExpandTargetsTests : IAsyncDisposable
         Assert.Equal([Prod, Joiner, HandGranted], await VolumePermissionsAsync(snapshot));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Share_MemberLeavesWithSsmParameter_DeletesItsParameterOrReportsItLeftWhenItsRoleIsGone(bool roleGone)
+    {
+        server = await LocalCloudServer.StartAsync(new LocalCloudOptions { DataFilePath = DataFile, Seed = Seed() }, Deadline);
+        var (image, _) = await ImageUnderCustomerKeyAsync();
+        foreach (var account in new[] { Prod, Leaver, HandGranted, Joiner })
+        {
+            await CreateLauncherRoleAsync(account);
+        }
+
+        string[] publish = ["--target-role-arn", "arn:aws:iam::{account}:role/" + LauncherRole, "--ssm-parameter", Parameter];
+        var first = Share(image, publish);
+        Assert.True(first.Outcome.ExitCode == ExitCodes.Success, first.Outcome.Console);
+        Assert.Equal(image, await ParameterValueAsync(Leaver));
+
+        await RestartReorganizedAsync(Leaver, HandGranted, Joiner, roleGone ? Leaver : null);
+        var second = Share(image, publish);
+
+        Assert.True(second.Outcome.ExitCode == ExitCodes.Success, second.Outcome.Console);
+        Assert.Equal(image, await ParameterValueAsync(Joiner));
+        Assert.Equal(image, await ParameterValueAsync(Prod));
+        // Both accounts AmiShare recorded and that left the OU lose their parameter; the hand-granted one is not recorded here.
+        var withdrawals = Steps(second.Json).Where(s => (string?)s["action"] == "DeleteImageParameter").ToDictionary(s => (string)s["target"]!);
+        Assert.Equal([Leaver, HandGranted], withdrawals.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("Applied", image), ((string?)withdrawals[HandGranted]["status"], (string?)withdrawals[HandGranted]["resource"]));
+        Assert.Null(await ParameterValueAsync(HandGranted));
+        var withdrawal = withdrawals[Leaver];
+        if (roleGone)
+        {
+            // The departed account cannot be reached: the parameter is reported as left, with the command to delete it there.
+            Assert.Equal("ActionRequired", (string?)withdrawal["status"]);
+            Assert.Contains($"{Parameter} in {Leaver} ({ShareScenario.Region}) is left", (string?)withdrawal["reason"], StringComparison.Ordinal);
+            Assert.Contains($"aws ssm delete-parameter --name {Parameter} --region {ShareScenario.Region}", (string?)withdrawal["reason"], StringComparison.Ordinal);
+            Assert.Equal(image, await ParameterValueAsync(Leaver));
+        }
+        else
+        {
+            Assert.Equal(("Applied", image), ((string?)withdrawal["status"], (string?)withdrawal["resource"]));
+            Assert.Null(await ParameterValueAsync(Leaver));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (server is not null)
@@ -80,19 +128,22 @@ public sealed class ExpandTargetsTests : IAsyncDisposable
         Directory.Delete(directory, recursive: true);
     }
 
-    private (CliRunner.Outcome Outcome, JsonObject Json) Share(string image)
+    private (CliRunner.Outcome Outcome, JsonObject Json) Share(string image, params string[] more)
     {
         var services = new CliServices(Connector: () => new AwsCloudConnector(new AwsAdapterSettings(), Root(Images)), PollInterval: TimeSpan.FromMilliseconds(20));
         var outcome = CliRunner.RunWith(
             services,
-            "share", image, "--with", ProdOuArn, "--allow-copy", "--expand-targets", "--yes", "--output", "json",
-            "--endpoint-url", server!.Endpoint.ToString().TrimEnd('/'), "--region", ShareScenario.Region, "--ledger", LedgerFile);
+            [
+                "share", image, "--with", ProdOuArn, "--allow-copy", "--expand-targets", "--yes", "--output", "json",
+                "--endpoint-url", server!.Endpoint.ToString().TrimEnd('/'), "--region", ShareScenario.Region, "--ledger", LedgerFile, .. more,
+            ]);
         Assert.True(outcome.Out.Length > 0, $"no JSON (exit {outcome.ExitCode}): {outcome.Console}");
         return (outcome, JsonNode.Parse(outcome.Out)!.AsObject());
     }
 
     /// <summary>Stops the cloud, moves the accounts (the stored seed is the organization's record), and starts it again on the same data file.</summary>
-    private async Task RestartReorganizedAsync(string leaver, string alsoLeaving, string joiner)
+    /// <param name="roleGone">An account whose launcher role is deleted meanwhile (it left, and its role with it).</param>
+    private async Task RestartReorganizedAsync(string leaver, string alsoLeaving, string joiner, string? roleGone = null)
     {
         await server!.DisposeAsync();
         server = null;
@@ -106,6 +157,10 @@ public sealed class ExpandTargetsTests : IAsyncDisposable
                 {
                     Accounts = [.. seed.Accounts.Select(a => a.Id == leaver || a.Id == alsoLeaving ? a with { ParentId = OutsideUnit } : a.Id == joiner ? a with { ParentId = ProdUnit } : a)],
                 });
+                if (roleGone is not null)
+                {
+                    tx.Delete(IamEntityKinds.Role, IamEntityKinds.RoleKey(roleGone, LauncherRole));
+                }
             });
         }
 
@@ -185,6 +240,28 @@ public sealed class ExpandTargetsTests : IAsyncDisposable
         using var ec2 = Ec2();
         var attribute = await ec2.DescribeImageAttributeAsync(new DescribeImageAttributeRequest { ImageId = image, Attribute = ImageAttributeName.LaunchPermission }, Deadline);
         return [.. (attribute.ImageAttribute.LaunchPermissions ?? []).Select(p => p.UserId ?? p.OrganizationalUnitArn ?? p.OrganizationArn ?? string.Empty)];
+    }
+
+    /// <summary>The launcher role in <paramref name="account"/>, assumable by the images account, with what publishing and withdrawing need.</summary>
+    private async Task CreateLauncherRoleAsync(string account)
+    {
+        using var iam = await IamAdministration.CreateAsync(server!.Endpoint, ShareScenario.Region, Root(account), TimeProvider.System, Deadline);
+        await iam.CreateRoleAsync(LauncherRole, $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{Images}}:root"},"Action":"sts:AssumeRole"}]}""", Deadline);
+        await iam.PutRolePolicyAsync(LauncherRole, "parameters", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:PutParameter","ssm:GetParameterHistory","ssm:DeleteParameter"],"Resource":"*"}]}""", Deadline);
+    }
+
+    /// <summary>The parameter's value in <paramref name="account"/>, or null when there is none.</summary>
+    private async Task<string?> ParameterValueAsync(string account)
+    {
+        using var ssm = new AmazonSimpleSystemsManagementClient(Root(account), new AmazonSimpleSystemsManagementConfig { ServiceURL = server!.Endpoint.ToString(), AuthenticationRegion = ShareScenario.Region, MaxErrorRetry = 0 });
+        try
+        {
+            return (await ssm.GetParameterAsync(new GetParameterRequest { Name = Parameter }, Deadline)).Parameter.Value;
+        }
+        catch (ParameterNotFoundException)
+        {
+            return null;
+        }
     }
 
     private AmazonEC2Client Ec2() =>

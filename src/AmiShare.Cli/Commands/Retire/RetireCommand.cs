@@ -29,12 +29,17 @@ public sealed class RetireSettings : PlanApplySettings
     [DefaultValue(30)]
     public int IdleDays { get; init; } = 30;
 
+    [CommandOption("--ssm-parameter <NAME>")]
+    [Description("Also delete this SSM parameter, published by share --ssm-parameter, in each account the image is shared with and each Region, but only where AmiShare wrote it and it still holds the image or AmiShare's copy there; any other is left and reported. Needs --target-role-arn with {account}.")]
+    public string? SsmParameter { get; init; }
+
     public override ValidationResult Validate()
     {
         var problem = string.IsNullOrWhiteSpace(Image) ? "Name the image to retire (AMI id or exact name)."
             : Region is { } region && !RegionNames.IsValid(region) ? RegionNames.Problem(region, "--region")
             : RegionKeyMap.ParseRegions(ToRegions).Problem
-            ?? (IdleDays is < 0 or > 3650 ? $"--idle-days {IdleDays} is out of range; use 0 to 3650." : null);
+            ?? (IdleDays is < 0 or > 3650 ? $"--idle-days {IdleDays} is out of range; use 0 to 3650." : null)
+            ?? SsmParameterOption.Problem(SsmParameter, this, accountTargets: null, "deletes", needsTargetCredentials: true);
         return problem is not null ? ValidationResult.Error(problem) : base.Validate();
     }
 }
@@ -53,6 +58,12 @@ public sealed class RetireCommand(IAnsiConsole console, CliIO io, CliServices se
         var request = new RetireRequest(settings.Image, RegionKeyMap.ParseRegions(settings.ToRegions).Regions, settings.Force, TimeSpan.FromDays(settings.IdleDays));
         var retire = new RetireWorkflow(source.Account, source.Region, targets, Services.Clock);
         var planned = await WithProgressAsync(settings, "Discovering", _ => retire.PlanAsync(request, cancellationToken)).ConfigureAwait(false);
+        if (settings.SsmParameter is { } name && targets is not null)
+        {
+            // The parameters share published point at the image or its copies: they go before the images do.
+            planned = await WithProgressAsync(settings, "Reading parameters", _ => new ParameterWithdrawalWorkflow(targets).RetireAsync(planned, name, cancellationToken)).ConfigureAwait(false);
+        }
+
         var workflow = new ShareWorkflow(source.Account, source.Region);
         return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, IacFormat.None) { TargetAccounts = targets }, cancellationToken).ConfigureAwait(false);
     }

@@ -115,29 +115,38 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
         // The ledger records what each run granted through an expansion, so a later run takes it back from departed members.
         var perAccountTargets = request.Targets;
         ExpansionBookkeeping? bookkeeping = null;
+        var targetAccounts = TargetAccounts.For(settings, connector);
+        var departedFrom = default((ImmutableArray<TargetExpansion> Expansions, ImmutableArray<RecordedExpansion> Recorded)?);
         if (settings.ExpandTargets && request.Targets.Any(t => !t.IsAccount))
         {
             var organizations = source.Account as IOrganizationMembers ?? throw new CliException("--expand-targets needs Organizations reads, which this connection does not offer.", ExitCodes.InvalidInput);
             var expansions = await WithProgressAsync(settings, "Reading organization members", _ => new TargetExpansionWorkflow(organizations).ResolveAsync(request.Targets, cancellationToken)).ConfigureAwait(false);
             var recorded = ImmutableArray<RecordedExpansion>.Empty;
-            if (request.AllowCopy && !planned.Plan.IsBlocked)
+            var withdrawsParameters = settings.SsmParameter is not null && targetAccounts is not null;
+            if ((request.AllowCopy || withdrawsParameters) && !planned.Plan.IsBlocked)
             {
+                // The record names the departed members: their createVolumePermission and their SSM parameter are withdrawn.
                 var ledger = OpenLedger(settings, Services.Clock);
                 using var closeLedger = ledger as IDisposable;
                 recorded = await TargetExpansionWorkflow.ReadRecordedAsync(ledger, planned, cancellationToken).ConfigureAwait(false);
-                bookkeeping = new ExpansionBookkeeping(expansions, request.Targets, recorded);
+                bookkeeping = request.AllowCopy ? new ExpansionBookkeeping(expansions, request.Targets, recorded) : null;
             }
 
             planned = TargetExpansionWorkflow.Extend(planned, request, expansions, recorded);
             perAccountTargets = [.. request.Targets.Where(t => t.IsAccount), .. TargetExpansionPlanner.Members(expansions, request.Targets, planned.State.SourceAccount).Select(ShareTarget.Account)];
+            departedFrom = withdrawsParameters ? (expansions, recorded) : null;
         }
 
         // Publishing and lifecycle (--ssm-parameter, --deprecate-at, --deregistration-protection): steps after the share's.
-        var targetAccounts = TargetAccounts.For(settings, connector);
         var publishing = settings.Publishing(targetAccounts is not null);
         if (!publishing.IsEmpty)
         {
             planned = await WithProgressAsync(settings, "Reading parameters and image lifecycle", _ => new PublishingWorkflow(source.Account, targetAccounts).ExtendAsync(planned, publishing, perAccountTargets, cancellationToken)).ConfigureAwait(false);
+        }
+
+        if (departedFrom is { } departed && settings.SsmParameter is { } name && targetAccounts is not null)
+        {
+            planned = await WithProgressAsync(settings, "Reading departed members' parameters", _ => new ParameterWithdrawalWorkflow(targetAccounts).DepartedAsync(planned, name, departed.Expansions, request.Targets, departed.Recorded, cancellationToken)).ConfigureAwait(false);
         }
 
         return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac) { TargetAccounts = targetAccounts, Expansions = bookkeeping }, cancellationToken).ConfigureAwait(false);

@@ -7,6 +7,6 @@ namespace AmiShare.Cli.Commands.Share;
 public sealed partial class ShareSettings
 {
     [CommandOption("--expand-targets")]
-    [Description("Resolve organization/OU targets to their member accounts through Organizations where a per-account action is needed: createVolumePermission (--allow-copy) and SSM parameters (--ssm-parameter). Launch permissions and key policies keep the organization/OU form. The ledger records whom AmiShare granted, so a later run grants new members and takes createVolumePermission back from departed ones (never a permission AmiShare did not grant). Needs the management account or a delegated administrator.")]
+    [Description("Resolve organization/OU targets to their member accounts through Organizations where a per-account action is needed: createVolumePermission (--allow-copy) and SSM parameters (--ssm-parameter). Launch permissions and key policies keep the organization/OU form. The ledger records whom AmiShare granted, so a later run grants new members and takes createVolumePermission back from departed ones (never a permission AmiShare did not grant); with --ssm-parameter and --target-role-arn, a departed member's parameter is deleted too, when AmiShare wrote it and it holds the shared image. Needs the management account or a delegated administrator.")]
     public bool ExpandTargets { get; init; }
 }

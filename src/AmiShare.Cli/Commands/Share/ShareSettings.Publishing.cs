@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using AmiShare.Core.Model;
 using AmiShare.Core.Planning;
 using Spectre.Console.Cli;
 
@@ -33,10 +32,8 @@ public sealed partial class ShareSettings
 
     /// <summary>The first publishing option AWS (or AmiShare) would refuse, as one line with the fix; null when all are usable.</summary>
     internal string? PublishingProblem =>
-        (SsmParameter is { } name ? ParameterNames.Problem(name, "--ssm-parameter") : null)
+        SsmParameterOption.Problem(SsmParameter, this, Targets.Targets.Count(t => t.IsAccount), "writes", needsTargetCredentials: false)
         ?? (SsmParameter is not null && Images.Length > 1 ? "--ssm-parameter holds one image id per Region: share one image per run when publishing it." : null)
-        ?? (SsmParameter is not null && TargetRoleArn is not null && !TargetAccounts.IsTemplate(this) && Targets.Targets.Count(t => t.IsAccount) > 1
-            ? $"--ssm-parameter writes in each target account: give --target-role-arn with {TargetAccounts.Placeholder}, e.g. arn:aws:iam::{TargetAccounts.Placeholder}:role/ImageLauncher." : null)
         ?? (DeprecateAt is not null && DeprecationTime is null ? $"--deprecate-at \"{DeprecateAt}\" is not a time; pass UTC like 2027-06-30T00:00:00Z." : null)
         ?? (ProtectionCooldown && !DeregistrationProtection ? "--protection-cooldown goes with --deregistration-protection; add it, or drop the cooldown." : null);
 }

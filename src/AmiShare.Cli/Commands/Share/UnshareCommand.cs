@@ -22,7 +22,16 @@ public sealed class UnshareSettings : PlanApplySettings
     [Description("Also deregister AmiShare's copies of the images (tag amishare:copy-of) and delete their snapshots, in every --region; refused while a copy is still shared with a target not in --from.")]
     public bool DeregisterCopies { get; init; }
 
-    public override ValidationResult Validate() => ValidateImagesAndTargets(Images, From, "--from");
+    [CommandOption("--ssm-parameter <NAME>")]
+    [Description("Also delete this SSM parameter, published by share --ssm-parameter, in each --from account and Region, but only where AmiShare wrote it and it still holds an image being unshared; any other is left and reported. Needs --target-role-arn with {account}.")]
+    public string? SsmParameter { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        var targets = TargetList.Parse(From).Targets;
+        var problem = SsmParameterOption.Problem(SsmParameter, this, targets.IsDefault ? 0 : targets.Count(t => t.IsAccount), "deletes", needsTargetCredentials: true);
+        return problem is not null ? ValidationResult.Error(problem) : ValidateImagesAndTargets(Images, From, "--from");
+    }
 }
 
 /// <summary><c>amishare unshare</c>: removes what AmiShare added for the targets, keeping what other images still need.</summary>
@@ -34,6 +43,14 @@ public sealed class UnshareCommand(IAnsiConsole console, CliIO io, CliServices s
         var request = new UnshareRequest([.. settings.Images], TargetList.Parse(settings.From).Targets, settings.RegionList) { DeregisterCopies = settings.DeregisterCopies };
         var workflow = new ShareWorkflow(source.Account, source.Region);
         var planned = await WithProgressAsync(settings, "Discovering", _ => workflow.PlanUnshareAsync(request, cancellationToken)).ConfigureAwait(false);
-        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, IacFormat.None), cancellationToken).ConfigureAwait(false);
+
+        // --ssm-parameter: the parameters share published in these accounts go with the images they point at.
+        var targetAccounts = settings.SsmParameter is not null ? TargetAccounts.For(settings, connector) : null;
+        if (settings.SsmParameter is { } name && targetAccounts is not null)
+        {
+            planned = await WithProgressAsync(settings, "Reading parameters", _ => new ParameterWithdrawalWorkflow(targetAccounts).UnshareAsync(planned, name, request.Targets, cancellationToken)).ConfigureAwait(false);
+        }
+
+        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, IacFormat.None) { TargetAccounts = targetAccounts }, cancellationToken).ConfigureAwait(false);
     }
 }
