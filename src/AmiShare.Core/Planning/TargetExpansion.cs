@@ -158,8 +158,10 @@ public static class TargetExpansionPlanner
         return members.Where(a => before.Contains(a) || snapshots.Any(s => !s.CreateVolumePermissions.Contains(a))).ToHashSet(StringComparer.Ordinal);
     }
 
+    // Only image records: a parameter's publication record (PublishedParameterRecord) shares the ledger's expansion
+    // record but never grants or takes back createVolumePermission.
     private static IEnumerable<RecordedExpansion> Of(ImmutableArray<RecordedExpansion> recorded, string imageId) =>
-        recorded.IsDefault ? [] : recorded.Where(r => r.ImageId == imageId);
+        recorded.IsDefault ? [] : recorded.Where(r => r.ImageId == imageId && !PublishedParameterRecord.IsKey(r.ImageId));
 
     private static HashSet<string> Named(ImmutableArray<ShareTarget> targets) =>
         targets.Where(t => t.IsAccount).Select(t => t.Value).ToHashSet(StringComparer.Ordinal);

@@ -50,31 +50,47 @@ public sealed class ParameterWithdrawalWorkflow(TargetAccountConnector connectTa
     }
 
     /// <summary>
-    /// share --expand-targets --ssm-parameter: the members the ledger recorded that left the expanded targets lose the
-    /// shared images, so their parameters go too. A departed account whose role cannot be assumed is reported with the
-    /// command to run there, and the run goes on.
+    /// share --expand-targets --ssm-parameter: the members recorded as published to under this name
+    /// (<paramref name="published"/>, per Region) or, from older ledgers, as granted createVolumePermission on the shared
+    /// images (<paramref name="recorded"/>) that left the expanded targets lose the images, so their parameters go too,
+    /// when they hold an image AmiShare published under the name from this source. A departed account whose role
+    /// cannot be assumed is reported with the command to run there, and the run goes on.
     /// </summary>
-    public async Task<PlannedChange> DepartedAsync(PlannedChange planned, string name, ImmutableArray<TargetExpansion> expansions, ImmutableArray<ShareTarget> targets, ImmutableArray<RecordedExpansion> recorded, CancellationToken cancellationToken)
+    public async Task<PlannedChange> DepartedAsync(PlannedChange planned, string name, ImmutableArray<TargetExpansion> expansions, ImmutableArray<ShareTarget> targets, ImmutableArray<RecordedExpansion> recorded, ImmutableArray<RecordedExpansion> published, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(planned);
-        if (planned.Plan.IsBlocked || recorded.IsDefaultOrEmpty)
+        if (planned.Plan.IsBlocked || (recorded.IsDefaultOrEmpty && published.IsDefaultOrEmpty))
         {
             return planned;
         }
 
         var shared = PublishingPlanner.SharedImages(planned.Plan, planned.State);
-        var departed = TargetExpansionPlanner.Departed(shared, expansions, targets, planned.State.SourceAccount, recorded);
-        if (departed.IsEmpty)
+        var byImage = TargetExpansionPlanner.Departed(shared, expansions, targets, planned.State.SourceAccount, recorded.IsDefault ? [] : recorded);
+        var regions = shared.Select(i => i.Region).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var perRegion = regions.Select(region => (
+            Region: region,
+            Holders: byImage.Union(PublishedParameterRecord.Departed(name, region, expansions, targets, planned.State.SourceAccount, published.IsDefault ? [] : published), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            Images: shared.Where(i => !i.IsPlanned && i.Region == region).Select(i => i.Resource)
+                .Concat(PublishedParameterRecord.PublishedImages(name, region, published.IsDefault ? [] : published))
+                .Distinct(StringComparer.Ordinal).Select(id => new WithdrawnImage(id, region)).ToImmutableArray()))
+            .Where(r => r.Holders.Count > 0 && !r.Images.IsEmpty)
+            .ToList();
+        if (perRegion.Count == 0)
         {
             return planned;
         }
 
         var groups = string.Join(", ", expansions.Select(e => e.Target.Value));
-        var images = shared.Where(i => !i.IsPlanned).Select(i => new WithdrawnImage(i.Resource, i.Region)).Distinct().ToImmutableArray();
-        var holders = departed.Select(a => new ParameterHolder(a, $"it left {groups}, so the share no longer reaches it", Departed: true)).ToList();
-        var facts = await ReadAsync(name, images, holders, cancellationToken).ConfigureAwait(false);
-        var plan = ParameterWithdrawalPlanner.Append(planned.Plan, name, images, holders, facts);
-        return planned with { Plan = plan, Fingerprint = PlanExecutor.Fingerprint(planned.Command, planned.State.SourceAccount, [planned.Fingerprint, .. departed.Select(a => "departed=" + a)]) };
+        var holders = perRegion.SelectMany(r => r.Holders).Distinct(StringComparer.Ordinal).Select(a => new ParameterHolder(a, $"it left {groups}, so the share no longer reaches it", Departed: true)).ToList();
+        var facts = await ReadAsync(name, [.. perRegion.SelectMany(r => r.Images)], holders, cancellationToken).ConfigureAwait(false);
+        var plan = planned.Plan;
+        foreach (var (_, departed, images) in perRegion)
+        {
+            // Per Region: the record of whom the name was published to is kept per Region, and so is what they may hold.
+            plan = ParameterWithdrawalPlanner.Append(plan, name, images, [.. holders.Where(h => departed.Contains(h.Account))], facts);
+        }
+
+        return planned with { Plan = plan, Fingerprint = PlanExecutor.Fingerprint(planned.Command, planned.State.SourceAccount, [planned.Fingerprint, .. holders.Select(h => "departed=" + h.Account)]) };
     }
 
     private static PlannedChange Named(PlannedChange planned, SharePlan plan, string name) =>

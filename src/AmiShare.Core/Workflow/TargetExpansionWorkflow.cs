@@ -66,7 +66,7 @@ public sealed class TargetExpansionWorkflow(IOrganizationMembers organizations)
 /// before the apply, and replaced by the new resolution once the apply succeeded. Only then are departed members
 /// forgotten, so a run that fails part-way leaves the next one everything it still has to add and take back.
 /// </summary>
-public sealed record ExpansionBookkeeping(ImmutableArray<TargetExpansion> Expansions, ImmutableArray<ShareTarget> Targets, ImmutableArray<RecordedExpansion> Recorded)
+public sealed record ExpansionBookkeeping(ImmutableArray<TargetExpansion> Expansions, ImmutableArray<ShareTarget> Targets, ImmutableArray<RecordedExpansion> Recorded) : IApplyBookkeeping
 {
     /// <summary>Before the apply: the record widened by the members about to be granted (nothing written when it already holds them).</summary>
     public Task WidenAsync(IShareLedger ledger, PlannedChange planned, CancellationToken cancellationToken)

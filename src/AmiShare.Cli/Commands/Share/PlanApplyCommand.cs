@@ -10,8 +10,8 @@ internal sealed record ApplyChoices(bool DryRun, bool Yes, IacFormat Iac)
     /// <summary>Credentials in each target account (SSM publishing, retire's instance check); null without target credentials.</summary>
     public Core.Ports.TargetAccountConnector? TargetAccounts { get; init; }
 
-    /// <summary>share --expand-targets: the ledger's record of the expansion, widened before the apply and replaced after it succeeded.</summary>
-    public ExpansionBookkeeping? Expansions { get; init; }
+    /// <summary>share --expand-targets: the ledger's records of the expansion and of the parameters published, widened before the apply and replaced after it succeeded.</summary>
+    public IReadOnlyList<IApplyBookkeeping> Bookkeeping { get; init; } = [];
 }
 
 /// <summary>The part share and unshare have in common: show the plan, stop or confirm, apply, show what happened.</summary>
@@ -40,12 +40,15 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
         if (choices.DryRun || !planned.Plan.HasPendingSteps)
         {
             var closed = choices.DryRun ? null : await CloseInterruptedRunAsync(settings, planned, cancellationToken).ConfigureAwait(false);
-            if (!choices.DryRun && choices.Expansions is { } expansions)
+            if (!choices.DryRun && choices.Bookkeeping.Count > 0)
             {
                 // Nothing to apply, yet the resolution may be new (a run killed after its last step): record it.
                 var ledgerToRecord = OpenLedger(settings, Services.Clock);
                 using var closeRecord = ledgerToRecord as IDisposable;
-                await expansions.RecordAsync(ledgerToRecord, planned, null, cancellationToken).ConfigureAwait(false);
+                foreach (var record in choices.Bookkeeping)
+                {
+                    await record.RecordAsync(ledgerToRecord, planned, null, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             WriteJson(json, planned, null, choices.DryRun ? "dry-run" : "nothing-to-do", closed);
@@ -81,7 +84,7 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
         using var closeLedger = ledger as IDisposable;
         // A role template ({account}) names no single account: per-account work connects through choices.TargetAccounts.
         var target = settings.HasTarget && !TargetAccounts.IsTemplate(settings) ? await connector.ConnectTargetAsync(settings, cancellationToken).ConfigureAwait(false) : null;
-        if (choices.Expansions is { } widen)
+        foreach (var widen in choices.Bookkeeping)
         {
             await widen.WidenAsync(ledger, planned, cancellationToken).ConfigureAwait(false);
         }
@@ -97,9 +100,9 @@ public abstract class PlanApplyCommand<TSettings>(IAnsiConsole console, CliIO io
                 },
                 cancellationToken)).ConfigureAwait(false);
 
-        if (choices.Expansions is { } record)
+        foreach (var record in choices.Bookkeeping)
         {
-            // Only now, every step done: departed members are forgotten once their permission is taken back.
+            // Only now, every step done: departed members are forgotten once their permission and parameter are taken back.
             await record.RecordAsync(ledger, planned, applied, cancellationToken).ConfigureAwait(false);
         }
 

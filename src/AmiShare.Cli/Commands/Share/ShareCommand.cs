@@ -114,27 +114,38 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
         // --expand-targets: organization/OU members get the per-account createVolumePermission and SSM parameters.
         // The ledger records what each run granted through an expansion, so a later run takes it back from departed members.
         var perAccountTargets = request.Targets;
-        ExpansionBookkeeping? bookkeeping = null;
+        var bookkeeping = new List<IApplyBookkeeping>();
         var targetAccounts = TargetAccounts.For(settings, connector);
-        var departedFrom = default((ImmutableArray<TargetExpansion> Expansions, ImmutableArray<RecordedExpansion> Recorded)?);
+        var departedFrom = default((ImmutableArray<TargetExpansion> Expansions, ImmutableArray<RecordedExpansion> Recorded, ImmutableArray<RecordedExpansion> Published)?);
         if (settings.ExpandTargets && request.Targets.Any(t => !t.IsAccount))
         {
             var organizations = source.Account as IOrganizationMembers ?? throw new CliException("--expand-targets needs Organizations reads, which this connection does not offer.", ExitCodes.InvalidInput);
             var expansions = await WithProgressAsync(settings, "Reading organization members", _ => new TargetExpansionWorkflow(organizations).ResolveAsync(request.Targets, cancellationToken)).ConfigureAwait(false);
             var recorded = ImmutableArray<RecordedExpansion>.Empty;
+            var published = ImmutableArray<RecordedExpansion>.Empty;
             var withdrawsParameters = settings.SsmParameter is not null && targetAccounts is not null;
             if ((request.AllowCopy || withdrawsParameters) && !planned.Plan.IsBlocked)
             {
-                // The record names the departed members: their createVolumePermission and their SSM parameter are withdrawn.
+                // The records name the departed members: their createVolumePermission (per image) and their SSM
+                // parameter (per name, so a member that left between two image versions still shows) are withdrawn.
                 var ledger = OpenLedger(settings, Services.Clock);
                 using var closeLedger = ledger as IDisposable;
                 recorded = await TargetExpansionWorkflow.ReadRecordedAsync(ledger, planned, cancellationToken).ConfigureAwait(false);
-                bookkeeping = request.AllowCopy ? new ExpansionBookkeeping(expansions, request.Targets, recorded) : null;
+                if (request.AllowCopy)
+                {
+                    bookkeeping.Add(new ExpansionBookkeeping(expansions, request.Targets, recorded));
+                }
+
+                if (withdrawsParameters && settings.SsmParameter is { } parameter)
+                {
+                    published = await PublishedParameterBookkeeping.ReadAsync(ledger, planned, parameter, cancellationToken).ConfigureAwait(false);
+                    bookkeeping.Add(new PublishedParameterBookkeeping(parameter, expansions, published));
+                }
             }
 
             planned = TargetExpansionWorkflow.Extend(planned, request, expansions, recorded);
             perAccountTargets = [.. request.Targets.Where(t => t.IsAccount), .. TargetExpansionPlanner.Members(expansions, request.Targets, planned.State.SourceAccount).Select(ShareTarget.Account)];
-            departedFrom = withdrawsParameters ? (expansions, recorded) : null;
+            departedFrom = withdrawsParameters ? (expansions, recorded, published) : null;
         }
 
         // Publishing and lifecycle (--ssm-parameter, --deprecate-at, --deregistration-protection): steps after the share's.
@@ -146,9 +157,9 @@ public sealed class ShareCommand(IAnsiConsole console, CliIO io, CliServices ser
 
         if (departedFrom is { } departed && settings.SsmParameter is { } name && targetAccounts is not null)
         {
-            planned = await WithProgressAsync(settings, "Reading departed members' parameters", _ => new ParameterWithdrawalWorkflow(targetAccounts).DepartedAsync(planned, name, departed.Expansions, request.Targets, departed.Recorded, cancellationToken)).ConfigureAwait(false);
+            planned = await WithProgressAsync(settings, "Reading departed members' parameters", _ => new ParameterWithdrawalWorkflow(targetAccounts).DepartedAsync(planned, name, departed.Expansions, request.Targets, departed.Recorded, departed.Published, cancellationToken)).ConfigureAwait(false);
         }
 
-        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac) { TargetAccounts = targetAccounts, Expansions = bookkeeping }, cancellationToken).ConfigureAwait(false);
+        return await ConfirmAndApplyAsync(settings, planned, workflow, connector, new ApplyChoices(settings.DryRun, settings.Yes, settings.Iac) { TargetAccounts = targetAccounts, Bookkeeping = [.. bookkeeping] }, cancellationToken).ConfigureAwait(false);
     }
 }
