@@ -7,6 +7,7 @@ using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
 using AmiShare.Aws;
 using AmiShare.Cli.Infrastructure;
+using AmiShare.Core.Planning;
 using AmiShare.Ledger;
 using AmiShare.LocalCloud;
 using AmiShare.LocalCloud.Seed;
@@ -118,6 +119,46 @@ public sealed class ExpandTargetsTests : IAsyncDisposable
         }
     }
 
+    [Fact]
+    public async Task Share_MemberLeavesBetweenTwoImageVersionsWithoutAllowCopy_NewVersionReachesMembersAndTheLeaversParameterIsDeleted()
+    {
+        server = await LocalCloudServer.StartAsync(new LocalCloudOptions { DataFilePath = DataFile, Seed = Seed() }, Deadline);
+        var (v1, _) = await ImageUnderCustomerKeyAsync("golden-v1");
+        foreach (var account in new[] { Prod, Leaver, HandGranted, Joiner })
+        {
+            await CreateLauncherRoleAsync(account);
+        }
+
+        // No --allow-copy: no createVolumePermission record exists, only the record of whom the parameter went to.
+        string[] publish = ["--target-role-arn", "arn:aws:iam::{account}:role/" + LauncherRole, "--ssm-parameter", Parameter];
+        var first = Run(v1, allowCopy: false, publish);
+        Assert.True(first.Outcome.ExitCode == ExitCodes.Success, first.Outcome.Console);
+        Assert.Equal(v1, await ParameterValueAsync(Leaver));
+
+        await RestartReorganizedAsync(Leaver, HandGranted, Joiner);
+        var (v2, _) = await ImageUnderCustomerKeyAsync("golden-v2");
+        var second = Run(v2, allowCopy: false, publish);
+        var rerun = Run(v2, allowCopy: false, publish);
+
+        Assert.True(second.Outcome.ExitCode == ExitCodes.Success, second.Outcome.Console);
+        Assert.Equal((v2, v2), (await ParameterValueAsync(Prod), await ParameterValueAsync(Joiner)));
+        // Both left the OU holding v1, which AmiShare published under this name: their parameters go.
+        var withdrawals = Steps(second.Json).Where(s => (string?)s["action"] == "DeleteImageParameter").ToDictionary(s => (string)s["target"]!);
+        Assert.Equal([Leaver, HandGranted], withdrawals.Keys.Order(StringComparer.Ordinal));
+        Assert.All(withdrawals.Values, w => Assert.Equal(("Applied", v1), ((string?)w["status"], (string?)w["resource"])));
+        Assert.Equal((null, null), (await ParameterValueAsync(Leaver), await ParameterValueAsync(HandGranted)));
+        using (var ledger = SqliteShareLedger.Open(LedgerFile, TimeProvider.System))
+        {
+            var records = (await ledger.ReadExpansionsAsync(Images, [PublishedParameterRecord.Key(ShareScenario.Region, Parameter)], Deadline)).ToDictionary(r => r.Target, r => string.Join(',', r.Accounts));
+            Assert.Equal($"{Prod},{Joiner}", records[ProdOuArn]);
+            Assert.Equal(string.Join(',', new[] { v1, v2 }.Order(StringComparer.Ordinal)), records[PublishedParameterRecord.ImagesTarget]);
+            Assert.Empty(await ledger.ReadExpansionsAsync(Images, [v1, v2], Deadline));
+        }
+
+        Assert.True(rerun.Outcome.ExitCode == ExitCodes.Success, rerun.Outcome.Console);
+        Assert.Equal("nothing-to-do", (string?)rerun.Json["mode"]);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (server is not null)
@@ -128,13 +169,15 @@ public sealed class ExpandTargetsTests : IAsyncDisposable
         Directory.Delete(directory, recursive: true);
     }
 
-    private (CliRunner.Outcome Outcome, JsonObject Json) Share(string image, params string[] more)
+    private (CliRunner.Outcome Outcome, JsonObject Json) Share(string image, params string[] more) => Run(image, allowCopy: true, more);
+
+    private (CliRunner.Outcome Outcome, JsonObject Json) Run(string image, bool allowCopy, string[] more)
     {
         var services = new CliServices(Connector: () => new AwsCloudConnector(new AwsAdapterSettings(), Root(Images)), PollInterval: TimeSpan.FromMilliseconds(20));
         var outcome = CliRunner.RunWith(
             services,
             [
-                "share", image, "--with", ProdOuArn, "--allow-copy", "--expand-targets", "--yes", "--output", "json",
+                "share", image, "--with", ProdOuArn, .. (allowCopy ? new[] { "--allow-copy" } : []), "--expand-targets", "--yes", "--output", "json",
                 "--endpoint-url", server!.Endpoint.ToString().TrimEnd('/'), "--region", ShareScenario.Region, "--ledger", LedgerFile, .. more,
             ]);
         Assert.True(outcome.Out.Length > 0, $"no JSON (exit {outcome.ExitCode}): {outcome.Console}");
@@ -189,7 +232,7 @@ public sealed class ExpandTargetsTests : IAsyncDisposable
         };
     }
 
-    private async Task<(string ImageId, string SnapshotId)> ImageUnderCustomerKeyAsync()
+    private async Task<(string ImageId, string SnapshotId)> ImageUnderCustomerKeyAsync(string name = "golden-expand")
     {
         using var kms = new AmazonKeyManagementServiceClient(Root(Images), new AmazonKeyManagementServiceConfig { ServiceURL = server!.Endpoint.ToString(), AuthenticationRegion = ShareScenario.Region, MaxErrorRetry = 0 });
         var key = (await kms.CreateKeyAsync(new CreateKeyRequest { Description = "golden" }, Deadline)).KeyMetadata.Arn;
@@ -210,7 +253,7 @@ public sealed class ExpandTargetsTests : IAsyncDisposable
             await Task.Delay(20);
         }
 
-        var image = (await ec2.CreateImageAsync(new CreateImageRequest { InstanceId = instance, Name = "golden-expand" }, Deadline)).ImageId;
+        var image = (await ec2.CreateImageAsync(new CreateImageRequest { InstanceId = instance, Name = name }, Deadline)).ImageId;
         var described = await ec2.DescribeImagesAsync(new DescribeImagesRequest { ImageIds = [image] }, Deadline);
         return (image, described.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId);
     }
