@@ -3,6 +3,9 @@ using AmiShare.Core.Model;
 
 namespace AmiShare.Core.Planning;
 
+/// <summary>In one Region, the departed accounts whose parameter is looked at, and the images it may hold to be deleted.</summary>
+public sealed record RegionWithdrawal(string Region, ImmutableArray<string> Departed, ImmutableArray<WithdrawnImage> Images);
+
 /// <summary>One account's SSM parameter that a share wrote, or found already holding the image, in one Region.</summary>
 public sealed record ParameterPublication(string Account, string Region, string ImageId);
 
@@ -49,6 +52,37 @@ public static class PublishedParameterRecord
         return [.. records.Where(r => expanded.Contains(r.Target)).SelectMany(r => r.Accounts)
             .Where(a => !entitled.Contains(a) && !heldElsewhere.Contains(a))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Per Region the share reaches, the departed members whose parameter is withdrawn: those of this record, and (from
+    /// ledgers an --allow-copy run wrote) those of the createVolumePermission record of the shared images. The images
+    /// their parameter may hold to be deleted are the shared ones and every one recorded as published under NAME.
+    /// </summary>
+    /// <param name="recorded">The createVolumePermission record of the shared images.</param>
+    /// <param name="published">This record, for NAME in the shared images' Regions.</param>
+    public static ImmutableArray<RegionWithdrawal> Withdrawals(string name, ImmutableArray<SharedImageRef> shared, ImmutableArray<TargetExpansion> expansions, ImmutableArray<ShareTarget> targets, string sourceAccount, ImmutableArray<RecordedExpansion> recorded, ImmutableArray<RecordedExpansion> published)
+    {
+        recorded = recorded.IsDefault ? [] : recorded;
+        published = published.IsDefault ? [] : published;
+        var byImage = TargetExpansionPlanner.Departed(shared, expansions, targets, sourceAccount, recorded);
+        return [.. shared.Select(i => i.Region).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(region => new RegionWithdrawal(
+                region,
+                Sorted(byImage.Concat(Departed(name, region, expansions, targets, sourceAccount, published))),
+                [.. Sorted(shared.Where(i => !i.IsPlanned && i.Region == region).Select(i => i.Resource).Concat(PublishedImages(name, region, published))).Select(id => new WithdrawnImage(id, region))]))
+            .Where(w => !w.Departed.IsEmpty && !w.Images.IsEmpty)];
+    }
+
+    /// <summary>The plan with each Region's deletions for its departed members (<see cref="ParameterWithdrawalPlanner"/>'s safety rules).</summary>
+    public static SharePlan Withdraw(SharePlan plan, string name, ImmutableArray<RegionWithdrawal> withdrawals, string because, ParameterFacts facts)
+    {
+        foreach (var withdrawal in withdrawals)
+        {
+            plan = ParameterWithdrawalPlanner.Append(plan, name, withdrawal.Images, [.. withdrawal.Departed.Select(a => new ParameterHolder(a, because, Departed: true))], facts);
+        }
+
+        return plan;
     }
 
     /// <summary>The image ids recorded as published under NAME in <paramref name="region"/>: a departed member's parameter may hold any of them.</summary>

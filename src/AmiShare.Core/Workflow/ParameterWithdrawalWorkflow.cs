@@ -65,32 +65,18 @@ public sealed class ParameterWithdrawalWorkflow(TargetAccountConnector connectTa
         }
 
         var shared = PublishingPlanner.SharedImages(planned.Plan, planned.State);
-        var byImage = TargetExpansionPlanner.Departed(shared, expansions, targets, planned.State.SourceAccount, recorded.IsDefault ? [] : recorded);
-        var regions = shared.Select(i => i.Region).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var perRegion = regions.Select(region => (
-            Region: region,
-            Holders: byImage.Union(PublishedParameterRecord.Departed(name, region, expansions, targets, planned.State.SourceAccount, published.IsDefault ? [] : published), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
-            Images: shared.Where(i => !i.IsPlanned && i.Region == region).Select(i => i.Resource)
-                .Concat(PublishedParameterRecord.PublishedImages(name, region, published.IsDefault ? [] : published))
-                .Distinct(StringComparer.Ordinal).Select(id => new WithdrawnImage(id, region)).ToImmutableArray()))
-            .Where(r => r.Holders.Count > 0 && !r.Images.IsEmpty)
-            .ToList();
-        if (perRegion.Count == 0)
+        var withdrawals = PublishedParameterRecord.Withdrawals(name, shared, expansions, targets, planned.State.SourceAccount, recorded, published);
+        if (withdrawals.IsEmpty)
         {
             return planned;
         }
 
-        var groups = string.Join(", ", expansions.Select(e => e.Target.Value));
-        var holders = perRegion.SelectMany(r => r.Holders).Distinct(StringComparer.Ordinal).Select(a => new ParameterHolder(a, $"it left {groups}, so the share no longer reaches it", Departed: true)).ToList();
-        var facts = await ReadAsync(name, [.. perRegion.SelectMany(r => r.Images)], holders, cancellationToken).ConfigureAwait(false);
-        var plan = planned.Plan;
-        foreach (var (_, departed, images) in perRegion)
-        {
-            // Per Region: the record of whom the name was published to is kept per Region, and so is what they may hold.
-            plan = ParameterWithdrawalPlanner.Append(plan, name, images, [.. holders.Where(h => departed.Contains(h.Account))], facts);
-        }
-
-        return planned with { Plan = plan, Fingerprint = PlanExecutor.Fingerprint(planned.Command, planned.State.SourceAccount, [planned.Fingerprint, .. holders.Select(h => "departed=" + h.Account)]) };
+        var because = $"it left {string.Join(", ", expansions.Select(e => e.Target.Value))}, so the share no longer reaches it";
+        var departed = withdrawals.SelectMany(w => w.Departed).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var holders = departed.Select(a => new ParameterHolder(a, because, Departed: true)).ToList();
+        var facts = await ReadAsync(name, [.. withdrawals.SelectMany(w => w.Images)], holders, cancellationToken).ConfigureAwait(false);
+        var plan = PublishedParameterRecord.Withdraw(planned.Plan, name, withdrawals, because, facts);
+        return planned with { Plan = plan, Fingerprint = PlanExecutor.Fingerprint(planned.Command, planned.State.SourceAccount, [planned.Fingerprint, .. departed.Select(a => "departed=" + a)]) };
     }
 
     private static PlannedChange Named(PlannedChange planned, SharePlan plan, string name) =>
