@@ -73,5 +73,31 @@ public sealed partial class LedgerContractTests
         Assert.Equal([run.Id], runs.Select(r => r.Id));
     }
 
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task RecordExpansions_PublishedParameterRecord_RoundTripsBesideTheImageRecordWithoutMixing(string backend)
+    {
+        // share --ssm-parameter's record rides on the expansion record: its key holds ':' and '/', its pseudo target '#',
+        // its accounts are image ids under that target. Each backend keeps it apart from the image's own record.
+        var (first, second) = await TwoClientsAsync(backend);
+        var key = PublishedParameterRecord.Key("us-east-1", "/golden/ami-id");
+        await first.RecordExpansionsAsync(
+            Source,
+            [
+                new RecordedExpansion(key, Ou, ["222222222222"]),
+                new RecordedExpansion(key, PublishedParameterRecord.ImagesTarget, ["ami-0000000000000001", "ami-0000000000000002"]),
+                new RecordedExpansion("ami-0000000000000001", Ou, ["333333333333"]),
+            ],
+            Token);
+
+        var parameter = await second.ReadExpansionsAsync(Source, [key], Token);
+        var image = await second.ReadExpansionsAsync(Source, ["ami-0000000000000001"], Token);
+
+        Assert.Equal(
+            [$"{key} {PublishedParameterRecord.ImagesTarget} ami-0000000000000001,ami-0000000000000002", $"{key} {Ou} 222222222222"],
+            parameter.Select(Text).Order(StringComparer.Ordinal));
+        Assert.Equal(["ami-0000000000000001 " + Ou + " 333333333333"], image.Select(Text));
+    }
+
     private static string Text(RecordedExpansion record) => $"{record.ImageId} {record.Target} {string.Join(',', record.Accounts)}";
 }
