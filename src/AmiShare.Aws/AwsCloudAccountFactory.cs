@@ -244,13 +244,7 @@ public sealed class AwsCloudAccountFactory(AwsAdapterSettings? settings = null)
         }
         catch (AmazonClientException e)
         {
-            throw new CloudOperationException(
-                CloudErrorKind.Credentials,
-                call.Operation,
-                "NoCredentials",
-                e.Message,
-                "No AWS credentials were found: set AWS_PROFILE or pass --profile (a profile of ~/.aws/credentials or ~/.aws/config), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
-                e);
+            throw AwsErrors.NoCredentials(call, e);
         }
     }
 }

@@ -11,7 +11,7 @@ namespace AmiShare.Aws;
 /// and a fix where the cause is known. Every client (EC2, KMS, STS, the IAM query client, credential
 /// resolution) goes through <see cref="Map"/>.
 /// </summary>
-internal static class AwsErrors
+internal static partial class AwsErrors
 {
     private static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
     {
@@ -73,17 +73,38 @@ internal static class AwsErrors
             AmazonServiceException service => MapService(call, service, attempts),
             HttpRequestException or SocketException => Unreachable(call, error),
             AmazonClientException client when client.InnerException is HttpRequestException or SocketException => Unreachable(call, client.InnerException),
-            AmazonClientException client when client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) => new CloudOperationException(
-                CloudErrorKind.Credentials,
-                call.Operation,
-                "NoCredentials",
-                client.Message,
-                "No AWS credentials were found: set AWS_PROFILE or pass --profile (a profile of ~/.aws/credentials or ~/.aws/config), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
-                client),
+            AmazonClientException client when client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) => NoCredentials(call, client),
             TimeoutException or TaskCanceledException => Unreachable(call, error),
             _ => new CloudOperationException(CloudErrorKind.Service, call.Operation, error.GetType().Name, error.Message, null, error),
         };
     }
+
+    /// <summary>
+    /// The SDK found no credentials. Its message lists each provider's failure on a line of its own ("Exception 2 of
+    /// 4: …"); they are folded into one line, so the CLI's error stays one line and still says what was tried.
+    /// </summary>
+    internal static CloudOperationException NoCredentials(AwsCall call, AmazonClientException error)
+    {
+        var tried = error.Message
+            .Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => ProviderFailure().Match(line))
+            .Where(match => match.Success)
+            .Select(match => match.Groups["why"].Value.TrimEnd('.'))
+            .ToList();
+        var message = tried.Count == 0
+            ? error.Message.Split('\n')[0].Trim()
+            : "no credential source gave credentials: " + string.Join("; ", tried);
+        return new CloudOperationException(
+            CloudErrorKind.Credentials,
+            call.Operation,
+            "NoCredentials",
+            message,
+            "No AWS credentials were found: set AWS_PROFILE or pass --profile (a profile of ~/.aws/credentials or ~/.aws/config), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+            error);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Exception \d+ of \d+: (?<why>.+)$")]
+    private static partial System.Text.RegularExpressions.Regex ProviderFailure();
 
     private static CloudOperationException Unreachable(AwsCall call, Exception error) => new(
         CloudErrorKind.Unreachable,

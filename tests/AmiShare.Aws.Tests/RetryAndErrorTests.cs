@@ -204,6 +204,26 @@ public sealed class RetryAndErrorTests
     }
 
     [Fact]
+    public void Map_NoCredentialsListingEachProvider_OneLineNamingWhatWasTried()
+    {
+        var call = new AwsCall("sts", "GetCallerIdentity", null, "e", null);
+        const string sdk = """
+            Failed to resolve AWS credentials. The credential providers used to search for credentials returned the following errors:
+
+            Exception 1 of 3: The environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN were not set with AWS credentials.
+            Exception 2 of 3: Unable to find the "default" profile.
+            Exception 3 of 3: Failed to connect to EC2 instance metadata to retrieve credentials..
+            """;
+
+        var mapped = AwsErrors.Map(call, new AmazonClientException(sdk));
+
+        Assert.Equal(CloudErrorKind.Credentials, mapped.Kind);
+        Assert.Equal(
+            "no credential source gave credentials: The environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN were not set with AWS credentials; Unable to find the \"default\" profile; Failed to connect to EC2 instance metadata to retrieve credentials",
+            mapped.ServiceMessage);
+    }
+
+    [Fact]
     public void Map_AccessDeniedOnAssumeRole_CredentialsWithTrustPolicyFix()
     {
         var call = new AwsCall("sts", "AssumeRole", "arn:aws:iam::222222222222:role/AmiShareTarget", "e", "111111111111");
