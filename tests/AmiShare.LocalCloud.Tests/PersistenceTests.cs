@@ -71,6 +71,30 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task Restart_TaggedRoleAndUser_TagsSurviveAndStillActAsPrincipalTags()
+    {
+        var dataFile = Path.Combine(directory, "cloud.db");
+        const string images = DefaultSeed.ImagesAccountId;
+        BasicAWSCredentials credentials;
+        await using (var first = await TestCloud.StartAsync(dataFile: dataFile))
+        {
+            var listKeysForTeam = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:ListKeys","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"platform"}}}]}""";
+            credentials = await Kms.KmsTestKit.UserAsync(first, images, "builder", listKeysForTeam);
+            var iam = TestCloud.Iam(first, images);
+            await iam.CallAsync("TagUser", [("UserName", "builder"), .. IamTagsTests.Tags(("team", "platform"))]);
+            await iam.CallAsync("CreateRole", [("RoleName", "Tagged"), ("AssumeRolePolicyDocument", StsTests.TrustAccount(images)), .. IamTagsTests.Tags(("cost", "42"))]);
+        }
+
+        await using var second = await TestCloud.StartAsync(dataFile: dataFile);
+        var roleTags = await TestCloud.Iam(second, images).CallAsync("ListRoleTags", ("RoleName", "Tagged"));
+        using var kms = Kms.KmsTestKit.Client(second, credentials);
+        await kms.ListKeysAsync(new Amazon.KeyManagementService.Model.ListKeysRequest(), TestCloud.Timeout);
+
+        Assert.Equal(["cost"], roleTags.Values("Key"));
+        Assert.Equal(["42"], roleTags.Values("Value"));
+    }
+
+    [Fact]
     public async Task Restart_DifferentSeedGiven_StoredSeedWins()
     {
         var dataFile = Path.Combine(directory, "cloud.db");

@@ -155,9 +155,8 @@ public sealed class OperationRequest
             keys[ConditionKeys.AwsUserName] = [userName];
         }
 
-        // A role session's tags are its principal tags (IAM User Guide, "Passing session tags in AWS STS"). LocalCloud
-        // stores no IAM tags on roles or users, so session tags are the only principal tags there are.
-        foreach (var (tagKey, tagValue) in caller.Session?.Tags ?? new Dictionary<string, string>())
+        // The user's or role's IAM tags, with a role session's tags over its role's (see IamDirectory.PrincipalTags).
+        foreach (var (tagKey, tagValue) in cloud.Iam.PrincipalTags(caller))
         {
             keys[ConditionKeys.AwsPrincipalTag(tagKey)] = [tagValue];
         }

@@ -33,7 +33,7 @@ internal static class ConditionKeyKinds
     /// <summary>Families of keys named by a prefix; each instance holds one value (a tag value, one context pair).</summary>
     private static readonly string[] SingleValuedPrefixes =
     [
-        "aws:RequestTag/", "aws:ResourceTag/", "aws:PrincipalTag/", "ec2:ResourceTag/", "kms:EncryptionContext:",
+        "aws:RequestTag/", "aws:ResourceTag/", "aws:PrincipalTag/", "ec2:ResourceTag/", "iam:ResourceTag/", "kms:EncryptionContext:",
     ];
 
     private static readonly FrozenSet<string> MultivaluedKeys = FrozenSet.ToFrozenSet(

@@ -83,6 +83,18 @@ public static class ConditionKeys
     /// <summary><c>aws:RequestTag/KEY</c> for one tag key.</summary>
     public static string AwsRequestTag(string tagKey) => AwsRequestTagPrefix + tagKey;
 
+    /// <summary>Followed by a tag key: <c>aws:ResourceTag/team</c>, a tag the resource has now.</summary>
+    public const string AwsResourceTagPrefix = "aws:ResourceTag/";
+
+    /// <summary><c>aws:ResourceTag/KEY</c> for one tag key.</summary>
+    public static string AwsResourceTag(string tagKey) => AwsResourceTagPrefix + tagKey;
+
+    /// <summary>Followed by a tag key: <c>iam:ResourceTag/team</c>, IAM's own name for a user's or role's tag (Service Authorization Reference, IAM).</summary>
+    public const string IamResourceTagPrefix = "iam:ResourceTag/";
+
+    /// <summary><c>iam:ResourceTag/KEY</c> for one tag key.</summary>
+    public static string IamResourceTag(string tagKey) => IamResourceTagPrefix + tagKey;
+
     /// <summary>Followed by a tag key: <c>aws:PrincipalTag/team</c>, a tag of the calling principal (session tags included).</summary>
     public const string AwsPrincipalTagPrefix = "aws:PrincipalTag/";
 

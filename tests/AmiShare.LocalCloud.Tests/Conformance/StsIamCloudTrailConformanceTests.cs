@@ -50,7 +50,7 @@ public sealed class StsIamCloudTrailConformanceTests
             return response;
         }
 
-        await Call("CreateUser", ("UserName", "builder"), ("Path", "/team/"));
+        await Call("CreateUser", ("UserName", "builder"), ("Path", "/team/"), ("Tags.member.1.Key", "cost"), ("Tags.member.1.Value", "42"));
         await Call("GetUser", ("UserName", "builder"));
         await Call("CreateAccessKey", ("UserName", "builder"));
         await Call("PutUserPolicy", ("UserName", "builder"), ("PolicyName", "inline"), ("PolicyDocument", AllowAll));
@@ -69,7 +69,14 @@ public sealed class StsIamCloudTrailConformanceTests
         await Call("AttachRolePolicy", ("RoleName", "Sharer"), ("PolicyArn", policyArn));
         await Call("ListAttachedRolePolicies", ("RoleName", "Sharer"));
         await Call("CreateServiceLinkedRole", ("AWSServiceName", "autoscaling.amazonaws.com"));
+        await Call("TagUser", ("UserName", "builder"), ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "platform"));
+        await Call("ListUserTags", ("UserName", "builder"));
+        await Call("UntagUser", ("UserName", "builder"), ("TagKeys.member.1", "team"));
+        await Call("TagRole", ("RoleName", "Sharer"), ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "platform"));
+        await Call("GetRole", ("RoleName", "Sharer"));
+        await Call("ListRoleTags", ("RoleName", "Sharer"));
         await Call("GetAccountAuthorizationDetails");
+        await Call("UntagRole", ("RoleName", "Sharer"), ("TagKeys.member.1", "team"));
         await Call("SimulatePrincipalPolicy", ("PolicySourceArn", $"arn:aws:iam::{Images}:role/Sharer"), ("ActionNames.member.1", "s3:GetObject"), ("ActionNames.member.2", "kms:Decrypt"));
         await Call("DetachRolePolicy", ("RoleName", "Sharer"), ("PolicyArn", policyArn));
         await Call("DeleteRolePolicy", ("RoleName", "Sharer"), ("PolicyName", "inline"));

@@ -33,6 +33,41 @@ public sealed class IamDirectory(LocalCloudState state) : IIdentityPolicySource
     public IamManagedPolicy? FindPolicy(string policyArn) =>
         state.Read(view => view.Find(IamEntityKinds.Policy, IamEntityKinds.PolicyKey(policyArn)));
 
+    /// <summary>
+    /// The caller's principal tags (<c>aws:PrincipalTag/KEY</c>), keys compared ignoring case. An IAM user has its own
+    /// tags; a role session has its role's tags, overridden by its session tags with the same key (IAM User Guide,
+    /// "Passing session tags in AWS STS": a session tag overrides the role tag with the same key); a federated user
+    /// has the tags of the IAM user that asked for it, as GetFederationToken here passes no session tags.
+    /// The user's or role's tags are read now, at each request, not when the session was made: the guide does not
+    /// say either way, and reading them now means a change to the role's tags (a Deny added on a new tag, an Allow's
+    /// tag removed) reaches its live sessions at once instead of waiting for them to expire.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> PrincipalTags(CallerIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var tags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var entityTags = caller.Kind switch
+        {
+            PrincipalKind.IamUser when caller.UserName is { } name => FindUser(caller.AccountId, name)?.Tags,
+            PrincipalKind.AssumedRole when caller.Session is { } session => FindRole(caller.AccountId, session.RoleName)?.Tags,
+            PrincipalKind.FederatedUser when caller.Federation is { SourceUserName: { } user } => FindUser(caller.AccountId, user)?.Tags,
+            _ => null,
+        };
+        foreach (var tag in entityTags ?? [])
+        {
+            tags[tag.Key] = tag.Value;
+        }
+
+        foreach (var (key, value) in caller.Session?.Tags ?? new Dictionary<string, string>())
+        {
+            // Removed first so the session's spelling of the key is the one kept.
+            tags.Remove(key);
+            tags[key] = value;
+        }
+
+        return tags;
+    }
+
     private const string RootPermissions = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""";
 
     public PrincipalPolicies GetPolicies(CallerIdentity caller)

@@ -2,6 +2,9 @@ using AmiShare.LocalCloud.State;
 
 namespace AmiShare.LocalCloud.Services.Iam;
 
+/// <summary>One IAM tag. Lists keep the order keys were first set; keys are unique ignoring case.</summary>
+public sealed record IamTag(string Key, string Value);
+
 /// <summary>An IAM user. Inline policies map name → JSON document.</summary>
 public sealed record IamUser(
     string AccountId,
@@ -12,7 +15,11 @@ public sealed record IamUser(
     DateTimeOffset CreateDate,
     IReadOnlyDictionary<string, string> InlinePolicies,
     IReadOnlyList<string> AttachedPolicyArns,
-    string? PermissionsBoundaryArn = null);
+    string? PermissionsBoundaryArn = null)
+{
+    /// <summary>The user's IAM tags; an init property so data files written before tags existed still load.</summary>
+    public IReadOnlyList<IamTag> Tags { get; init; } = [];
+}
 
 /// <summary>An IAM role with its trust policy (<see cref="AssumeRolePolicyDocument"/>, plain JSON).</summary>
 public sealed record IamRole(
@@ -29,6 +36,9 @@ public sealed record IamRole(
     IReadOnlyList<string> AttachedPolicyArns,
     string? PermissionsBoundaryArn = null)
 {
+    /// <summary>The role's IAM tags; an init property so data files written before tags existed still load.</summary>
+    public IReadOnlyList<IamTag> Tags { get; init; } = [];
+
     public bool IsServiceLinked => Path.StartsWith("/aws-service-role/", StringComparison.Ordinal);
 }
 

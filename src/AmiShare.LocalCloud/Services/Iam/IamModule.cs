@@ -12,6 +12,7 @@ public sealed class IamModule : IServiceModule
         [
             new IamUserOperations(cloud, entities),
             new IamRoleOperations(cloud, entities),
+            new IamTagOperations(entities),
             new IamPolicyOperations(cloud, entities),
             new IamSimulationOperations(cloud),
         ];

@@ -47,19 +47,20 @@ internal sealed class IamRoleOperations(LocalCloudContext cloud, IamEntityAccess
             throw IamErrors.Validation($"1 validation error detected: Value '{maxSession}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200");
         }
 
+        var tags = IamTags.Read(request.Parameters);
         var arn = $"arn:aws:iam::{account}:role{path}{name}";
-        request.Authorize("iam:CreateRole", arn);
+        IamTags.AuthorizeCreate(request, "iam:CreateRole", "iam:TagRole", arn, tags);
         var role = entities.AddRole(new IamRole(
             account, name, cloud.Ids.UniqueId("AROA"), path, arn, request.Time.GetUtcNow(), trust,
             request.Parameters.GetString("Description"), maxSession, new Dictionary<string, string>(), [],
-            request.Parameters.GetString("PermissionsBoundary")));
+            request.Parameters.GetString("PermissionsBoundary")) { Tags = tags });
         return OperationResponse.Xml(IamXml.RoleElement("Role", role));
     }
 
     private OperationResponse GetRole(OperationRequest request)
     {
         var role = entities.RequireRole(request.Caller.AccountId, request.Parameters.GetRequiredString("RoleName"));
-        request.Authorize("iam:GetRole", role.Arn);
+        request.Authorize("iam:GetRole", role.Arn, IamTags.Context(role.Tags));
         return OperationResponse.Xml(IamXml.RoleElement("Role", role));
     }
 

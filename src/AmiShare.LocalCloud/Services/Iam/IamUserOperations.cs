@@ -28,8 +28,9 @@ internal sealed class IamUserOperations(LocalCloudContext cloud, IamEntityAccess
         var account = request.Caller.AccountId;
         var name = IamParameters.Name(request, "UserName");
         var path = IamParameters.PathParameter(request);
+        var tags = IamTags.Read(request.Parameters);
         var arn = $"arn:aws:iam::{account}:user{path}{name}";
-        request.Authorize("iam:CreateUser", arn);
+        IamTags.AuthorizeCreate(request, "iam:CreateUser", "iam:TagUser", arn, tags);
 
         var user = cloud.State.Write(tx =>
         {
@@ -38,7 +39,7 @@ internal sealed class IamUserOperations(LocalCloudContext cloud, IamEntityAccess
                 throw IamErrors.EntityAlreadyExists($"User with name {name} already exists.");
             }
 
-            var created = new IamUser(account, name, cloud.Ids.UniqueId("AIDA"), path, arn, request.Time.GetUtcNow(), new Dictionary<string, string>(), []);
+            var created = new IamUser(account, name, cloud.Ids.UniqueId("AIDA"), path, arn, request.Time.GetUtcNow(), new Dictionary<string, string>(), []) { Tags = tags };
             tx.Put(IamEntityKinds.User, IamEntityKinds.UserKey(account, name), created);
             return created;
         });
@@ -68,7 +69,7 @@ internal sealed class IamUserOperations(LocalCloudContext cloud, IamEntityAccess
         }
 
         var user = entities.RequireUser(caller.AccountId, name);
-        request.Authorize("iam:GetUser", user.Arn);
+        request.Authorize("iam:GetUser", user.Arn, IamTags.Context(user.Tags));
         return OperationResponse.Xml(IamXml.UserElement("User", user));
     }
 

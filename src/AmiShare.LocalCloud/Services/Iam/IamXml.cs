@@ -29,7 +29,8 @@ internal static class IamXml
         new XElement("UserId", user.UserId),
         new XElement("Arn", user.Arn),
         new XElement("CreateDate", XmlShapes.Timestamp(user.CreateDate)),
-        BoundaryElement(user.PermissionsBoundaryArn));
+        BoundaryElement(user.PermissionsBoundaryArn),
+        IamTags.Element(user.Tags));
 
     public static XElement RoleElement(string elementName, IamRole role) => new(
         elementName,
@@ -41,7 +42,8 @@ internal static class IamXml
         new XElement("AssumeRolePolicyDocument", PolicyDocuments.Encode(role.AssumeRolePolicyDocument)),
         role.Description is null ? null : new XElement("Description", role.Description),
         new XElement("MaxSessionDuration", role.MaxSessionDuration.ToString(CultureInfo.InvariantCulture)),
-        BoundaryElement(role.PermissionsBoundaryArn));
+        BoundaryElement(role.PermissionsBoundaryArn),
+        IamTags.Element(role.Tags));
 
     public static XElement PolicyElement(string elementName, IamManagedPolicy policy, int attachmentCount, bool withVersions) => new(
         elementName,
