@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.Policy.Catalogue;
@@ -12,30 +11,19 @@ namespace AmiShare.LocalCloud.Services.Iam;
 /// <c>aws:</c> prefix reserved, and keys unique ignoring case: tagging <c>department=hr</c> where
 /// <c>Department=finance</c> is set replaces that tag instead of adding a second one.
 /// </summary>
-internal static partial class IamTags
+internal static class IamTags
 {
-    public const int MaximumTags = 50;
-    private const int MaximumKeyLength = 128;
-    private const int MaximumValueLength = 256;
+    public const int MaximumTags = TagRules.MaximumTags;
 
     /// <summary>The request's <c>Tags.member.N.Key/Value</c>, checked; duplicate keys (ignoring case) are refused.</summary>
     public static IReadOnlyList<IamTag> Read(QueryParameters parameters)
     {
         var passed = parameters.GetMemberStructureList("Tags");
-        if (passed.Count > MaximumTags)
-        {
-            throw IamErrors.Validation($"1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to {MaximumTags}");
-        }
-
+        TagRules.CheckCount(passed.Count, "tags");
         var tags = new List<IamTag>(passed.Count);
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < passed.Count; i++)
+        foreach (var (key, value) in TagRules.ReadPairs(passed, CheckReservedPrefix))
         {
-            var at = string.Create(CultureInfo.InvariantCulture, $"tags.{i + 1}.member");
-            var key = passed[i].GetString("Key") ?? throw IamErrors.Validation($"1 validation error detected: Value null at '{at}.key' failed to satisfy constraint: Member must not be null");
-            var value = passed[i].GetString("Value") ?? throw IamErrors.Validation($"1 validation error detected: Value null at '{at}.value' failed to satisfy constraint: Member must not be null");
-            CheckKey(key, $"{at}.key");
-            CheckText(value, $"{at}.value", 0, MaximumValueLength);
             if (!seen.Add(key))
             {
                 throw IamErrors.InvalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.");
@@ -51,14 +39,10 @@ internal static partial class IamTags
     public static IReadOnlyList<string> ReadKeys(QueryParameters parameters)
     {
         var keys = parameters.GetMemberList("TagKeys");
-        if (keys.Count > MaximumTags)
-        {
-            throw IamErrors.Validation($"1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to {MaximumTags}");
-        }
-
+        TagRules.CheckCount(keys.Count, "tagKeys");
         for (var i = 0; i < keys.Count; i++)
         {
-            CheckText(keys[i], string.Create(CultureInfo.InvariantCulture, $"tagKeys.{i + 1}.member"), 1, MaximumKeyLength);
+            TagRules.CheckKey(keys[i], string.Create(CultureInfo.InvariantCulture, $"tagKeys.{i + 1}.member"));
         }
 
         return keys;
@@ -147,31 +131,12 @@ internal static partial class IamTags
         "Tags",
         tags.Select(t => (IEnumerable<XElement>)[new XElement("Key", t.Key), new XElement("Value", t.Value)]));
 
-    private static void CheckKey(string key, string at)
+    private static void CheckReservedPrefix(string key)
     {
-        CheckText(key, at, 1, MaximumKeyLength);
         if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
         {
             // "Tagging IAM resources": the aws: prefix is reserved for AWS's own use.
             throw IamErrors.InvalidInput($"Tag key '{key}' uses the reserved prefix aws:.");
         }
     }
-
-    private static void CheckText(string text, string at, int minimum, int maximum)
-    {
-        if (text.Length < minimum || text.Length > maximum)
-        {
-            var bound = text.Length < minimum ? $"greater than or equal to {minimum}" : $"less than or equal to {maximum}";
-            throw IamErrors.Validation($"1 validation error detected: Value '{text}' at '{at}' failed to satisfy constraint: Member must have length {bound}");
-        }
-
-        if (!TagText().IsMatch(text))
-        {
-            throw IamErrors.Validation($"1 validation error detected: Value '{text}' at '{at}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*");
-        }
-    }
-
-    // IAM API Reference, Tag: keys and values are letters, spaces, digits and _.:/=+-@.
-    [GeneratedRegex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
-    private static partial Regex TagText();
 }

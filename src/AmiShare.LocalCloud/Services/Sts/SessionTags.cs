@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using AmiShare.LocalCloud.Auth;
 using AmiShare.LocalCloud.Protocol;
 using AmiShare.Policy.Catalogue;
@@ -13,12 +12,8 @@ namespace AmiShare.LocalCloud.Services.Sts;
 /// 1–128 and values of 0–256 characters, keys unique ignoring case, TransitiveTagKeys among the passed keys, and an
 /// inherited transitive tag cannot be passed again ("If you try to pass the Heart = 3 session tag, the operation will fail").
 /// </summary>
-internal sealed partial record SessionTags(IReadOnlyDictionary<string, string> Tags, IReadOnlyList<string> TransitiveKeys, IReadOnlyList<string> PassedTransitiveKeys)
+internal sealed record SessionTags(IReadOnlyDictionary<string, string> Tags, IReadOnlyList<string> TransitiveKeys, IReadOnlyList<string> PassedTransitiveKeys)
 {
-    private const int MaximumTags = 50;
-    private const int MaximumKeyLength = 128;
-    private const int MaximumValueLength = 256;
-
     public bool IsEmpty => Tags.Count == 0;
 
     /// <summary>Reads and checks the request's tags; <paramref name="caller"/>'s transitive tags are inherited.</summary>
@@ -26,25 +21,13 @@ internal sealed partial record SessionTags(IReadOnlyDictionary<string, string> T
     {
         var passed = parameters.GetMemberStructureList("Tags");
         var transitive = parameters.GetMemberList("TransitiveTagKeys");
-        if (passed.Count > MaximumTags)
-        {
-            throw StsErrors.Validation($"1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to {MaximumTags}");
-        }
-
-        if (transitive.Count > MaximumTags)
-        {
-            throw StsErrors.Validation($"1 validation error detected: Value at 'transitiveTagKeys' failed to satisfy constraint: Member must have length less than or equal to {MaximumTags}");
-        }
+        TagRules.CheckCount(passed.Count, "tags");
+        TagRules.CheckCount(transitive.Count, "transitiveTagKeys");
 
         // Keys compare ignoring case everywhere: IAM and STS tag keys are case-insensitive.
         var tags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < passed.Count; i++)
+        foreach (var (key, value) in TagRules.ReadPairs(passed))
         {
-            var at = string.Create(CultureInfo.InvariantCulture, $"tags.{i + 1}.member");
-            var key = passed[i].GetString("Key") ?? throw StsErrors.Validation($"1 validation error detected: Value null at '{at}.key' failed to satisfy constraint: Member must not be null");
-            var value = passed[i].GetString("Value") ?? throw StsErrors.Validation($"1 validation error detected: Value null at '{at}.value' failed to satisfy constraint: Member must not be null");
-            CheckText(key, $"{at}.key", 1, MaximumKeyLength);
-            CheckText(value, $"{at}.value", 0, MaximumValueLength);
             if (!tags.TryAdd(key, value))
             {
                 throw StsErrors.InvalidParameterValue("Duplicate tag keys found. Please note that Tag keys are case insensitive.");
@@ -53,7 +36,7 @@ internal sealed partial record SessionTags(IReadOnlyDictionary<string, string> T
 
         for (var i = 0; i < transitive.Count; i++)
         {
-            CheckText(transitive[i], string.Create(CultureInfo.InvariantCulture, $"transitiveTagKeys.{i + 1}.member"), 1, MaximumKeyLength);
+            TagRules.CheckKey(transitive[i], string.Create(CultureInfo.InvariantCulture, $"transitiveTagKeys.{i + 1}.member"));
             if (!tags.ContainsKey(transitive[i]))
             {
                 throw StsErrors.InvalidParameterValue($"The specified transitive tag key must be included in the requested tags: {transitive[i]}");
@@ -105,22 +88,4 @@ internal sealed partial record SessionTags(IReadOnlyDictionary<string, string> T
 
     /// <summary>Plain-text size, for AssumeRole's PackedPolicySize.</summary>
     public int PlainTextLength => Tags.Sum(t => t.Key.Length + t.Value.Length);
-
-    private static void CheckText(string text, string at, int minimum, int maximum)
-    {
-        if (text.Length < minimum || text.Length > maximum)
-        {
-            var bound = text.Length < minimum ? $"greater than or equal to {minimum}" : $"less than or equal to {maximum}";
-            throw StsErrors.Validation($"1 validation error detected: Value '{text}' at '{at}' failed to satisfy constraint: Member must have length {bound}");
-        }
-
-        if (!TagText().IsMatch(text))
-        {
-            throw StsErrors.Validation($"1 validation error detected: Value '{text}' at '{at}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*");
-        }
-    }
-
-    // STS API Reference, Tag: keys and values are letters, spaces, digits and _.:/=+-@.
-    [GeneratedRegex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
-    private static partial Regex TagText();
 }
