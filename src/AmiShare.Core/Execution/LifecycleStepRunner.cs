@@ -55,8 +55,7 @@ internal sealed class LifecycleStepRunner(ApplyContext context)
             return new StepOutcome(step, imageId, StepOutcomeKind.ActionRequired, step.Reason);
         }
 
-        var target = await connect(account, cancellationToken).ConfigureAwait(false);
-        var store = target as IParameterStore ?? throw new InvalidOperationException("The target account cannot reach SSM Parameter Store.");
+        var store = await connect.ParameterStoreAsync(account, cancellationToken).ConfigureAwait(false);
         var existing = await store.GetParameterAsync(parameter.Region, parameter.Name, cancellationToken).ConfigureAwait(false);
         if (existing is not null && !ImageParameterDetails.IsMarked(existing.Description))
         {

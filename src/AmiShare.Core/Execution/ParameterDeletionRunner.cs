@@ -17,8 +17,7 @@ internal sealed class ParameterDeletionRunner(ApplyContext context)
             return new StepOutcome(step, step.Resource, StepOutcomeKind.ActionRequired, $"Run in {parameter.Account}: {parameter.Command}");
         }
 
-        var target = await connect(parameter.Account, cancellationToken).ConfigureAwait(false);
-        var store = target as IParameterStore ?? throw new InvalidOperationException("The target account cannot reach SSM Parameter Store.");
+        var store = await connect.ParameterStoreAsync(parameter.Account, cancellationToken).ConfigureAwait(false);
         var where = $"{parameter.Name} in {parameter.Account} ({parameter.Region})";
         var current = await store.GetParameterAsync(parameter.Region, parameter.Name, cancellationToken).ConfigureAwait(false);
         if (current is null)

@@ -63,3 +63,14 @@ public sealed record ParameterState(string Name, string Value, string DataType, 
 
 /// <summary>Credentials in one target account, by account id (the <c>--target-role-arn</c> template with <c>{account}</c>).</summary>
 public delegate Task<ICloudAccount> TargetAccountConnector(string account, CancellationToken cancellationToken);
+
+/// <summary>Reaching a target account's Parameter Store through its credentials: one place, for publishing and withdrawing.</summary>
+public static class TargetParameterStores
+{
+    public static async Task<IParameterStore> ParameterStoreAsync(this TargetAccountConnector connect, string account, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connect);
+        var target = await connect(account, cancellationToken).ConfigureAwait(false);
+        return target as IParameterStore ?? throw new InvalidOperationException("The target account cannot reach SSM Parameter Store.");
+    }
+}

@@ -91,8 +91,7 @@ public sealed class ParameterWithdrawalWorkflow(TargetAccountConnector connectTa
         {
             try
             {
-                var account = await connectTarget(holder.Account, ct).ConfigureAwait(false);
-                var store = account as IParameterStore ?? throw new InvalidOperationException("The target account cannot reach SSM Parameter Store.");
+                var store = await connectTarget.ParameterStoreAsync(holder.Account, ct).ConfigureAwait(false);
                 foreach (var region in regions)
                 {
                     parameters[(holder.Account, region)] = await store.GetParameterAsync(region, name, ct).ConfigureAwait(false);

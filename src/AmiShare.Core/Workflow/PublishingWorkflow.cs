@@ -49,8 +49,7 @@ public sealed class PublishingWorkflow(ICloudAccount source, TargetAccountConnec
             var pairs = targets.Where(t => t.IsAccount).SelectMany(t => images.Select(i => i.Region).Distinct(StringComparer.Ordinal).Select(r => (Account: t.Value, Region: r)));
             await Parallel.ForEachAsync(pairs, cancellationToken, async (pair, ct) =>
             {
-                var account = await connect(pair.Account, ct).ConfigureAwait(false);
-                var store = account as IParameterStore ?? throw new InvalidOperationException("The target account cannot reach SSM Parameter Store.");
+                var store = await connect.ParameterStoreAsync(pair.Account, ct).ConfigureAwait(false);
                 parameters[pair] = await store.GetParameterAsync(pair.Region, name, ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
