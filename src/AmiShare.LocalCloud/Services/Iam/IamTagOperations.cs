@@ -15,66 +15,49 @@ internal sealed class IamTagOperations(IamEntityAccess entities) : IServiceOpera
 
     public IReadOnlyDictionary<string, OperationHandler> Operations => new Dictionary<string, OperationHandler>
     {
-        ["TagRole"] = Sync(TagRole),
-        ["UntagRole"] = Sync(UntagRole),
-        ["ListRoleTags"] = Sync(ListRoleTags),
-        ["TagUser"] = Sync(TagUser),
-        ["UntagUser"] = Sync(UntagUser),
-        ["ListUserTags"] = Sync(ListUserTags),
+        ["TagRole"] = Sync(request => Tag(request, Role(request), "iam:TagRole")),
+        ["UntagRole"] = Sync(request => Untag(request, Role(request), "iam:UntagRole")),
+        ["ListRoleTags"] = Sync(request => List(request, Role(request), "iam:ListRoleTags")),
+        ["TagUser"] = Sync(request => Tag(request, User(request), "iam:TagUser")),
+        ["UntagUser"] = Sync(request => Untag(request, User(request), "iam:UntagUser")),
+        ["ListUserTags"] = Sync(request => List(request, User(request), "iam:ListUserTags")),
     };
 
-    private OperationResponse TagRole(OperationRequest request)
+    private static OperationResponse Tag(OperationRequest request, Tagged entity, string action)
+    {
+        var tags = RequireTags(request);
+        request.Authorize(action, entity.Arn, IamTags.Context(entity.Tags, tags));
+        entity.Update(current => IamTags.With(current, tags));
+        return OperationResponse.Empty;
+    }
+
+    private static OperationResponse Untag(OperationRequest request, Tagged entity, string action)
+    {
+        var keys = IamTags.ReadKeys(request.Parameters);
+        request.Authorize(action, entity.Arn, IamTags.Context(entity.Tags, tagKeys: keys));
+        entity.Update(current => IamTags.Without(current, keys));
+        return OperationResponse.Empty;
+    }
+
+    private static OperationResponse List(OperationRequest request, Tagged entity, string action)
+    {
+        request.Authorize(action, entity.Arn, IamTags.Context(entity.Tags));
+        return OperationResponse.Xml(IamTags.List(entity.Tags), new XElement("IsTruncated", "false"));
+    }
+
+    // The role or user the request names, as the three operations above need it: the same steps serve both kinds.
+    private Tagged Role(OperationRequest request)
     {
         var account = request.Caller.AccountId;
         var role = entities.RequireRole(account, request.Parameters.GetRequiredString("RoleName"));
-        var tags = RequireTags(request);
-        request.Authorize("iam:TagRole", role.Arn, IamTags.Context(role.Tags, tags));
-        entities.UpdateRole(account, role.RoleName, r => r with { Tags = IamTags.With(r.Tags, tags) });
-        return OperationResponse.Empty;
+        return new Tagged(role.Arn, role.Tags, change => entities.UpdateRole(account, role.RoleName, r => r with { Tags = change(r.Tags) }));
     }
 
-    private OperationResponse UntagRole(OperationRequest request)
-    {
-        var account = request.Caller.AccountId;
-        var role = entities.RequireRole(account, request.Parameters.GetRequiredString("RoleName"));
-        var keys = IamTags.ReadKeys(request.Parameters);
-        request.Authorize("iam:UntagRole", role.Arn, IamTags.Context(role.Tags, tagKeys: keys));
-        entities.UpdateRole(account, role.RoleName, r => r with { Tags = IamTags.Without(r.Tags, keys) });
-        return OperationResponse.Empty;
-    }
-
-    private OperationResponse ListRoleTags(OperationRequest request)
-    {
-        var role = entities.RequireRole(request.Caller.AccountId, request.Parameters.GetRequiredString("RoleName"));
-        request.Authorize("iam:ListRoleTags", role.Arn, IamTags.Context(role.Tags));
-        return OperationResponse.Xml(IamTags.List(role.Tags), new XElement("IsTruncated", "false"));
-    }
-
-    private OperationResponse TagUser(OperationRequest request)
+    private Tagged User(OperationRequest request)
     {
         var account = request.Caller.AccountId;
         var user = entities.RequireUser(account, request.Parameters.GetRequiredString("UserName"));
-        var tags = RequireTags(request);
-        request.Authorize("iam:TagUser", user.Arn, IamTags.Context(user.Tags, tags));
-        entities.UpdateUser(account, user.UserName, u => u with { Tags = IamTags.With(u.Tags, tags) });
-        return OperationResponse.Empty;
-    }
-
-    private OperationResponse UntagUser(OperationRequest request)
-    {
-        var account = request.Caller.AccountId;
-        var user = entities.RequireUser(account, request.Parameters.GetRequiredString("UserName"));
-        var keys = IamTags.ReadKeys(request.Parameters);
-        request.Authorize("iam:UntagUser", user.Arn, IamTags.Context(user.Tags, tagKeys: keys));
-        entities.UpdateUser(account, user.UserName, u => u with { Tags = IamTags.Without(u.Tags, keys) });
-        return OperationResponse.Empty;
-    }
-
-    private OperationResponse ListUserTags(OperationRequest request)
-    {
-        var user = entities.RequireUser(request.Caller.AccountId, request.Parameters.GetRequiredString("UserName"));
-        request.Authorize("iam:ListUserTags", user.Arn, IamTags.Context(user.Tags));
-        return OperationResponse.Xml(IamTags.List(user.Tags), new XElement("IsTruncated", "false"));
+        return new Tagged(user.Arn, user.Tags, change => entities.UpdateUser(account, user.UserName, u => u with { Tags = change(u.Tags) }));
     }
 
     // Tags is required on TagRole/TagUser (IAM API Reference); an empty list would authorize a no-op.
@@ -85,4 +68,7 @@ internal sealed class IamTagOperations(IamEntityAccess entities) : IServiceOpera
             ? tags
             : throw IamErrors.Validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
     }
+
+    /// <param name="Update">Changes the stored tags inside the state's write, from the tags as they are then.</param>
+    private sealed record Tagged(string Arn, IReadOnlyList<IamTag> Tags, Action<Func<IReadOnlyList<IamTag>, IReadOnlyList<IamTag>>> Update);
 }
