@@ -118,7 +118,7 @@ public sealed class PublishedParameterRecordTests
             [new RecordedExpansion(Key, OuArn, [TargetB, Outsider]), new RecordedExpansion(Key, PublishedParameterRecord.ImagesTarget, [V1, V2])],
             records,
             RecordComparer.Instance);
-        Assert.Empty(PublishedParameterRecord.Changes(records, records));
+        Assert.Empty(RecordedExpansion.Changes(records, records));
     }
 
     [Fact]

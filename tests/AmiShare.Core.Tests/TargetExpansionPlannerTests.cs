@@ -175,9 +175,9 @@ public sealed class TargetExpansionPlannerTests
     {
         ImmutableArray<RecordedExpansion> recorded = [new(Image, OuArn, [TargetB, TargetA])];
 
-        Assert.Empty(TargetExpansionPlanner.Changes([new RecordedExpansion(Image, OuArn, [TargetA, TargetB])], recorded));
-        Assert.Single(TargetExpansionPlanner.Changes([new RecordedExpansion(Image, OuArn, [TargetA])], recorded));
-        Assert.Single(TargetExpansionPlanner.Changes([new RecordedExpansion(Image, OtherOuArn, [TargetA, TargetB])], recorded));
+        Assert.Empty(RecordedExpansion.Changes([new RecordedExpansion(Image, OuArn, [TargetA, TargetB])], recorded));
+        Assert.Single(RecordedExpansion.Changes([new RecordedExpansion(Image, OuArn, [TargetA])], recorded));
+        Assert.Single(RecordedExpansion.Changes([new RecordedExpansion(Image, OtherOuArn, [TargetA, TargetB])], recorded));
     }
 
     private static readonly SharePlan Empty = new([], []);

@@ -117,10 +117,6 @@ public static class PublishedParameterRecord
             Accounts = Sorted(r.Accounts.Concat(recorded.IsDefault ? [] : recorded.Where(p => p.ImageId == r.ImageId && p.Target == r.Target).SelectMany(p => p.Accounts))),
         })];
 
-    /// <summary>The records that differ from what the ledger holds (a rerun with no change writes nothing).</summary>
-    public static ImmutableArray<RecordedExpansion> Changes(ImmutableArray<RecordedExpansion> records, ImmutableArray<RecordedExpansion> recorded) =>
-        [.. records.Where(r => recorded.IsDefault || !recorded.Any(p => p.ImageId == r.ImageId && p.Target == r.Target && p.Accounts.ToHashSet(StringComparer.Ordinal).SetEquals(r.Accounts)))];
-
     private static IEnumerable<RecordedExpansion> Members(ImmutableArray<RecordedExpansion> recorded, string name, string region) =>
         Of(recorded, name, region).Where(r => r.Target != ImagesTarget);
 

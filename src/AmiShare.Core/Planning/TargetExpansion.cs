@@ -11,7 +11,15 @@ public sealed record TargetExpansion(ShareTarget Target, ImmutableArray<string> 
 /// accounts that AmiShare granted createVolumePermission because that target expanded to them. Only these may be
 /// removed when a member departs.
 /// </summary>
-public sealed record RecordedExpansion(string ImageId, string Target, ImmutableArray<string> Accounts);
+public sealed record RecordedExpansion(string ImageId, string Target, ImmutableArray<string> Accounts)
+{
+    /// <summary>
+    /// The records that differ from what the ledger holds (a rerun with no change writes nothing): one comparison for
+    /// both kinds of record, an image's and a published parameter's (<see cref="PublishedParameterRecord"/>).
+    /// </summary>
+    public static ImmutableArray<RecordedExpansion> Changes(ImmutableArray<RecordedExpansion> records, ImmutableArray<RecordedExpansion> recorded) =>
+        [.. records.Where(r => recorded.IsDefault || !recorded.Any(p => p.ImageId == r.ImageId && p.Target == r.Target && p.Accounts.ToHashSet(StringComparer.Ordinal).SetEquals(r.Accounts)))];
+}
 
 /// <summary>
 /// Plans the per-account createVolumePermission steps that an expanded organization or OU needs (issue 12 part 4).
@@ -139,10 +147,6 @@ public static class TargetExpansionPlanner
             Accounts = [.. w.Accounts.Concat(Of(recorded, w.ImageId).Where(r => r.Target == w.Target).SelectMany(r => r.Accounts)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
         })];
     }
-
-    /// <summary>The records that differ from what the ledger holds (a rerun with no change writes nothing).</summary>
-    public static ImmutableArray<RecordedExpansion> Changes(ImmutableArray<RecordedExpansion> records, ImmutableArray<RecordedExpansion> recorded) =>
-        [.. records.Where(r => !Of(recorded, r.ImageId).Any(p => p.Target == r.Target && p.Accounts.ToHashSet(StringComparer.Ordinal).SetEquals(r.Accounts)))];
 
     /// <summary>The members whose permission on this image is AmiShare's (see <see cref="ToRecord"/>).</summary>
     private static HashSet<string> Granted(SharedImageRef image, ImmutableArray<string> members, DiscoveredState state, ImmutableArray<RecordedExpansion> recorded)

@@ -56,13 +56,6 @@ public sealed record PublishedParameterBookkeeping(string Name, ImmutableArray<T
             .Where(s => s.Details is { Account: not null } d && d.Name == Name)
             .Select(s => new ParameterPublication(s.Details!.Account!, s.Details.Region, s.ImageId))];
 
-    private async Task WriteAsync(IShareLedger ledger, string sourceAccount, ImmutableArray<RecordedExpansion> records, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ledger);
-        var changes = PublishedParameterRecord.Changes(records, Recorded);
-        if (!changes.IsEmpty)
-        {
-            await ledger.RecordExpansionsAsync(sourceAccount, changes, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task WriteAsync(IShareLedger ledger, string sourceAccount, ImmutableArray<RecordedExpansion> records, CancellationToken cancellationToken) =>
+        ExpansionBookkeeping.WriteChangesAsync(ledger, sourceAccount, records, Recorded, cancellationToken);
 }

@@ -95,10 +95,14 @@ public sealed record ExpansionBookkeeping(ImmutableArray<TargetExpansion> Expans
         return WriteAsync(ledger, planned.State.SourceAccount, records, cancellationToken);
     }
 
-    private async Task WriteAsync(IShareLedger ledger, string sourceAccount, ImmutableArray<RecordedExpansion> records, CancellationToken cancellationToken)
+    private Task WriteAsync(IShareLedger ledger, string sourceAccount, ImmutableArray<RecordedExpansion> records, CancellationToken cancellationToken) =>
+        WriteChangesAsync(ledger, sourceAccount, records, Recorded, cancellationToken);
+
+    /// <summary>Writes what differs from <paramref name="recorded"/> (nothing on a rerun with no change); both bookkeepings' one write.</summary>
+    internal static async Task WriteChangesAsync(IShareLedger ledger, string sourceAccount, ImmutableArray<RecordedExpansion> records, ImmutableArray<RecordedExpansion> recorded, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ledger);
-        var changes = TargetExpansionPlanner.Changes(records, Recorded);
+        var changes = RecordedExpansion.Changes(records, recorded);
         if (!changes.IsEmpty)
         {
             await ledger.RecordExpansionsAsync(sourceAccount, changes, cancellationToken).ConfigureAwait(false);
